@@ -1,0 +1,31 @@
+/* httpd: the embedded HTTP server (libmicrohttpd). Serves /, the telemetry
+ * path, /rules, /-/healthy and /-/ready from the published snapshot only. */
+#ifndef ESVIGIL_HTTPD_H
+#define ESVIGIL_HTTPD_H
+
+#include <stddef.h>
+
+#include "snapshot.h"
+
+typedef struct httpd_opts {
+    const char *listen_address; /* "host:port", ":port" (all addresses), "[v6]:port" */
+    int listen_fd;              /* >= 0: an already bound socket (systemd socket activation) */
+    const char *telemetry_path;
+    snapshot_slot *slot;
+    const char *version;
+    const char *es_url;         /* display form, no secrets */
+    const char *rules;          /* alert rules YAML served at /rules; NULL: 404 */
+} httpd_opts;
+
+typedef struct httpd httpd;
+
+/* Binds and starts serving. NULL with a message in err when the address is
+ * bad or cannot be bound. */
+httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen);
+/* The URL the server answers on, with the actually bound port. */
+const char *httpd_url(const httpd *h);
+/* Changes the telemetry path and ES URL shown (config reload). */
+void httpd_update(httpd *h, const char *telemetry_path, const char *es_url);
+void httpd_stop(httpd *h);
+
+#endif

@@ -1,0 +1,191 @@
+/* main: command line, configuration, signals and the lifetime of the
+ * poller and HTTP threads. Everything testable lives in lib/. */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "httpd.h"
+#include "logging.h"
+#include "poller.h"
+#include "snapshot.h"
+
+#define EXIT_CONFIG 2
+
+static const char *const action_flags[] = {"--check", "--print-rules", "--version", "--help",
+                                           "-h", NULL};
+
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0)
+            return 1;
+    return 0;
+}
+
+/* Defaults, then the file (--config.file, else the default path if it
+ * exists), then flags, then cross-checks. NULL with err on any problem. */
+static config *load_config(int argc, char **argv, char *err, size_t errlen)
+{
+    config *c = config_new();
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    const char *path = config_file_arg(argc, argv);
+    if (!path && access(CONFIG_DEFAULT_FILE, F_OK) == 0)
+        path = CONFIG_DEFAULT_FILE;
+    if ((path && config_load_file(c, path, err, errlen) != 0) ||
+        config_apply_flags(c, argc, argv, action_flags, err, errlen) != 0 ||
+        config_finalize(c, err, errlen) != 0) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+typedef struct daemon_state {
+    config *cfg;
+    snapshot_slot *slot;
+    httpd *http;
+    poller *poll;
+    uint64_t watchdog_usec;
+} daemon_state;
+
+static poller *start_poller(daemon_state *d, const config *cfg, char *err, size_t errlen)
+{
+    poller_opts po = {.cfg = cfg, .slot = d->slot, .watchdog_usec = d->watchdog_usec,
+                      .version = PACKAGE_VERSION};
+    return poller_start(&po, err, errlen);
+}
+
+/* SIGHUP: the new config replaces the old only if it loads, validates and
+ * its poller starts; otherwise the old one keeps running untouched. */
+static void reload(daemon_state *d, int argc, char **argv)
+{
+    char err[512];
+    config *next = load_config(argc, argv, err, sizeof(err));
+    if (!next) {
+        log_error("reload failed, keeping the previous configuration: %s", err);
+        return;
+    }
+    if (strcmp(next->web_listen_address, d->cfg->web_listen_address) != 0) {
+        log_warn("web.listen-address changes take effect on restart; still listening on %s",
+                 d->cfg->web_listen_address);
+        free(next->web_listen_address);
+        next->web_listen_address = strdup(d->cfg->web_listen_address);
+    }
+    poller_stop(d->poll);
+    d->poll = start_poller(d, next, err, sizeof(err));
+    if (!d->poll) {
+        log_error("reload failed, keeping the previous configuration: %s", err);
+        config_free(next);
+        d->poll = start_poller(d, d->cfg, err, sizeof(err));
+        if (!d->poll)
+            log_error("cannot restart the poller: %s", err);
+        return;
+    }
+    config_free(d->cfg);
+    d->cfg = next;
+    logging_set_level(logging_parse_level(next->log_level));
+    httpd_update(d->http, next->web_telemetry_path, poller_es_url(d->poll));
+    log_info("configuration reloaded%s%s", next->config_file ? " from " : "",
+             next->config_file ? next->config_file : "");
+}
+
+static int start(daemon_state *d)
+{
+    char err[512];
+    int listen_fd = sd_listen_fds(1) > 0 ? SD_LISTEN_FDS_START : -1;
+    if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+        d->watchdog_usec = 0;
+    d->slot = snapshot_slot_new();
+    d->poll = d->slot ? start_poller(d, d->cfg, err, sizeof(err)) : NULL;
+    if (!d->poll) {
+        log_error("%s", d->slot ? err : "out of memory");
+        return -1;
+    }
+    httpd_opts ho = {.listen_address = d->cfg->web_listen_address, .listen_fd = listen_fd,
+                     .telemetry_path = d->cfg->web_telemetry_path, .slot = d->slot,
+                     .version = PACKAGE_VERSION, .es_url = poller_es_url(d->poll)};
+    d->http = httpd_start(&ho, err, sizeof(err));
+    if (!d->http) {
+        log_error("%s", err);
+        return -1;
+    }
+    log_info("esvigil %s polling %s every %llds; listening on %s%s", PACKAGE_VERSION,
+             poller_es_url(d->poll), d->cfg->poll_interval_ms / 1000, httpd_url(d->http),
+             d->cfg->web_telemetry_path);
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", httpd_url(d->http));
+    return 0;
+}
+
+static void stop(daemon_state *d)
+{
+    sd_notify(0, "STOPPING=1");
+    poller_stop(d->poll);
+    httpd_stop(d->http);
+    snapshot_slot_free(d->slot);
+    config_free(d->cfg);
+}
+
+static int wait_signals(daemon_state *d, const sigset_t *set, int argc, char **argv)
+{
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            sd_notify(0, "RELOADING=1");
+            reload(d, argc, argv);
+            sd_notify(0, "READY=1");
+            continue;
+        }
+        log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        return 0;
+    }
+}
+
+static int run_daemon(config *cfg, int argc, char **argv)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    /* Blocked before any thread starts, so only sigwait below sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    daemon_state d = {.cfg = cfg};
+    int rc = start(&d) == 0 ? wait_signals(&d, &set, argc, argv) : 1;
+    stop(&d);
+    curl_global_cleanup();
+    logging_shutdown();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (has_flag(argc, argv, "--version")) {
+        printf("esvigil %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
+        config_print_help(stdout);
+        return 0;
+    }
+    logging_init();
+    char err[512];
+    config *cfg = load_config(argc, argv, err, sizeof(err));
+    if (!cfg) {
+        fprintf(stderr, "esvigil: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    logging_set_level(logging_parse_level(cfg->log_level));
+    return run_daemon(cfg, argc, argv);
+}

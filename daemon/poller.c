@@ -1,0 +1,222 @@
+/* poller: one thread, one poll at a time; a poll never publishes half a
+ * snapshot because collect_run fills a fresh set that is rendered whole. */
+#include "poller.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "collect.h"
+#include "esclient.h"
+#include "logging.h"
+#include "metric.h"
+
+struct poller {
+    poller_opts o;
+    esclient *es;
+    collect *coll;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int stop;
+    unsigned long polls;
+    char failing_key[64];   /* the ES failure currently being reported */
+    int warned_permission;  /* the privilege hint is logged once */
+};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double real_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void report_es(poller *p, const collect_result *res)
+{
+    if (!res->es_up) {
+        logging_failure(res->es_error_key, LOGGING_WARN, "poll failed: %s", res->es_error);
+        snprintf(p->failing_key, sizeof(p->failing_key), "%s", res->es_error_key);
+    } else if (p->failing_key[0]) {
+        logging_recovered(p->failing_key, "Elasticsearch answering again after: %s",
+                          p->failing_key);
+        p->failing_key[0] = '\0';
+    }
+}
+
+static void report_host(poller *p, const collect_result *res)
+{
+    if (res->host_permission && !p->warned_permission) {
+        p->warned_permission = 1;
+        log_warn("cannot read the Elasticsearch process in %s (%s): run esvigil as the "
+                 "Elasticsearch user, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; "
+                 "exporting what is readable",
+                 p->o.cfg->path_procfs, res->host_error);
+    } else if (res->host_error[0] && !res->host_permission) {
+        logging_failure("procfs", LOGGING_WARN, "host metrics: %s", res->host_error);
+    }
+}
+
+static void poll_once(poller *p)
+{
+    metric_set *set = metric_set_new();
+    collect_opts co = {
+        .procfs_root = p->o.cfg->path_procfs,
+        .es_pid = (long)p->o.cfg->es_pid,
+        .es_pidfile = p->o.cfg->es_pidfile,
+        .es_all = p->o.cfg->es_all,
+        .version = p->o.version,
+    };
+    collect_result res;
+    if (!set || collect_run(p->coll, p->es, &co, set, &res) != 0) {
+        logging_failure("oom", LOGGING_ERROR, "poll skipped: out of memory");
+        metric_set_free(set);
+        return;
+    }
+    snapshot_info info = {.finished_at = real_now(), .duration = res.duration,
+                          .es_up = res.es_up, .polls = ++p->polls};
+    snprintf(info.status, sizeof(info.status), "%s", res.es_up ? "ok" : res.es_error);
+    snapshot *s = snapshot_build(set, &info);
+    metric_set_free(set);
+    if (s)
+        snapshot_slot_publish(p->o.slot, s);
+    else
+        logging_failure("oom", LOGGING_ERROR, "snapshot not rendered: out of memory");
+    report_es(p, &res);
+    report_host(p, &res);
+    log_debug("poll %lu done in %.3fs: %s", p->polls, res.duration, info.status);
+    sd_notifyf(0, "STATUS=last poll %s in %.3fs", res.es_up ? "ok" : "failed", res.duration);
+}
+
+/* Sleeps until deadline (monotonic) or stop, pinging the watchdog at half
+ * its period so a slow interval never looks like a hang. */
+static int wait_until(poller *p, double deadline)
+{
+    double ping = p->o.watchdog_usec ? (double)p->o.watchdog_usec / 2e6 : 0;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        double now = mono_now();
+        if (now >= deadline)
+            break;
+        double until = (ping > 0 && now + ping < deadline) ? now + ping : deadline;
+        struct timespec ts = {.tv_sec = (time_t)until,
+                              .tv_nsec = (long)((until - (double)(time_t)until) * 1e9)};
+        int rc = pthread_cond_timedwait(&p->cond, &p->mu, &ts);
+        if (rc == ETIMEDOUT && ping > 0)
+            sd_notify(0, "WATCHDOG=1");
+    }
+    int stop = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
+static void *poller_main(void *arg)
+{
+    poller *p = arg;
+    double interval = (double)p->o.cfg->poll_interval_ms / 1000.0;
+    double next = mono_now();
+    do {
+        poll_once(p);
+        if (p->o.watchdog_usec)
+            sd_notify(0, "WATCHDOG=1");
+        next += interval;
+        if (next < mono_now()) /* a poll longer than the interval: skip, don't pile up */
+            next = mono_now() + interval;
+    } while (!wait_until(p, next));
+    return NULL;
+}
+
+static esclient *make_client(const config *c, char *err, size_t errlen)
+{
+    esclient_opts eo = {
+        .base_url = c->es_uri,
+        .timeout_ms = (long)c->es_timeout_ms,
+        .username = c->es_username,
+        .password = c->es_password,
+        .api_key = c->es_api_key,
+        .ca_file = c->es_ca,
+        .cert_file = c->es_client_cert,
+        .key_file = c->es_client_private_key,
+        .skip_verify = c->es_ssl_skip_verify,
+        .max_response_bytes = (size_t)c->es_max_response_bytes,
+    };
+    return esclient_new(&eo, err, errlen);
+}
+
+static int init_sync(poller *p)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&p->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return -1;
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        pthread_cond_destroy(&p->cond);
+        return -1;
+    }
+    return 0;
+}
+
+poller *poller_start(const poller_opts *o, char *err, size_t errlen)
+{
+    poller *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->o = *o;
+    p->es = make_client(o->cfg, err, errlen);
+    p->coll = collect_new();
+    if (!p->es || !p->coll || init_sync(p) != 0) {
+        if (p->es && !p->coll)
+            snprintf(err, errlen, "out of memory");
+        esclient_free(p->es);
+        collect_free(p->coll);
+        free(p);
+        return NULL;
+    }
+    if (pthread_create(&p->thread, NULL, poller_main, p) != 0) {
+        snprintf(err, errlen, "cannot start the poller thread");
+        pthread_cond_destroy(&p->cond);
+        pthread_mutex_destroy(&p->mu);
+        esclient_free(p->es);
+        collect_free(p->coll);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+const char *poller_es_url(const poller *p)
+{
+    return esclient_display_url(p->es);
+}
+
+void poller_stop(poller *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->mu);
+    esclient_free(p->es);
+    collect_free(p->coll);
+    free(p);
+}

@@ -1,0 +1,46 @@
+/* jsonwalk: streaming JSON walker over yajl. It tracks the path from the
+ * root and hands each scalar, and each container's entry and exit, to
+ * callbacks, so table-driven parsers never build a document tree. */
+#ifndef ESVIGIL_JSONWALK_H
+#define ESVIGIL_JSONWALK_H
+
+#include <stddef.h>
+
+#define JSONWALK_MAX_DEPTH 64
+
+typedef enum { JSONWALK_NUMBER, JSONWALK_STRING, JSONWALK_BOOL, JSONWALK_NULL } jsonwalk_kind;
+
+typedef struct jsonwalk_value {
+    jsonwalk_kind kind;
+    double num;      /* JSONWALK_NUMBER; also 1/0 for JSONWALK_BOOL */
+    const char *str; /* JSONWALK_STRING: not NUL-terminated, valid during the call */
+    size_t len;
+} jsonwalk_value;
+
+/* path[0..depth-1] are the keys from the root; array elements appear as
+ * their decimal index ("0", "1", ...). Any callback may be NULL; a non-zero
+ * return aborts the parse. */
+typedef struct jsonwalk_callbacks {
+    int (*scalar)(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v);
+    int (*enter)(void *ctx, const char *const *path, size_t depth, int is_array);
+    int (*leave)(void *ctx, const char *const *path, size_t depth, int is_array);
+} jsonwalk_callbacks;
+
+typedef struct jsonwalk jsonwalk;
+
+jsonwalk *jsonwalk_new(const jsonwalk_callbacks *cb, void *ctx);
+void jsonwalk_free(jsonwalk *w);
+/* 0, or -1 on a syntax error, excessive depth or a callback abort. */
+int jsonwalk_feed(jsonwalk *w, const char *data, size_t len);
+/* Ends the document; -1 if it was incomplete or invalid. */
+int jsonwalk_finish(jsonwalk *w);
+/* Why the last call failed (one line, static or owned by w). */
+const char *jsonwalk_error(const jsonwalk *w);
+
+/* Matches path[from..depth-1] against a dotted pattern where "*" matches
+ * any one segment. Up to maxcap matched "*" segments are stored in caps.
+ * Returns 1 on a full match. */
+int jsonwalk_match(const char *pattern, const char *const *path, size_t from, size_t depth,
+                   const char **caps, size_t maxcap);
+
+#endif

@@ -1,0 +1,325 @@
+/* metric: families in insertion order, found by name through an
+ * open-addressing hash so 500-node polls stay linear. */
+#include "metric.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sample {
+    double v;
+    char *values; /* label values, each NUL-terminated, back to back */
+} sample;
+
+struct metric_family {
+    char *name;
+    char *help;
+    metric_type type;
+    size_t nlabels;
+    char *labels[METRIC_MAX_LABELS];
+    sample *samples;
+    size_t nsamples, cap;
+};
+
+struct metric_set {
+    metric_family **fams;
+    size_t nfams, cap;
+    size_t *slots; /* hash slots: family index + 1, 0 = empty */
+    size_t nslots;
+    size_t nsamples;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+metric_set *metric_set_new(void)
+{
+    return calloc(1, sizeof(metric_set));
+}
+
+static void family_free(metric_family *f)
+{
+    for (size_t i = 0; i < f->nsamples; i++)
+        free(f->samples[i].values);
+    for (size_t j = 0; j < f->nlabels; j++)
+        free(f->labels[j]);
+    free(f->samples);
+    free(f->name);
+    free(f->help);
+    free(f);
+}
+
+void metric_set_free(metric_set *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nfams; i++)
+        family_free(s->fams[i]);
+    free(s->fams);
+    free(s->slots);
+    free(s);
+}
+
+static size_t *find_slot(const metric_set *s, const char *name)
+{
+    if (!s->nslots)
+        return NULL;
+    size_t mask = s->nslots - 1;
+    for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &s->slots[i];
+        if (*slot == 0 || strcmp(s->fams[*slot - 1]->name, name) == 0)
+            return slot;
+    }
+}
+
+static int rehash(metric_set *s)
+{
+    size_t n = s->nslots ? s->nslots * 2 : 64;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -1;
+    free(s->slots);
+    s->slots = slots;
+    s->nslots = n;
+    for (size_t i = 0; i < s->nfams; i++)
+        *find_slot(s, s->fams[i]->name) = i + 1;
+    return 0;
+}
+
+const metric_family *metric_set_find(const metric_set *s, const char *name)
+{
+    size_t *slot = find_slot(s, name);
+    return (slot && *slot) ? s->fams[*slot - 1] : NULL;
+}
+
+static size_t def_label_count(const metric_def *def)
+{
+    size_t n = 0;
+    while (n < METRIC_MAX_LABELS && def->labels[n])
+        n++;
+    return n;
+}
+
+static metric_family *family_new(const metric_def *def)
+{
+    metric_family *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->name = strdup(def->name);
+    f->help = strdup(def->help ? def->help : "");
+    f->type = def->type;
+    f->nlabels = def_label_count(def);
+    int bad = !f->name || !f->help;
+    for (size_t j = 0; j < f->nlabels; j++)
+        bad |= !(f->labels[j] = strdup(def->labels[j]));
+    if (bad) {
+        family_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static int labels_match(const metric_family *f, const metric_def *def)
+{
+    if (f->type != def->type || f->nlabels != def_label_count(def))
+        return 0;
+    for (size_t j = 0; j < f->nlabels; j++)
+        if (strcmp(f->labels[j], def->labels[j]) != 0)
+            return 0;
+    return 1;
+}
+
+static metric_family *family_get(metric_set *s, const metric_def *def)
+{
+    if (s->nfams * 2 >= s->nslots && rehash(s) < 0)
+        return NULL;
+    size_t *slot = find_slot(s, def->name);
+    if (*slot)
+        return labels_match(s->fams[*slot - 1], def) ? s->fams[*slot - 1] : NULL;
+    if (s->nfams == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        metric_family **p = realloc(s->fams, cap * sizeof(*p));
+        if (!p)
+            return NULL;
+        s->fams = p;
+        s->cap = cap;
+    }
+    metric_family *f = family_new(def);
+    if (!f)
+        return NULL;
+    s->fams[s->nfams++] = f;
+    *slot = s->nfams;
+    return f;
+}
+
+static char *pack_values(const char *const *values, size_t n)
+{
+    size_t len = 0;
+    for (size_t j = 0; j < n; j++)
+        len += strlen(values[j] ? values[j] : "") + 1;
+    char *p = malloc(len ? len : 1), *w = p;
+    if (!p)
+        return NULL;
+    for (size_t j = 0; j < n; j++) {
+        const char *v = values[j] ? values[j] : "";
+        size_t l = strlen(v) + 1;
+        memcpy(w, v, l);
+        w += l;
+    }
+    return p;
+}
+
+int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
+{
+    metric_family *f = family_get(s, def);
+    if (!f || (f->nlabels && !values))
+        return -1;
+    if (f->nsamples == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 4;
+        sample *p = realloc(f->samples, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        f->samples = p;
+        f->cap = cap;
+    }
+    char *packed = pack_values(values, f->nlabels);
+    if (!packed)
+        return -1;
+    f->samples[f->nsamples].v = v;
+    f->samples[f->nsamples].values = packed;
+    f->nsamples++;
+    s->nsamples++;
+    return 0;
+}
+
+static void family_def(const metric_family *f, metric_def *def)
+{
+    memset(def, 0, sizeof(*def));
+    def->name = f->name;
+    def->help = f->help;
+    def->type = f->type;
+    for (size_t j = 0; j < f->nlabels; j++)
+        def->labels[j] = f->labels[j];
+}
+
+int metric_set_merge(metric_set *dst, const metric_set *src)
+{
+    for (size_t i = 0; i < src->nfams; i++) {
+        const metric_family *f = src->fams[i];
+        metric_def def;
+        family_def(f, &def);
+        const char *vals[METRIC_MAX_LABELS];
+        for (size_t k = 0; k < f->nsamples; k++) {
+            for (size_t j = 0; j < f->nlabels; j++)
+                vals[j] = metric_family_label_value(f, k, j);
+            if (metric_set_add(dst, &def, vals, f->samples[k].v) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+size_t metric_set_family_count(const metric_set *s)
+{
+    return s->nfams;
+}
+
+size_t metric_set_sample_count(const metric_set *s)
+{
+    return s->nsamples;
+}
+
+const metric_family *metric_set_family(const metric_set *s, size_t i)
+{
+    return i < s->nfams ? s->fams[i] : NULL;
+}
+
+const char *metric_family_name(const metric_family *f)
+{
+    return f->name;
+}
+
+const char *metric_family_help(const metric_family *f)
+{
+    return f->help;
+}
+
+metric_type metric_family_type(const metric_family *f)
+{
+    return f->type;
+}
+
+const char *metric_type_name(metric_type t)
+{
+    switch (t) {
+    case METRIC_GAUGE:
+        return "gauge";
+    case METRIC_COUNTER:
+        return "counter";
+    default:
+        return "untyped";
+    }
+}
+
+size_t metric_family_label_count(const metric_family *f)
+{
+    return f->nlabels;
+}
+
+const char *metric_family_label_name(const metric_family *f, size_t j)
+{
+    return j < f->nlabels ? f->labels[j] : NULL;
+}
+
+size_t metric_family_sample_count(const metric_family *f)
+{
+    return f->nsamples;
+}
+
+double metric_family_value(const metric_family *f, size_t i)
+{
+    return f->samples[i].v;
+}
+
+const char *metric_family_label_value(const metric_family *f, size_t i, size_t j)
+{
+    if (i >= f->nsamples || j >= f->nlabels)
+        return NULL;
+    const char *p = f->samples[i].values;
+    while (j--)
+        p += strlen(p) + 1;
+    return p;
+}
+
+static int sample_matches(const metric_family *f, size_t i, const char *const *pairs)
+{
+    for (size_t k = 0; pairs && pairs[k]; k += 2) {
+        size_t j = 0;
+        while (j < f->nlabels && strcmp(f->labels[j], pairs[k]) != 0)
+            j++;
+        if (j == f->nlabels || strcmp(metric_family_label_value(f, i, j), pairs[k + 1]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v)
+{
+    for (size_t i = 0; f && i < f->nsamples; i++) {
+        if (sample_matches(f, i, pairs)) {
+            *v = f->samples[i].v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int metric_set_lookup(const metric_set *s, const char *name, const char *const *pairs, double *v)
+{
+    return metric_family_lookup(metric_set_find(s, name), pairs, v);
+}

@@ -1,0 +1,59 @@
+/* metric: the in-memory snapshot model. A metric_set holds families (name,
+ * type, help, label names) and their samples; collectors fill one per poll,
+ * the exposition writer and the derived core read it. */
+#ifndef ESVIGIL_METRIC_H
+#define ESVIGIL_METRIC_H
+
+#include <stddef.h>
+
+typedef enum { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED } metric_type;
+
+#define METRIC_MAX_LABELS 16
+
+/* A family definition. Usually a static table row; metric_set copies what it
+ * keeps, so a def may also live on the stack. */
+typedef struct metric_def {
+    const char *name;
+    metric_type type;
+    const char *help;
+    const char *labels[METRIC_MAX_LABELS + 1]; /* label names, NULL-terminated */
+} metric_def;
+
+typedef struct metric_set metric_set;
+typedef struct metric_family metric_family;
+
+metric_set *metric_set_new(void);
+void metric_set_free(metric_set *s);
+
+/* Adds one sample. values[] holds one value per label name of def (may be
+ * NULL when def has no labels). The family is created on first use; a later
+ * def with the same name but other labels or type is refused (-1), as is an
+ * allocation failure. */
+int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v);
+
+/* Copies every sample of src into dst (families merged by name). */
+int metric_set_merge(metric_set *dst, const metric_set *src);
+
+size_t metric_set_family_count(const metric_set *s);
+size_t metric_set_sample_count(const metric_set *s);
+const metric_family *metric_set_family(const metric_set *s, size_t i);
+const metric_family *metric_set_find(const metric_set *s, const char *name);
+
+const char *metric_family_name(const metric_family *f);
+const char *metric_family_help(const metric_family *f);
+metric_type metric_family_type(const metric_family *f);
+const char *metric_type_name(metric_type t);
+size_t metric_family_label_count(const metric_family *f);
+const char *metric_family_label_name(const metric_family *f, size_t j);
+size_t metric_family_sample_count(const metric_family *f);
+double metric_family_value(const metric_family *f, size_t i);
+const char *metric_family_label_value(const metric_family *f, size_t i, size_t j);
+
+/* Finds the first sample whose labels include every name=value pair of
+ * pairs (name, value, name, value, ..., NULL). Returns 1 and sets *v when
+ * found, 0 otherwise. */
+int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v);
+/* Shorthand: family by name, then metric_family_lookup. */
+int metric_set_lookup(const metric_set *s, const char *name, const char *const *pairs, double *v);
+
+#endif

@@ -1,0 +1,42 @@
+/* procfs: readers for the host's /proc (root configurable, like
+ * node_exporter's --path.procfs) into esvigil_host_* families: memory,
+ * map and fd limits, load, and the Elasticsearch process itself. */
+#ifndef ESVIGIL_PROCFS_H
+#define ESVIGIL_PROCFS_H
+
+#include "metric.h"
+
+/* Errors a read can hit; each becomes a counted error with this reason label. */
+typedef enum {
+    PROCFS_OK = 0,
+    PROCFS_ERR_MISSING,    /* file or pid absent (process exited) */
+    PROCFS_ERR_PERMISSION, /* EACCES/EPERM: not the ES user, no CAP_SYS_PTRACE */
+    PROCFS_ERR_PARSE,      /* truncated or garbled content */
+    PROCFS_ERR_PID_REUSED, /* the pid now belongs to another process */
+    PROCFS_ERR_COUNT
+} procfs_err;
+
+const char *procfs_err_reason(procfs_err e); /* "missing", "permission", "parse", "pid_reused" */
+
+typedef struct procfs_report {
+    unsigned errors[PROCFS_ERR_COUNT]; /* how many reads failed, by reason */
+    char first_error[256];             /* one line about the first failure, for the log */
+} procfs_report;
+
+/* Host-wide families: meminfo, vm.max_map_count, fs.file-nr, loadavg.
+ * A file that fails adds no sample of its own (never a zero) and is counted
+ * in rep. Returns the number of failed reads. */
+int procfs_collect_host(const char *root, metric_set *out, procfs_report *rep);
+
+/* Families for process pid: map count, deleted mappings (count, bytes),
+ * open fds, max open files, RSS, threads. expected_starttime, when non-zero,
+ * is the process start time (field 22 of /proc/PID/stat) seen earlier; a
+ * different one means the pid was reused and nothing is exported.
+ * *starttime (optional) receives the one read now. */
+int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
+                           unsigned long long *starttime, metric_set *out, procfs_report *rep);
+
+/* Reads a pid from a pidfile; -1 when absent or garbled. */
+long procfs_read_pidfile(const char *path);
+
+#endif
