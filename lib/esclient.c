@@ -1,10 +1,5 @@
 /* esclient: one libcurl easy handle per Elasticsearch node, reused so the
  * connection stays alive between polls. Not thread-safe: one thread at a time. */
-#ifdef HAVE_CONFIG_H
-/* Angle brackets: "config.h" would find lib/config.h (the config module) first. */
-#include <config.h>
-#endif
-
 #include "esclient.h"
 
 #include <curl/curl.h>
@@ -16,6 +11,8 @@
 
 #include "buf.h"
 
+/* PACKAGE_VERSION comes from configure as a -D flag (there is no config
+ * header: lib/config.h is the settings module). */
 #ifdef PACKAGE_VERSION
 #define ESCLIENT_USER_AGENT "esvigil/" PACKAGE_VERSION
 #else

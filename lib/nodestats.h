@@ -10,7 +10,11 @@
 
 typedef struct nodestats nodestats;
 
-/* Samples go into out (borrowed, must outlive the parser). */
+/* Samples go into out (borrowed, must outlive the parser). A node's samples
+ * are added when its object closes, so a failed parse can leave some in out:
+ * when nodestats_feed or nodestats_finish fails, the caller discards out.
+ * Memory is per node, except that nodes closing before the top-level
+ * "cluster_name" (ES sends it first) are held until it or the end arrives. */
 nodestats *nodestats_new(metric_set *out);
 void nodestats_free(nodestats *p);
 /* An esclient_sink: 0, or non-zero to abort on invalid JSON. */
@@ -19,8 +23,15 @@ int nodestats_feed(void *p, const char *data, size_t len);
 int nodestats_finish(nodestats *p);
 const char *nodestats_error(const nodestats *p);
 
-/* What the poll needs besides samples. Valid after a successful finish. */
+/* What the poll needs besides samples. Valid after a successful finish;
+ * the cluster name is "" when the document had none. */
 const char *nodestats_cluster_name(const nodestats *p);
 size_t nodestats_node_count(const nodestats *p);
+
+/* Every family definition the parser can emit (a family repeats once per
+ * source field, e.g. heap and non-heap), for docs and compatibility checks.
+ * Owned by p. */
+size_t nodestats_def_count(const nodestats *p);
+const metric_def *nodestats_def(const nodestats *p, size_t i);
 
 #endif
