@@ -20,7 +20,7 @@ int buf_append(buf *b, const void *data, size_t n);
 int buf_puts(buf *b, const char *s);
 int buf_putc(buf *b, char c);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(buf *b, const char *fmt, va_list ap);
+int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the bytes to the caller (free() them) and leaves b empty. */
 char *buf_steal(buf *b, size_t *len);
 

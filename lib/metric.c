@@ -176,8 +176,10 @@ static char *pack_values(const char *const *values, size_t n)
 
 int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
 {
+    if (def_label_count(def) && !values)
+        return -1;
     metric_family *f = family_get(s, def);
-    if (!f || (f->nlabels && !values))
+    if (!f)
         return -1;
     if (f->nsamples == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
@@ -209,6 +211,8 @@ static void family_def(const metric_family *f, metric_def *def)
 
 int metric_set_merge(metric_set *dst, const metric_set *src)
 {
+    if (dst == src) /* would chase its own growing tail */
+        return -1;
     for (size_t i = 0; i < src->nfams; i++) {
         const metric_family *f = src->fams[i];
         metric_def def;

@@ -1,0 +1,374 @@
+/* test_metric: the snapshot model: adding samples, finding families and samples, merging,
+ * refusing conflicting definitions, keeping insertion order at scale. */
+#include "metric.h"
+#include "unit.h"
+
+#include <math.h>
+#include <string.h>
+
+static const metric_def node_def = {
+    "demo_heap_used_bytes", METRIC_GAUGE, "Heap in use.", {"cluster", "node", NULL}};
+static const metric_def up_def = {"demo_up", METRIC_GAUGE, "Reachable.", {NULL}};
+static const metric_def total_def = {
+    "demo_requests_total", METRIC_COUNTER, "Requests.", {"method", NULL}};
+
+static int add2(metric_set *s, const metric_def *d, const char *a, const char *b, double v)
+{
+    const char *vals[] = {a, b};
+    return metric_set_add(s, d, vals, v);
+}
+
+static int add1(metric_set *s, const metric_def *d, const char *a, double v)
+{
+    const char *vals[] = {a};
+    return metric_set_add(s, d, vals, v);
+}
+
+START_TEST(test_new_is_empty)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(metric_set_family_count(s), 0);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    ck_assert_ptr_null(metric_set_family(s, 0));
+    ck_assert_ptr_null(metric_set_find(s, "demo_up"));
+    double v = 7;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_up", NULL, &v), 0);
+    ck_assert_double_eq(v, 7); /* untouched when not found */
+    metric_set_free(s);
+    metric_set_free(NULL);
+}
+END_TEST
+
+START_TEST(test_add_and_accessors)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 100), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-2", 200), 0);
+    ck_assert_uint_eq(metric_set_family_count(s), 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 2);
+
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_eq(f, metric_set_family(s, 0));
+    ck_assert_str_eq(metric_family_name(f), "demo_heap_used_bytes");
+    ck_assert_str_eq(metric_family_help(f), "Heap in use.");
+    ck_assert_int_eq(metric_family_type(f), METRIC_GAUGE);
+    ck_assert_uint_eq(metric_family_label_count(f), 2);
+    ck_assert_str_eq(metric_family_label_name(f, 0), "cluster");
+    ck_assert_str_eq(metric_family_label_name(f, 1), "node");
+    ck_assert_ptr_null(metric_family_label_name(f, 2));
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_double_eq(metric_family_value(f, 0), 100);
+    ck_assert_double_eq(metric_family_value(f, 1), 200);
+    ck_assert_str_eq(metric_family_label_value(f, 0, 1), "es-1");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 0), "prod");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-2");
+    ck_assert_ptr_null(metric_family_label_value(f, 2, 0));
+    ck_assert_ptr_null(metric_family_label_value(f, 0, 2));
+    ck_assert_ptr_null(metric_set_find(s, "demo_heap_used"));
+    ck_assert_ptr_null(metric_set_find(s, "demo_heap_used_bytes_x"));
+    metric_set_free(s);
+}
+END_TEST
+
+/* The set copies names, help, labels and values: the caller's buffers can be reused at once. */
+START_TEST(test_add_copies_everything)
+{
+    char name[32] = "demo_tmp_bytes", help[32] = "Temp.", lname[16] = "node", lval[16] = "n1";
+    metric_def d = {name, METRIC_GAUGE, help, {lname, NULL}};
+    metric_set *s = metric_set_new();
+    const char *vals[] = {lval};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, 1), 0);
+    strcpy(name, "demo_clobbered");
+    strcpy(help, "X");
+    strcpy(lname, "Y");
+    strcpy(lval, "Z");
+    const metric_family *f = metric_set_find(s, "demo_tmp_bytes");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(metric_family_help(f), "Temp.");
+    ck_assert_str_eq(metric_family_label_name(f, 0), "node");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 0), "n1");
+    ck_assert_ptr_null(metric_set_find(s, "demo_clobbered"));
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_label_less_family)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(metric_set_add(s, &up_def, NULL, 1), 0);
+    const char *unused[] = {"ignored"};
+    ck_assert_int_eq(metric_set_add(s, &up_def, unused, 0), 0);
+    const metric_family *f = metric_set_find(s, "demo_up");
+    ck_assert_uint_eq(metric_family_label_count(f), 0);
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_ptr_null(metric_family_label_value(f, 0, 0));
+    double v = -1;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_up", NULL, &v), 1);
+    ck_assert_double_eq(v, 1);
+    static const char *const any[] = {"node", "x", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_up", any, &v), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_null_help_and_null_value)
+{
+    static const metric_def d = {"demo_nohelp", METRIC_UNTYPED, NULL, {"a", "b", NULL}};
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &d, NULL, "x", 5), 0);
+    const metric_family *f = metric_set_find(s, "demo_nohelp");
+    ck_assert_str_eq(metric_family_help(f), "");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 0), "");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 1), "x");
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_lookup_pairs)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-2", 2), 0);
+    ck_assert_int_eq(add2(s, &node_def, "test", "es-2", 3), 0);
+    double v = 0;
+    static const char *const es2[] = {"node", "es-2", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", es2, &v), 1);
+    ck_assert_double_eq(v, 2); /* first match wins */
+    static const char *const test_es2[] = {"node", "es-2", "cluster", "test", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", test_es2, &v), 1);
+    ck_assert_double_eq(v, 3);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", NULL, &v), 1);
+    ck_assert_double_eq(v, 1);
+
+    v = 42;
+    static const char *const missing_value[] = {"node", "es-3", NULL};
+    static const char *const missing_label[] = {"host", "es-1", NULL};
+    static const char *const prefix_only[] = {"node", "es", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", missing_value, &v), 0);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", missing_label, &v), 0);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", prefix_only, &v), 0);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_nope", es2, &v), 0);
+    ck_assert_double_eq(v, 42);
+    metric_set_free(s);
+}
+END_TEST
+
+/* A family is defined by its first def; a later def with other labels or type is refused and
+ * the existing family and its samples are left exactly as they were. */
+START_TEST(test_conflicting_def_refused)
+{
+    static const metric_def other_labels = {
+        "demo_heap_used_bytes", METRIC_GAUGE, "Heap.", {"cluster", "host", NULL}};
+    static const metric_def reordered = {
+        "demo_heap_used_bytes", METRIC_GAUGE, "Heap.", {"node", "cluster", NULL}};
+    static const metric_def fewer = {"demo_heap_used_bytes", METRIC_GAUGE, "Heap.", {"cluster"}};
+    static const metric_def more = {
+        "demo_heap_used_bytes", METRIC_GAUGE, "Heap.", {"cluster", "node", "x", NULL}};
+    static const metric_def other_type = {
+        "demo_heap_used_bytes", METRIC_COUNTER, "Heap.", {"cluster", "node", NULL}};
+    static const metric_def other_help = {
+        "demo_heap_used_bytes", METRIC_GAUGE, "Different help.", {"cluster", "node", NULL}};
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    const char *vals[] = {"a", "b", "c"};
+    ck_assert_int_eq(metric_set_add(s, &other_labels, vals, 9), -1);
+    ck_assert_int_eq(metric_set_add(s, &reordered, vals, 9), -1);
+    ck_assert_int_eq(metric_set_add(s, &fewer, vals, 9), -1);
+    ck_assert_int_eq(metric_set_add(s, &more, vals, 9), -1);
+    ck_assert_int_eq(metric_set_add(s, &other_type, vals, 9), -1);
+    ck_assert_uint_eq(metric_set_family_count(s), 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 1);
+    /* Help is not part of the identity: the first one stays. */
+    ck_assert_int_eq(metric_set_add(s, &other_help, vals, 2), 0);
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_str_eq(metric_family_help(f), "Heap in use.");
+    ck_assert_str_eq(metric_family_label_name(f, 1), "node");
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_double_eq(metric_family_value(f, 0), 1);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Labelled def without values: refused before any family is created. */
+START_TEST(test_missing_values_refused)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(metric_set_add(s, &node_def, NULL, 1), -1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    ck_assert_ptr_null(metric_set_find(s, "demo_heap_used_bytes"));
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_uint_eq(metric_set_family_count(s), 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 1);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_insertion_order)
+{
+    static const metric_def c = {"demo_c", METRIC_GAUGE, "c", {NULL}};
+    static const metric_def a = {"demo_a", METRIC_GAUGE, "a", {NULL}};
+    static const metric_def b = {"demo_b", METRIC_GAUGE, "b", {NULL}};
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(metric_set_add(s, &c, NULL, 1), 0);
+    ck_assert_int_eq(metric_set_add(s, &a, NULL, 2), 0);
+    ck_assert_int_eq(metric_set_add(s, &b, NULL, 3), 0);
+    ck_assert_int_eq(metric_set_add(s, &c, NULL, 4), 0); /* more samples do not move c */
+    ck_assert_int_eq(metric_set_add(s, &a, NULL, 5), 0);
+    ck_assert_str_eq(metric_family_name(metric_set_family(s, 0)), "demo_c");
+    ck_assert_str_eq(metric_family_name(metric_set_family(s, 1)), "demo_a");
+    ck_assert_str_eq(metric_family_name(metric_set_family(s, 2)), "demo_b");
+    ck_assert_ptr_null(metric_set_family(s, 3));
+    const metric_family *fc = metric_set_family(s, 0);
+    ck_assert_double_eq(metric_family_value(fc, 0), 1);
+    ck_assert_double_eq(metric_family_value(fc, 1), 4);
+    ck_assert_uint_eq(metric_set_sample_count(s), 5);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Enough families to force many rehashes: every one stays findable and in order. */
+START_TEST(test_many_families)
+{
+    enum { N = 5000, PER = 3 };
+    metric_set *s = metric_set_new();
+    char name[64];
+    int errors = 0;
+    for (int k = 0; k < PER; k++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(name, sizeof(name), "demo_family_%d_bytes", i);
+            metric_def d = {name, METRIC_GAUGE, "Many.", {"k", NULL}};
+            char kv[8];
+            snprintf(kv, sizeof(kv), "%d", k);
+            errors += add1(s, &d, kv, i * 10.0 + k) != 0;
+        }
+    }
+    ck_assert_int_eq(errors, 0);
+    ck_assert_uint_eq(metric_set_family_count(s), N);
+    ck_assert_uint_eq(metric_set_sample_count(s), (size_t)N * PER);
+    int misplaced = 0, lost = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "demo_family_%d_bytes", i);
+        const metric_family *f = metric_set_find(s, name);
+        misplaced += f != metric_set_family(s, (size_t)i);
+        static const char *const k2[] = {"k", "2", NULL};
+        double v = -1;
+        lost += !f || metric_family_sample_count(f) != PER || !metric_family_lookup(f, k2, &v) ||
+                v != i * 10.0 + 2;
+    }
+    ck_assert_int_eq(misplaced, 0);
+    ck_assert_int_eq(lost, 0);
+    ck_assert_ptr_null(metric_set_find(s, "demo_family_5000_bytes"));
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_max_labels)
+{
+    metric_def d = {"demo_wide", METRIC_GAUGE, "Wide.", {NULL}};
+    static const char *const names[METRIC_MAX_LABELS] = {"l0",  "l1",  "l2",  "l3", "l4",  "l5",
+                                                         "l6",  "l7",  "l8",  "l9", "l10", "l11",
+                                                         "l12", "l13", "l14", "l15"};
+    const char *vals[METRIC_MAX_LABELS];
+    for (int j = 0; j < METRIC_MAX_LABELS; j++) {
+        d.labels[j] = names[j];
+        vals[j] = names[METRIC_MAX_LABELS - 1 - j];
+    }
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(metric_set_add(s, &d, vals, 1), 0);
+    const metric_family *f = metric_set_find(s, "demo_wide");
+    ck_assert_uint_eq(metric_family_label_count(f), METRIC_MAX_LABELS);
+    ck_assert_str_eq(metric_family_label_name(f, 15), "l15");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 15), "l0");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 0), "l15");
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_merge)
+{
+    metric_set *dst = metric_set_new(), *src = metric_set_new();
+    ck_assert_int_eq(add2(dst, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(metric_set_add(dst, &up_def, NULL, 1), 0);
+    ck_assert_int_eq(add2(src, &node_def, "prod", "es-2", 2), 0);
+    ck_assert_int_eq(add1(src, &total_def, "GET", 10), 0);
+    ck_assert_int_eq(add1(src, &total_def, "PUT", NAN), 0);
+
+    ck_assert_int_eq(metric_set_merge(dst, src), 0);
+    ck_assert_uint_eq(metric_set_family_count(dst), 3);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 5);
+    ck_assert_str_eq(metric_family_name(metric_set_family(dst, 2)), "demo_requests_total");
+    const metric_family *f = metric_set_find(dst, "demo_heap_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-2");
+    const metric_family *t = metric_set_find(dst, "demo_requests_total");
+    ck_assert_int_eq(metric_family_type(t), METRIC_COUNTER);
+    ck_assert_str_eq(metric_family_help(t), "Requests.");
+    ck_assert(isnan(metric_family_value(t, 1)));
+    /* src is untouched and independent of dst. */
+    ck_assert_uint_eq(metric_set_sample_count(src), 3);
+    metric_set_free(src);
+    ck_assert_str_eq(metric_family_label_value(t, 0, 0), "GET");
+
+    metric_set *empty = metric_set_new();
+    ck_assert_int_eq(metric_set_merge(dst, dst), -1); /* self-merge refused, not endless */
+    ck_assert_int_eq(metric_set_merge(dst, empty), 0);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 5);
+    ck_assert_int_eq(metric_set_merge(empty, dst), 0);
+    ck_assert_uint_eq(metric_set_family_count(empty), 3);
+    ck_assert_uint_eq(metric_set_sample_count(empty), 5);
+    metric_set_free(empty);
+    metric_set_free(dst);
+}
+END_TEST
+
+START_TEST(test_merge_conflict_refused)
+{
+    static const metric_def clash = {
+        "demo_heap_used_bytes", METRIC_COUNTER, "Clash.", {"cluster", "node", NULL}};
+    metric_set *dst = metric_set_new(), *src = metric_set_new();
+    ck_assert_int_eq(add2(dst, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(src, &clash, "prod", "es-9", 9), 0);
+    ck_assert_int_eq(metric_set_merge(dst, src), -1);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 1);
+    ck_assert_int_eq(metric_family_type(metric_set_find(dst, "demo_heap_used_bytes")),
+                     METRIC_GAUGE);
+    metric_set_free(src);
+    metric_set_free(dst);
+}
+END_TEST
+
+START_TEST(test_type_names)
+{
+    ck_assert_str_eq(metric_type_name(METRIC_GAUGE), "gauge");
+    ck_assert_str_eq(metric_type_name(METRIC_COUNTER), "counter");
+    ck_assert_str_eq(metric_type_name(METRIC_UNTYPED), "untyped");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("metric");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_new_is_empty);
+    tcase_add_test(tc, test_add_and_accessors);
+    tcase_add_test(tc, test_add_copies_everything);
+    tcase_add_test(tc, test_label_less_family);
+    tcase_add_test(tc, test_null_help_and_null_value);
+    tcase_add_test(tc, test_lookup_pairs);
+    tcase_add_test(tc, test_conflicting_def_refused);
+    tcase_add_test(tc, test_missing_values_refused);
+    tcase_add_test(tc, test_insertion_order);
+    tcase_add_test(tc, test_many_families);
+    tcase_add_test(tc, test_max_labels);
+    tcase_add_test(tc, test_type_names);
+    suite_add_tcase(s, tc);
+    TCase *tm = tcase_create("merge");
+    tcase_add_test(tm, test_merge);
+    tcase_add_test(tm, test_merge_conflict_refused);
+    suite_add_tcase(s, tm);
+    return s;
+}
+
+UNIT_MAIN(suite)
