@@ -1,0 +1,1110 @@
+/* config: one table of settings drives defaults, the YAML file, flags, --help
+ * and the checks, so a new key is one new row. */
+#include "config.h"
+
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+/* The field's C type follows: T_STRING, T_PATH (relative ones resolved against
+ * the config file's directory) and T_ENUM are char *, T_BOOL is int, T_DURATION
+ * (ms), T_BYTES and T_INT (0..INT_MAX) are long long. */
+enum setting_type { T_STRING, T_PATH, T_BOOL, T_DURATION, T_BYTES, T_INT, T_ENUM };
+
+struct setting {
+    const char *key; /* YAML path; the flag is "--" key */
+    enum setting_type type;
+    size_t offset;       /* of the field in struct config */
+    const char *def;     /* spelled as in the file; NULL = unset (string types only) */
+    const char *choices; /* T_ENUM: "a|b|c" */
+    const char *help;
+};
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define AT(field) offsetof(config, field)
+
+static const struct setting settings[] = {
+    {"es.uri", T_STRING, AT(es_uri), "http://localhost:9200", NULL,
+     "Elasticsearch node to poll: an http:// or https:// URL."},
+    {"es.timeout", T_DURATION, AT(es_timeout_ms), "5s", NULL,
+     "Give up on an Elasticsearch request after this long, so a hung node shows as down."},
+    {"es.all", T_BOOL, AT(es_all), "false", NULL,
+     "Export the stats of every node in the cluster, not only the local one."},
+    {"es.username", T_STRING, AT(es_username), NULL, NULL,
+     "User for basic auth; the password comes from es.password-file or $ESVIGIL_ES_PASSWORD."},
+    {"es.password-file", T_PATH, AT(es_password_file), NULL, NULL,
+     "File holding the basic-auth password (a file, so it never shows in ps or the config)."},
+    {"es.api-key-file", T_PATH, AT(es_api_key_file), NULL, NULL,
+     "File holding an Elasticsearch API key (base64 of id:key); else $ESVIGIL_ES_API_KEY."},
+    {"es.ca", T_PATH, AT(es_ca), NULL, NULL,
+     "PEM CA bundle to verify the Elasticsearch certificate with, for a private CA."},
+    {"es.client-cert", T_PATH, AT(es_client_cert), NULL, NULL,
+     "PEM client certificate, when Elasticsearch requires TLS client authentication."},
+    {"es.client-private-key", T_PATH, AT(es_client_private_key), NULL, NULL,
+     "PEM private key of es.client-cert."},
+    {"es.ssl-skip-verify", T_BOOL, AT(es_ssl_skip_verify), "false", NULL,
+     "Do not verify the Elasticsearch TLS certificate: for tests only, it allows impostors."},
+    {"es.max-response-size", T_BYTES, AT(es_max_response_bytes), "64mb", NULL,
+     "Refuse Elasticsearch answers larger than this, so a huge cluster cannot exhaust memory."},
+    {"es.pidfile", T_PATH, AT(es_pidfile), NULL, NULL,
+     "File holding the Elasticsearch pid, for when node info does not report it."},
+    {"es.pid", T_INT, AT(es_pid), "0", NULL,
+     "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+    {"poll.interval", T_DURATION, AT(poll_interval_ms), "15s", NULL,
+     "Poll Elasticsearch this often; /metrics always serves the last poll."},
+    {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,
+     "procfs mount point, e.g. /host/proc when running in a container."},
+    {"web.listen-address", T_STRING, AT(web_listen_address), ":" STR(CONFIG_DEFAULT_PORT), NULL,
+     "Address to serve HTTP on: host:port, :port (all addresses) or [v6addr]:port."},
+    {"web.telemetry-path", T_STRING, AT(web_telemetry_path), "/metrics", NULL,
+     "Path under which the metrics are served."},
+    {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
+     "Log only messages at this level or above."},
+};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* Flags that are not settings, for --help. */
+static const struct {
+    const char *flag;
+    const char *help;
+} other_flags[] = {
+    {"--config.file=FILE",
+     "YAML file with the settings above (default: " CONFIG_DEFAULT_FILE "; flags override it)."},
+    {"--check", "Poll once, print a report of findings with hints, exit 0 ok, 1 warning, "
+                "2 critical, 3 unknown."},
+    {"--print-rules", "Print the bundled Prometheus alert rules."},
+    {"--version", "Print the version."},
+    {"--help", "Print this help."},
+};
+
+/* How each type is shown in --help and described when a value is wrong. */
+static const struct {
+    const char *metavar;
+    const char *expect;
+} type_info[] = {
+    [T_STRING] = {"STRING", NULL},
+    [T_PATH] = {"PATH", NULL},
+    [T_BOOL] = {NULL, "not a boolean (true or false)"},
+    [T_DURATION] = {"DURATION", "not a duration (like 500ms, 15s, 1m)"},
+    [T_BYTES] = {"BYTES", "not a byte size (like 512kb, 64mb, 1gb)"},
+    [T_INT] = {"INT", "not a whole number (0 or more)"},
+    [T_ENUM] = {NULL, NULL}, /* the choices themselves */
+};
+
+enum { ORIGIN_DEFAULT = 0, ORIGIN_FLAG = -1 }; /* > 0: line in config_file */
+
+#define SECRET_MAX (64 * 1024)
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+/* ---- the table ---- */
+
+static const struct setting *find_setting_n(const char *key, size_t n)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strlen(settings[i].key) == n && strncmp(settings[i].key, key, n) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static const struct setting *find_setting(const char *key)
+{
+    return find_setting_n(key, strlen(key));
+}
+
+/* True when some key lies under prefix, e.g. "es" for "es.uri". */
+static int is_section(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strncmp(settings[i].key, prefix, n) == 0 && settings[i].key[n] == '.')
+            return 1;
+    return 0;
+}
+
+static size_t setting_index(const struct setting *s)
+{
+    return (size_t)(s - settings);
+}
+
+static int is_string_type(enum setting_type t)
+{
+    return t == T_STRING || t == T_PATH || t == T_ENUM;
+}
+
+static char **str_field(config *c, const struct setting *s)
+{
+    return (char **)(void *)((char *)c + s->offset);
+}
+
+static long long *ll_field(config *c, const struct setting *s)
+{
+    return (long long *)(void *)((char *)c + s->offset);
+}
+
+static int *int_field(config *c, const struct setting *s)
+{
+    return (int *)(void *)((char *)c + s->offset);
+}
+
+size_t config_key_count(void)
+{
+    return N_SETTINGS;
+}
+
+const char *config_key_name(size_t i)
+{
+    return i < N_SETTINGS ? settings[i].key : NULL;
+}
+
+/* ---- values ---- */
+
+/* The value quoted on one line, control characters escaped, long ones cut. */
+static void quote(const char *s, char *out, size_t n)
+{
+    size_t o = 0, shown = 0;
+    if (n < 8)
+        return;
+    out[o++] = '"';
+    for (; *s && o + 8 < n; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (++shown > 80) {
+            o += (size_t)snprintf(out + o, n - o, "...");
+            break;
+        }
+        if (ch == '"' || ch == '\\')
+            o += (size_t)snprintf(out + o, n - o, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", ch);
+        else
+            out[o++] = (char)ch;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+static int parse_bool(const char *text, int *v)
+{
+    if (strcmp(text, "true") == 0)
+        *v = 1;
+    else if (strcmp(text, "false") == 0)
+        *v = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_int(const char *text, long long *v)
+{
+    long long n = 0;
+    if (!*text)
+        return -1;
+    for (const char *p = text; *p; p++) {
+        if (!isdigit((unsigned char)*p) || n > (INT_MAX - (*p - '0')) / 10)
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    *v = n;
+    return 0;
+}
+
+static int in_choices(const char *choices, const char *text)
+{
+    size_t n = strlen(text);
+    for (const char *p = choices; *p;) {
+        size_t len = strcspn(p, "|");
+        if (len == n && n > 0 && strncmp(p, text, n) == 0)
+            return 1;
+        p += len + (p[len] == '|');
+    }
+    return 0;
+}
+
+/* base_dir/text for a relative path from the file; a copy of text otherwise. */
+static char *path_value(const char *text, const char *base_dir)
+{
+    if (!base_dir || text[0] == '/')
+        return strdup(text);
+    size_t n = strlen(base_dir) + strlen(text) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", base_dir, text);
+    return p;
+}
+
+/* Parses text into s's field of c. "" unsets an optional string; a setting
+ * with a default needs a value. On failure c is untouched and why says
+ * what is wrong (quoting text, which is never a secret). */
+static int setting_set(config *c, const struct setting *s, const char *text, const char *base_dir,
+                       char *why, size_t n)
+{
+    char q[128];
+    quote(text, q, sizeof(q));
+    if (!*text && s->def) {
+        snprintf(why, n, "missing value (the default is %s)", s->def[0] ? s->def : "\"\"");
+        return -1;
+    }
+    int ok = 0;
+    int b = 0;
+    long long v = 0;
+    double d = 0;
+    switch (s->type) {
+    case T_STRING:
+    case T_PATH:
+    case T_ENUM: {
+        if (s->type == T_ENUM && !in_choices(s->choices, text)) {
+            snprintf(why, n, "not one of %s: %s", s->choices, q);
+            return -1;
+        }
+        char *copy = NULL;
+        if (*text) {
+            copy = s->type == T_PATH ? path_value(text, base_dir) : strdup(text);
+            if (!copy) {
+                snprintf(why, n, "out of memory");
+                return -1;
+            }
+        }
+        free(*str_field(c, s));
+        *str_field(c, s) = copy;
+        return 0;
+    }
+    case T_BOOL:
+        ok = parse_bool(text, &b) == 0;
+        if (ok)
+            *int_field(c, s) = b;
+        break;
+    case T_DURATION:
+        ok = units_parse_duration_ms(text, &v) == 0;
+        if (ok)
+            *ll_field(c, s) = v;
+        break;
+    case T_BYTES:
+        ok = units_parse_bytes(text, &d) == 0 && d < 9.0e18;
+        if (ok)
+            *ll_field(c, s) = llround(d);
+        break;
+    case T_INT:
+        ok = parse_int(text, &v) == 0;
+        if (ok)
+            *ll_field(c, s) = v;
+        break;
+    }
+    if (!ok)
+        snprintf(why, n, "%s: %s", type_info[s->type].expect, q);
+    return ok ? 0 : -1;
+}
+
+/* Bytes in the largest unit that divides them exactly, like "64mb". */
+static void format_bytes(long long v, char *out, size_t n)
+{
+    static const char *const names[] = {"b", "kb", "mb", "gb", "tb", "pb"};
+    size_t u = 0;
+    while (v != 0 && u + 1 < sizeof(names) / sizeof(names[0]) && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(out, n, "%lld%s", v, names[u]);
+}
+
+static void format_setting(const config *c, const struct setting *s, char *out, size_t n)
+{
+    config *m = (config *)c; /* the field helpers are shared with writers */
+    switch (s->type) {
+    case T_STRING:
+    case T_PATH:
+    case T_ENUM:
+        snprintf(out, n, "%s", *str_field(m, s) ? *str_field(m, s) : "");
+        break;
+    case T_BOOL:
+        snprintf(out, n, "%s", *int_field(m, s) ? "true" : "false");
+        break;
+    case T_DURATION:
+        units_format_duration(*ll_field(m, s), out, n);
+        break;
+    case T_BYTES:
+        format_bytes(*ll_field(m, s), out, n);
+        break;
+    case T_INT:
+        snprintf(out, n, "%lld", *ll_field(m, s));
+        break;
+    }
+}
+
+int config_format_value(const config *c, const char *key, char *out, size_t n)
+{
+    const struct setting *s = find_setting(key);
+    if (!s || n == 0)
+        return -1;
+    format_setting(c, s, out, n);
+    return 0;
+}
+
+int config_key_line(const config *c, const char *key)
+{
+    const struct setting *s = find_setting(key);
+    if (!s || !c->origin)
+        return 0;
+    int o = c->origin[setting_index(s)];
+    return o > 0 ? o : 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void free_secret(char **p)
+{
+    if (*p) {
+        explicit_bzero(*p, strlen(*p));
+        free(*p);
+        *p = NULL;
+    }
+}
+
+config *config_new(void)
+{
+    config *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->origin = calloc(N_SETTINGS, sizeof(*c->origin));
+    if (!c->origin) {
+        free(c);
+        return NULL;
+    }
+    char why[256];
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (settings[i].def &&
+            setting_set(c, &settings[i], settings[i].def, NULL, why, sizeof(why))) {
+            config_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+void config_free(config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (is_string_type(settings[i].type))
+            free(*str_field(c, &settings[i]));
+    free_secret(&c->es_password);
+    free_secret(&c->es_api_key);
+    free(c->config_file);
+    free(c->origin);
+    free(c);
+}
+
+/* ---- YAML file ---- */
+
+struct loader {
+    yaml_parser_t parser;
+    config *c;
+    const char *path;
+    char *dir; /* for relative paths; NULL when the file is in the working directory */
+    const char *text;
+    size_t len;
+    char *err;
+    size_t errlen;
+};
+
+/* "FILE:LINE: KEY: message" (KEY left out when NULL); always -1. */
+static int load_fail(struct loader *l, size_t line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int load_fail(struct loader *l, size_t line, const char *key, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (key)
+        snprintf(l->err, l->errlen, "%s:%zu: %s: %s", l->path, line, key, msg);
+    else
+        snprintf(l->err, l->errlen, "%s:%zu: %s", l->path, line, msg);
+    return -1;
+}
+
+static size_t line_at_offset(const struct loader *l, size_t off)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < off && i < l->len; i++)
+        line += l->text[i] == '\n';
+    return line;
+}
+
+static int next_event(struct loader *l, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&l->parser, ev))
+        return 0;
+    yaml_parser_t *p = &l->parser;
+    size_t line = p->error == YAML_READER_ERROR ? line_at_offset(l, p->problem_offset)
+                                                : p->problem_mark.line + 1;
+    return load_fail(l, line, NULL, "YAML syntax error: %s",
+                     p->problem ? p->problem : "cannot parse");
+}
+
+static size_t ev_line(const yaml_event_t *ev)
+{
+    return ev->start_mark.line + 1;
+}
+
+/* YAML's null: an empty or "~"/"null" plain scalar. */
+static int is_null_scalar(const yaml_event_t *ev)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
+    for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+        if (strcmp((const char *)ev->data.scalar.value, nulls[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int scalar_has_nul(const yaml_event_t *ev)
+{
+    return strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length;
+}
+
+static int load_value(struct loader *l, const char *key, const yaml_event_t *val)
+{
+    const struct setting *s = find_setting(key);
+    size_t idx = setting_index(s);
+    if (l->c->origin[idx] > 0)
+        return load_fail(l, ev_line(val), key, "duplicate key (first set on line %d)",
+                         l->c->origin[idx]);
+    if (scalar_has_nul(val))
+        return load_fail(l, ev_line(val), key, "value contains a NUL byte");
+    const char *text = is_null_scalar(val) ? "" : (const char *)val->data.scalar.value;
+    char why[256];
+    if (setting_set(l->c, s, text, l->dir, why, sizeof(why)))
+        return load_fail(l, ev_line(val), key, "%s", why);
+    l->c->origin[idx] = (int)ev_line(val);
+    return 0;
+}
+
+/* Keys already seen in one mapping, for duplicate detection of sections. */
+struct seen {
+    char **keys;
+    size_t *lines;
+    size_t n;
+};
+
+static size_t seen_line(const struct seen *s, const char *key)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->keys[i], key) == 0)
+            return s->lines[i];
+    return 0;
+}
+
+static int seen_add(struct seen *s, const char *key, size_t line)
+{
+    char **k = realloc(s->keys, (s->n + 1) * sizeof(*k));
+    if (!k)
+        return -1;
+    s->keys = k;
+    size_t *ln = realloc(s->lines, (s->n + 1) * sizeof(*ln));
+    if (!ln)
+        return -1;
+    s->lines = ln;
+    if (!(s->keys[s->n] = strdup(key)))
+        return -1;
+    s->lines[s->n++] = line;
+    return 0;
+}
+
+static void seen_free(struct seen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->keys[i]);
+    free(s->keys);
+    free(s->lines);
+}
+
+static int load_mapping(struct loader *l, const char *prefix);
+
+/* One "key: value" of a mapping; key is the dotted path. */
+static int load_entry(struct loader *l, const char *key, size_t key_line)
+{
+    yaml_event_t val;
+    if (next_event(l, &val))
+        return -1;
+    int rc = 0;
+    int leaf = find_setting(key) != NULL;
+    if (!leaf && !is_section(key))
+        rc = load_fail(l, key_line, key, "unknown key");
+    else if (val.type == YAML_ALIAS_EVENT)
+        rc = load_fail(l, ev_line(&val), key, "YAML aliases are not supported");
+    else if (val.type == YAML_SEQUENCE_START_EVENT)
+        rc = load_fail(l, ev_line(&val), key,
+                       leaf ? "expected a single value, not a list"
+                            : "expected a mapping of settings, not a list");
+    else if (val.type == YAML_MAPPING_START_EVENT)
+        rc = leaf ? load_fail(l, ev_line(&val), key, "expected a single value, not a mapping")
+                  : load_mapping(l, key);
+    else if (!leaf && !is_null_scalar(&val)) /* "es:" alone: all commented out */
+        rc = load_fail(l, ev_line(&val), key,
+                       "is a section: expected a mapping of settings under it, not a value");
+    else if (leaf)
+        rc = load_value(l, key, &val);
+    yaml_event_delete(&val);
+    return rc;
+}
+
+static char *join_key(const char *prefix, const char *name)
+{
+    size_t n = (prefix ? strlen(prefix) + 1 : 0) + strlen(name) + 1;
+    char *k = malloc(n);
+    if (k)
+        snprintf(k, n, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", name);
+    return k;
+}
+
+static int load_key(struct loader *l, const char *prefix, const yaml_event_t *kev,
+                    struct seen *seen)
+{
+    if (kev->type != YAML_SCALAR_EVENT || scalar_has_nul(kev))
+        return load_fail(l, ev_line(kev), prefix, "keys must be plain names");
+    char *key = join_key(prefix, (const char *)kev->data.scalar.value);
+    if (!key)
+        return load_fail(l, ev_line(kev), prefix, "out of memory");
+    int rc;
+    size_t first = seen_line(seen, key);
+    if (first)
+        rc = load_fail(l, ev_line(kev), key, "duplicate key (first set on line %zu)", first);
+    else if (seen_add(seen, key, ev_line(kev)))
+        rc = load_fail(l, ev_line(kev), key, "out of memory");
+    else
+        rc = load_entry(l, key, ev_line(kev));
+    free(key);
+    return rc;
+}
+
+/* After MAPPING_START: reads up to and including MAPPING_END. */
+static int load_mapping(struct loader *l, const char *prefix)
+{
+    struct seen seen = {0};
+    int rc = 0;
+    for (;;) {
+        yaml_event_t kev;
+        if ((rc = next_event(l, &kev)))
+            break;
+        int end = kev.type == YAML_MAPPING_END_EVENT;
+        if (!end)
+            rc = load_key(l, prefix, &kev, &seen);
+        yaml_event_delete(&kev);
+        if (end || rc)
+            break;
+    }
+    seen_free(&seen);
+    return rc;
+}
+
+/* The document's root: a mapping, or nothing at all. */
+static int load_root(struct loader *l)
+{
+    yaml_event_t ev;
+    if (next_event(l, &ev))
+        return -1;
+    int rc = 0;
+    if (ev.type == YAML_MAPPING_START_EVENT)
+        rc = load_mapping(l, NULL);
+    else if (ev.type != YAML_SCALAR_EVENT || !is_null_scalar(&ev))
+        rc = load_fail(l, ev_line(&ev), NULL,
+                       "expected a mapping of settings (like \"es:\" then \"  uri: ...\")");
+    yaml_event_delete(&ev);
+    return rc;
+}
+
+/* The whole stream: nothing (an empty file) or exactly one document. */
+static int load_stream(struct loader *l)
+{
+    int docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (next_event(l, &ev))
+            return -1;
+        yaml_event_type_t t = ev.type;
+        size_t line = ev_line(&ev);
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT)
+            return 0;
+        if (t != YAML_DOCUMENT_START_EVENT)
+            continue; /* stream start, document end */
+        if (docs++)
+            return load_fail(l, line, NULL, "only one YAML document is allowed");
+        if (load_root(l))
+            return -1;
+    }
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *data = malloc(CONFIG_FILE_MAX + 1);
+    size_t n = data ? fread(data, 1, CONFIG_FILE_MAX + 1, f) : 0;
+    int bad = !data || ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad || n > CONFIG_FILE_MAX) {
+        if (!data)
+            snprintf(err, errlen, "%s: cannot read: out of memory", path);
+        else if (bad)
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+        else
+            snprintf(err, errlen, "%s: cannot read: larger than %d bytes", path, CONFIG_FILE_MAX);
+        free(data);
+        return NULL;
+    }
+    data[n] = '\0';
+    *len = n;
+    return data;
+}
+
+/* Directory of path for relative values, NULL when that is the working one. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return NULL;
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int config_load_file(config *c, const char *path, char *err, size_t errlen)
+{
+    struct loader l = {.c = c, .path = path, .err = err, .errlen = errlen};
+    char *text = slurp(path, &l.len, err, errlen);
+    if (!text)
+        return -1;
+    char *name = strdup(path);
+    const char *slash = strrchr(path, '/');
+    if (!name || (slash && !(l.dir = dir_of(path)))) {
+        snprintf(err, errlen, "%s: cannot read: out of memory", path);
+        free(name);
+        free(text);
+        return -1;
+    }
+    free(c->config_file);
+    c->config_file = name;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (c->origin[i] > 0)
+            c->origin[i] = ORIGIN_DEFAULT;
+    l.text = text;
+    yaml_parser_initialize(&l.parser);
+    yaml_parser_set_input_string(&l.parser, (const unsigned char *)text, l.len);
+    int rc = load_stream(&l);
+    yaml_parser_delete(&l.parser);
+    free(l.dir);
+    free(text);
+    return rc;
+}
+
+/* ---- flags ---- */
+
+static int is_passthrough(const char *const *passthrough, const char *flag, size_t n)
+{
+    for (; passthrough && *passthrough; passthrough++)
+        if (strlen(*passthrough) == n && strncmp(*passthrough, flag, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A flag's value given as the next argument: anything but another flag. */
+static const char *next_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        return NULL;
+    const char *v = argv[*i + 1];
+    if (strncmp(v, "--", 2) == 0 && isalpha((unsigned char)v[2]))
+        return NULL;
+    ++*i;
+    return v;
+}
+
+/* One argument at argv[*i] (advancing *i past a separate value). */
+static int apply_flag(config *c, int argc, char **argv, int *i, const char *const *passthrough,
+                      char *err, size_t errlen)
+{
+    const char *a = argv[*i];
+    if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0) {
+        char q[128];
+        quote(a, q, sizeof(q));
+        snprintf(err, errlen,
+                 "argument %s: unexpected (settings are flags like --es.uri=URL; "
+                 "see --help)",
+                 q);
+        return -1;
+    }
+    if (a[1] != '-') {
+        snprintf(err, errlen, "flag %.64s: unknown flag (flags start with --; see --help)", a);
+        return -1;
+    }
+    const char *name = a + 2, *eq = strchr(name, '=');
+    int n = (int)(eq ? (size_t)(eq - name) : strlen(name));
+    if (is_passthrough(passthrough, a, (size_t)n + 2)) {
+        if (eq) {
+            snprintf(err, errlen, "flag --%.*s: takes no value", n, name);
+            return -1;
+        }
+        return 0;
+    }
+    const struct setting *s = find_setting_n(name, (size_t)n);
+    const char *value = eq ? eq + 1 : NULL;
+    int is_config_file = n == 11 && strncmp(name, "config.file", 11) == 0;
+    if (!s && !is_config_file && n > 3 && strncmp(name, "no-", 3) == 0 &&
+        (s = find_setting_n(name + 3, (size_t)n - 3))) {
+        if (s->type != T_BOOL) {
+            snprintf(err, errlen, "flag --%.*s: unknown flag (--no- is for boolean flags)", n,
+                     name);
+            return -1;
+        }
+        if (eq) {
+            snprintf(err, errlen, "flag --%.*s: takes no value", n, name);
+            return -1;
+        }
+        value = "false";
+    }
+    if (!s && !is_config_file) {
+        snprintf(err, errlen, "flag --%.*s: unknown flag (see --help)", n > 64 ? 64 : n, name);
+        return -1;
+    }
+    if (!value && s && s->type == T_BOOL)
+        value = "true";
+    if (!value)
+        value = next_value(argc, argv, i);
+    if (!value || (is_config_file && !*value)) {
+        snprintf(err, errlen, "flag --%.*s: missing value", n, name);
+        return -1;
+    }
+    if (is_config_file)
+        return 0; /* config_file_arg's business */
+    char why[256];
+    if (setting_set(c, s, value, NULL, why, sizeof(why))) {
+        snprintf(err, errlen, "flag --%s: %s", s->key, why);
+        return -1;
+    }
+    c->origin[setting_index(s)] = ORIGIN_FLAG;
+    return 0;
+}
+
+int config_apply_flags(config *c, int argc, char **argv, const char *const *passthrough, char *err,
+                       size_t errlen)
+{
+    for (int i = 1; i < argc; i++)
+        if (apply_flag(c, argc, argv, &i, passthrough, err, errlen))
+            return -1;
+    return 0;
+}
+
+const char *config_file_arg(int argc, char **argv)
+{
+    static const char flag[] = "--config.file";
+    const size_t n = sizeof(flag) - 1;
+    const char *found = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], flag, n) != 0)
+            continue;
+        if (argv[i][n] == '=')
+            found = argv[i] + n + 1;
+        else if (argv[i][n] == '\0' && i + 1 < argc)
+            found = argv[++i];
+    }
+    return found && *found ? found : NULL;
+}
+
+/* ---- finalize ---- */
+
+/* "FILE:LINE: key", "flag --key" or "key": where the value came from. */
+static void origin_prefix(const config *c, const char *key, char *out, size_t n)
+{
+    const struct setting *s = find_setting(key);
+    int o = s ? c->origin[setting_index(s)] : ORIGIN_DEFAULT;
+    if (o > 0 && c->config_file)
+        snprintf(out, n, "%s:%d: %s", c->config_file, o, key);
+    else if (o == ORIGIN_FLAG)
+        snprintf(out, n, "flag --%s", key);
+    else
+        snprintf(out, n, "%s", key);
+}
+
+static int finalize_fail(const config *c, const char *key, char *err, size_t errlen,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int finalize_fail(const config *c, const char *key, char *err, size_t errlen,
+                         const char *fmt, ...)
+{
+    char prefix[1200], msg[512];
+    origin_prefix(c, key, prefix, sizeof(prefix));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s: %s", prefix, msg);
+    return -1;
+}
+
+static int has_space_or_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* "1".."65535" (or from 0 when zero_ok); -1 otherwise. */
+static int parse_port(const char *s, size_t n, int zero_ok)
+{
+    int port = 0;
+    if (n == 0 || n > 5)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        port = port * 10 + (s[i] - '0');
+    }
+    return port > 65535 || (port == 0 && !zero_ok) ? -1 : port;
+}
+
+/* host[:port] or [v6][:port] of a URL's authority. */
+static int check_authority(const char *a, size_t n)
+{
+    const char *at = memrchr(a, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - a);
+        a = at + 1;
+    }
+    const char *host_end;
+    if (n > 0 && a[0] == '[') {
+        host_end = memchr(a, ']', n);
+        if (!host_end || host_end == a + 1)
+            return -1;
+        host_end++;
+    } else {
+        host_end = memchr(a, ':', n);
+        if (!host_end)
+            host_end = a + n;
+        if (host_end == a)
+            return -1;
+    }
+    size_t rest = n - (size_t)(host_end - a);
+    if (rest == 0)
+        return 0;
+    return host_end[0] == ':' && parse_port(host_end + 1, rest - 1, 0) >= 0 ? 0 : -1;
+}
+
+static int check_url(const char *uri)
+{
+    size_t scheme;
+    if (strncasecmp(uri, "http://", 7) == 0)
+        scheme = 7;
+    else if (strncasecmp(uri, "https://", 8) == 0)
+        scheme = 8;
+    else
+        return -1;
+    if (has_space_or_control(uri))
+        return -1;
+    const char *a = uri + scheme;
+    return check_authority(a, strcspn(a, "/?#"));
+}
+
+/* The URL for an error message, with a password in it replaced by "***". */
+static void redact_url(const char *uri, char *out, size_t n)
+{
+    const char *a = strstr(uri, "://");
+    a = a ? a + 3 : uri;
+    size_t alen = strcspn(a, "/?#");
+    const char *at = memrchr(a, '@', alen);
+    const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+    char tmp[1024];
+    if (colon)
+        snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)(colon + 1 - uri), uri, at);
+    else
+        snprintf(tmp, sizeof(tmp), "%s", uri);
+    quote(tmp, out, n);
+}
+
+int config_listen_split(const char *addr, char *host, size_t hostlen, int *port)
+{
+    if (!addr || has_space_or_control(addr))
+        return -1;
+    const char *colon = strrchr(addr, ':');
+    if (!colon)
+        return -1;
+    const char *h = addr;
+    size_t hn = (size_t)(colon - addr);
+    if (hn > 0 && addr[0] == '[') {
+        if (hn < 3 || addr[hn - 1] != ']')
+            return -1;
+        h++;
+        hn -= 2;
+    } else if (memchr(h, ':', hn) || memchr(h, '[', hn) || memchr(h, ']', hn)) {
+        return -1; /* an IPv6 address needs brackets */
+    }
+    if (memchr(h, '/', hn))
+        return -1;
+    int p = parse_port(colon + 1, strlen(colon + 1), 1);
+    if (p < 0 || hn >= hostlen)
+        return -1;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    *port = p;
+    return 0;
+}
+
+static int check_web(const config *c, char *err, size_t errlen)
+{
+    char host[256], q[128];
+    int port;
+    if (config_listen_split(c->web_listen_address, host, sizeof(host), &port)) {
+        quote(c->web_listen_address, q, sizeof(q));
+        return finalize_fail(c, "web.listen-address", err, errlen,
+                             "not a listen address (like :%d, 127.0.0.1:%d or [::1]:%d): %s",
+                             CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_PORT, q);
+    }
+    const char *tp = c->web_telemetry_path;
+    if (tp[0] != '/' || has_space_or_control(tp) || strpbrk(tp, "?#")) {
+        quote(tp, q, sizeof(q));
+        return finalize_fail(c, "web.telemetry-path", err, errlen,
+                             "not a URL path starting with / (like /metrics): %s", q);
+    }
+    return 0;
+}
+
+static int check_values(const config *c, char *err, size_t errlen)
+{
+    char q[1100];
+    if (check_url(c->es_uri)) {
+        redact_url(c->es_uri, q, sizeof(q));
+        return finalize_fail(c, "es.uri", err, errlen,
+                             "not an http(s) URL (like http://localhost:9200): %s", q);
+    }
+    if (c->es_timeout_ms <= 0)
+        return finalize_fail(c, "es.timeout", err, errlen, "must be more than 0s");
+    if (c->poll_interval_ms <= 0)
+        return finalize_fail(c, "poll.interval", err, errlen, "must be more than 0s");
+    if (c->es_max_response_bytes <= 0)
+        return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
+    const struct setting *lvl = find_setting("log.level");
+    if (!c->log_level || !in_choices(lvl->choices, c->log_level))
+        return finalize_fail(c, "log.level", err, errlen, "not one of %s", lvl->choices);
+    return check_web(c, err, errlen);
+}
+
+/* Reads a secret file, one trailing newline trimmed. why never holds the
+ * content, only the file name and the reason. */
+static char *read_secret(const char *file, char *why, size_t n)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(why, n, "cannot read %s: %s", file, strerror(errno));
+        return NULL;
+    }
+    char *data = malloc(SECRET_MAX + 1);
+    size_t len = data ? fread(data, 1, SECRET_MAX + 1, f) : 0;
+    int bad = !data || ferror(f), e = errno;
+    fclose(f);
+    const char *problem = !data              ? "out of memory"
+                          : bad              ? strerror(e)
+                          : len > SECRET_MAX ? "larger than 64 KiB"
+                                             : NULL;
+    if (!problem) {
+        if (len > 0 && data[len - 1] == '\n')
+            len--;
+        if (len > 0 && data[len - 1] == '\r')
+            len--;
+        data[len] = '\0';
+        if (len == 0 || strlen(data) != len)
+            problem = len == 0 ? "the file is empty" : "the file contains a NUL byte";
+    }
+    if (problem) {
+        snprintf(why, n, "cannot read %s: %s", file, problem);
+        if (data)
+            explicit_bzero(data, SECRET_MAX + 1);
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+/* *out from file (key names it in errors) or else the environment. */
+static int resolve_secret(const config *c, const char *key, const char *file, const char *env,
+                          char **out, char *err, size_t errlen)
+{
+    char why[1200];
+    if (file) {
+        if (!(*out = read_secret(file, why, sizeof(why))))
+            return finalize_fail(c, key, err, errlen, "%s", why);
+        return 0;
+    }
+    const char *v = getenv(env);
+    if (v && *v && !(*out = strdup(v)))
+        return finalize_fail(c, key, err, errlen, "out of memory");
+    return 0;
+}
+
+static int resolve_secrets(config *c, char *err, size_t errlen)
+{
+    free_secret(&c->es_password);
+    free_secret(&c->es_api_key);
+    if (resolve_secret(c, "es.password-file", c->es_password_file, "ESVIGIL_ES_PASSWORD",
+                       &c->es_password, err, errlen) ||
+        resolve_secret(c, "es.api-key-file", c->es_api_key_file, "ESVIGIL_ES_API_KEY",
+                       &c->es_api_key, err, errlen))
+        return -1;
+    if (c->es_password && !c->es_username)
+        return finalize_fail(c, "es.username", err, errlen,
+                             "missing: a password is set (es.password-file or "
+                             "$ESVIGIL_ES_PASSWORD) but no user to go with it");
+    return 0;
+}
+
+int config_finalize(config *c, char *err, size_t errlen)
+{
+    if (check_values(c, err, errlen))
+        return -1;
+    return resolve_secrets(c, err, errlen);
+}
+
+/* ---- --help ---- */
+
+static void help_flag(FILE *out, const struct setting *s)
+{
+    if (s->type == T_BOOL)
+        fprintf(out, "  --[no-]%s\n", s->key);
+    else
+        fprintf(out, "  --%s=%s\n", s->key,
+                s->type == T_ENUM ? s->choices : type_info[s->type].metavar);
+    fprintf(out, "        %s", s->help);
+    if (s->def)
+        fprintf(out, " (default: %s)", s->def);
+    fputc('\n', out);
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Usage: esvigil [flags]\n\n"
+                 "Every setting is a flag and a key of the config file: --es.uri=... is\n"
+                 "\"uri:\" under \"es:\". Flags override the file. DURATION is like 500ms,\n"
+                 "15s, 1m or 1h30m; BYTES like 512kb, 64mb or 1gb.\n\nSettings:\n");
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        help_flag(out, &settings[i]);
+    fprintf(out, "\nOther flags:\n");
+    for (size_t i = 0; i < sizeof(other_flags) / sizeof(other_flags[0]); i++)
+        fprintf(out, "  %s\n        %s\n", other_flags[i].flag, other_flags[i].help);
+}
