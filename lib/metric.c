@@ -228,6 +228,23 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
     return 0;
 }
 
+int metric_set_remove(metric_set *s, const char *name)
+{
+    size_t *slot = find_slot(s, name);
+    if (!slot || !*slot)
+        return 0;
+    size_t i = *slot - 1;
+    s->nsamples -= s->fams[i]->nsamples;
+    family_free(s->fams[i]);
+    memmove(&s->fams[i], &s->fams[i + 1], (s->nfams - i - 1) * sizeof(*s->fams));
+    s->nfams--;
+    /* Rebuild the slots: open addressing cannot simply blank one. */
+    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
+    for (size_t k = 0; k < s->nfams; k++)
+        *find_slot(s, s->fams[k]->name) = k + 1;
+    return 1;
+}
+
 size_t metric_set_family_count(const metric_set *s)
 {
     return s->nfams;

@@ -34,6 +34,10 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
 /* Copies every sample of src into dst (families merged by name). */
 int metric_set_merge(metric_set *dst, const metric_set *src);
 
+/* Drops a family and its samples; 1 if it was there. Later families move
+ * up one place, so indexes from metric_set_family() are invalidated. */
+int metric_set_remove(metric_set *s, const char *name);
+
 size_t metric_set_family_count(const metric_set *s);
 size_t metric_set_sample_count(const metric_set *s);
 const metric_family *metric_set_family(const metric_set *s, size_t i);

@@ -347,6 +347,34 @@ START_TEST(test_type_names)
 }
 END_TEST
 
+START_TEST(test_remove)
+{
+    metric_set *s = metric_set_new();
+    char name[32];
+    for (int i = 0; i < 100; i++) {
+        metric_def d = {NULL, METRIC_GAUGE, "h", {NULL}};
+        snprintf(name, sizeof(name), "fam_%d", i);
+        d.name = name;
+        ck_assert_int_eq(metric_set_add(s, &d, NULL, i), 0);
+    }
+    ck_assert_int_eq(metric_set_remove(s, "fam_10"), 1);
+    ck_assert_int_eq(metric_set_remove(s, "fam_10"), 0);
+    ck_assert_int_eq(metric_set_remove(s, "absent"), 0);
+    ck_assert_uint_eq(metric_set_family_count(s), 99);
+    ck_assert_uint_eq(metric_set_sample_count(s), 99);
+    ck_assert_ptr_null(metric_set_find(s, "fam_10"));
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "fam_%d", i);
+        double v = -1;
+        ck_assert_int_eq(metric_set_lookup(s, name, NULL, &v), i != 10);
+        if (i != 10)
+            ck_assert_double_eq(v, i);
+    }
+    ck_assert_str_eq(metric_family_name(metric_set_family(s, 10)), "fam_11");
+    metric_set_free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metric");
@@ -367,6 +395,7 @@ static Suite *suite(void)
     TCase *tm = tcase_create("merge");
     tcase_add_test(tm, test_merge);
     tcase_add_test(tm, test_merge_conflict_refused);
+    tcase_add_test(tm, test_remove);
     suite_add_tcase(s, tm);
     return s;
 }
