@@ -1,0 +1,829 @@
+/* procfs: parses /proc (or a fixture tree) into esvigil_host_* gauges. Every
+ * file is all-or-nothing: values go to locals and become samples only once
+ * the whole file parsed, so a torn read never exports a wrong zero. */
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Large enough for meminfo/status/limits/stat on any kernel seen; a file
+ * that fills it is treated as garbled rather than silently cut. */
+#define SMALL_FILE_MAX 16384
+/* maps is streamed through this; one line is at most PATH_MAX plus ~80. */
+#define MAPS_CHUNK 65536
+/* Samples per file or per process, bounded by the tables below. */
+#define PENDING_MAX 16
+
+static const char *const err_reasons[PROCFS_ERR_COUNT] = {
+    [PROCFS_OK] = "ok",
+    [PROCFS_ERR_MISSING] = "missing",
+    [PROCFS_ERR_PERMISSION] = "permission",
+    [PROCFS_ERR_PARSE] = "parse",
+    [PROCFS_ERR_PID_REUSED] = "pid_reused",
+};
+
+const char *procfs_err_reason(procfs_err e)
+{
+    return (unsigned)e < PROCFS_ERR_COUNT ? err_reasons[e] : "unknown";
+}
+
+/* ---- family definitions ---- */
+
+#define G(n, h)                                                                                    \
+    {                                                                                              \
+        .name = (n), .type = METRIC_GAUGE, .help = (h), .labels = { NULL }                         \
+    }
+
+static const metric_def def_mem_total =
+    G("esvigil_host_memory_total_bytes", "Physical memory of the host (MemTotal). Denominator for "
+                                         "mapped-buffer and memory-used ratios.");
+static const metric_def def_mem_available =
+    G("esvigil_host_memory_available_bytes",
+      "Memory available for new allocations without swapping (MemAvailable). Near zero means the "
+      "page cache Lucene relies on is being squeezed out. Absent on kernels before 3.14.");
+static const metric_def def_mem_mapped = G(
+    "esvigil_host_memory_mapped_bytes",
+    "File pages mapped into processes (Mapped). Lucene mmaps its segment files; growth far beyond "
+    "the index size points at mappings that are never released.");
+static const metric_def def_mem_cached =
+    G("esvigil_host_memory_cached_bytes",
+      "Page cache (Cached). Elasticsearch search speed depends on index files staying here.");
+static const metric_def def_mem_dirty = G(
+    "esvigil_host_memory_dirty_bytes",
+    "Page cache waiting to be written back to disk (Dirty). Sustained highs mean indexing outruns "
+    "the disks.");
+static const metric_def def_swap_total =
+    G("esvigil_host_swap_total_bytes",
+      "Swap space configured on the host (SwapTotal). Elasticsearch should run with swap off or "
+      "memory locked.");
+static const metric_def def_swap_free =
+    G("esvigil_host_swap_free_bytes", "Unused swap space on the host (SwapFree).");
+static const metric_def def_max_map_count = G(
+    "esvigil_host_vm_max_map_count",
+    "Kernel limit on memory mappings per process (vm.max_map_count). Elasticsearch needs at least "
+    "262144; mmap fails with ENOMEM once a process reaches it.");
+static const metric_def def_fh_allocated =
+    G("esvigil_host_file_handles_allocated",
+      "File handles allocated system-wide (first field of fs.file-nr).");
+static const metric_def def_fh_max =
+    G("esvigil_host_file_handles_max",
+      "System-wide file handle limit (fs.file-max, third field of fs.file-nr).");
+static const metric_def def_load1 =
+    G("esvigil_host_load1", "Host load average over 1 minute (/proc/loadavg).");
+static const metric_def def_load5 =
+    G("esvigil_host_load5", "Host load average over 5 minutes (/proc/loadavg).");
+static const metric_def def_load15 =
+    G("esvigil_host_load15", "Host load average over 15 minutes (/proc/loadavg).");
+
+static const metric_def def_proc_maps =
+    G("esvigil_host_es_process_maps",
+      "Memory mappings of the Elasticsearch process (lines of /proc/PID/maps). Compare with "
+      "esvigil_host_vm_max_map_count: at the limit new segment files cannot be mapped.");
+static const metric_def def_proc_deleted_maps = G(
+    "esvigil_host_es_process_deleted_maps",
+    "Mappings of deleted files in the Elasticsearch process (maps lines ending in \"(deleted)\"): "
+    "segments merged away but still mapped, usually pinned by leaked scroll contexts.");
+static const metric_def def_proc_deleted_bytes =
+    G("esvigil_host_es_process_deleted_mapped_bytes",
+      "Address space still mapped to deleted files by the Elasticsearch process. Memory that only "
+      "closing the scroll contexts (or a restart) gives back; the scroll-leak fingerprint.");
+static const metric_def def_proc_open_fds =
+    G("esvigil_host_es_process_open_fds",
+      "Open file descriptors of the Elasticsearch process (entries of /proc/PID/fd).");
+static const metric_def def_proc_max_fds =
+    G("esvigil_host_es_process_max_fds",
+      "Soft limit on open files of the Elasticsearch process (Max open files in /proc/PID/limits); "
+      "+Inf when unlimited.");
+static const metric_def def_proc_rss =
+    G("esvigil_host_es_process_resident_memory_bytes",
+      "Resident memory of the Elasticsearch process (VmRSS), heap plus off-heap plus mapped index "
+      "pages touched.");
+static const metric_def def_proc_threads =
+    G("esvigil_host_es_process_threads", "Threads of the Elasticsearch process (Threads).");
+
+/* ---- error reporting ---- */
+
+/* vsnprintf: the line is cut at 255 bytes on purpose, a long path included. */
+static void first_error(procfs_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void first_error(procfs_report *rep, const char *fmt, ...)
+{
+    if (!rep || rep->first_error[0] != '\0')
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->first_error, sizeof(rep->first_error), fmt, ap);
+    va_end(ap);
+}
+
+static void report(procfs_report *rep, procfs_err e, const char *path, const char *detail)
+{
+    if (!rep)
+        return;
+    rep->errors[e]++;
+    first_error(rep, "%s: %s: %s", path, procfs_err_reason(e), detail);
+}
+
+/* Anything but a permission problem counts as missing: a vanished process
+ * shows up as ENOENT on open and ESRCH on read. */
+static procfs_err errno_class(int err)
+{
+    switch (err) {
+    case EACCES:
+    case EPERM:
+        return PROCFS_ERR_PERMISSION;
+    default:
+        return PROCFS_ERR_MISSING;
+    }
+}
+
+/* ---- pending samples: added to the set only when a read fully succeeded ---- */
+
+typedef struct pending {
+    const metric_def *def[PENDING_MAX];
+    double v[PENDING_MAX];
+    size_t n;
+} pending;
+
+static void pending_put(pending *p, const metric_def *def, double v)
+{
+    if (p->n < PENDING_MAX) {
+        p->def[p->n] = def;
+        p->v[p->n++] = v;
+    }
+}
+
+static int pending_commit(const pending *p, metric_set *out, const char *path, procfs_report *rep)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (metric_set_add(out, p->def[i], NULL, p->v[i]) != 0) {
+            first_error(rep, "%s: cannot add %s (out of memory)", path, p->def[i]->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- small helpers ---- */
+
+static int build_path(char *dst, size_t cap, const char *root, long pid, const char *rel)
+{
+    int n = pid > 0 ? snprintf(dst, cap, "%s/%ld/%s", root, pid, rel)
+                    : snprintf(dst, cap, "%s/%s", root, rel);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* Reads a whole small file, NUL-terminated. Returns 0 or an errno value
+ * (EFBIG when it does not fit). */
+static int read_small(const char *path, char *dst, size_t cap, size_t *len)
+{
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    size_t n = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap - 1) {
+            err = EFBIG;
+            break;
+        }
+        ssize_t r = read(fd, dst + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            err = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    dst[n] = '\0';
+    *len = n;
+    return err;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static int parse_u64(const char *s, const char **end, unsigned long long *v)
+{
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *e;
+    unsigned long long x = strtoull(s, &e, 10);
+    if (errno == ERANGE)
+        return -1;
+    *v = x;
+    *end = e;
+    return 0;
+}
+
+static const char *skip_blanks(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+/* Text content must be complete lines: a missing final newline means a torn
+ * read, a NUL means binary garbage. */
+static int complete_text(const char *s, size_t len)
+{
+    return len > 0 && s[len - 1] == '\n' && strlen(s) == len;
+}
+
+typedef int (*parse_fn)(const char *text, size_t len, pending *p, const char **why);
+
+/* Reads one file, parses it whole, commits its samples. Returns the error. */
+static procfs_err read_parsed(const char *path, parse_fn parse, pending *p, procfs_report *rep)
+{
+    char text[SMALL_FILE_MAX];
+    size_t len = 0;
+    int err = read_small(path, text, sizeof(text), &len);
+    if (err == EFBIG) {
+        report(rep, PROCFS_ERR_PARSE, path, "file larger than expected");
+        return PROCFS_ERR_PARSE;
+    }
+    if (err) {
+        procfs_err e = errno_class(err);
+        report(rep, e, path, strerror(err));
+        return e;
+    }
+    const char *why = "malformed";
+    if (!complete_text(text, len)) {
+        report(rep, PROCFS_ERR_PARSE, path, "truncated or binary content");
+        return PROCFS_ERR_PARSE;
+    }
+    if (parse(text, len, p, &why) != 0) {
+        report(rep, PROCFS_ERR_PARSE, path, why);
+        return PROCFS_ERR_PARSE;
+    }
+    return PROCFS_OK;
+}
+
+/* ---- "Key: value [kB]" files: meminfo and PID/status ---- */
+
+typedef struct kv_field {
+    const char *key;
+    const metric_def *def;
+    int kb;       /* value carries " kB" and is exported in bytes */
+    int required; /* the file is garbled without it */
+} kv_field;
+
+static const kv_field meminfo_fields[] = {
+    {"MemTotal", &def_mem_total, 1, 1}, {"MemAvailable", &def_mem_available, 1, 0},
+    {"Mapped", &def_mem_mapped, 1, 0},  {"Cached", &def_mem_cached, 1, 0},
+    {"Dirty", &def_mem_dirty, 1, 0},    {"SwapTotal", &def_swap_total, 1, 0},
+    {"SwapFree", &def_swap_free, 1, 0}, {NULL, NULL, 0, 0},
+};
+
+static const kv_field status_fields[] = {
+    {"VmRSS", &def_proc_rss, 1, 0}, /* absent for zombies */
+    {"Threads", &def_proc_threads, 0, 1},
+    {NULL, NULL, 0, 0},
+};
+
+static const kv_field *kv_lookup(const kv_field *tab, const char *key, size_t klen)
+{
+    for (; tab->key; tab++)
+        if (strlen(tab->key) == klen && memcmp(tab->key, key, klen) == 0)
+            return tab;
+    return NULL;
+}
+
+/* Parses one "Key:<ws>123[ kB]" value ending at the newline. */
+static int kv_number(const char *s, int kb, double *v)
+{
+    const char *e;
+    unsigned long long x;
+    if (parse_u64(skip_blanks(s), &e, &x) != 0)
+        return -1;
+    if (kb) {
+        if (strncmp(e, " kB", 3) != 0)
+            return -1;
+        e += 3;
+    }
+    if (*skip_blanks(e) != '\n')
+        return -1;
+    *v = kb ? (double)x * 1024.0 : (double)x;
+    return 0;
+}
+
+/* meminfo lines are all numeric, so each one is checked; status has text
+ * values (Name, State, ...) and only its wanted lines are. complete_text()
+ * already ensured every line, the last included, ends in '\n'. */
+static int parse_kv(const char *text, const kv_field *tab, int all_numeric, pending *p,
+                    const char **why)
+{
+    double vals[PENDING_MAX];
+    int seen[PENDING_MAX] = {0};
+    for (const char *line = text; *line; line = strchr(line, '\n') + 1) {
+        const char *colon = strchr(line, ':'), *nl = strchr(line, '\n');
+        if (!colon || colon > nl || colon == line) {
+            *why = "line without key";
+            return -1;
+        }
+        const kv_field *f = kv_lookup(tab, line, (size_t)(colon - line));
+        double v;
+        if (f || all_numeric) {
+            if (kv_number(colon + 1, f ? f->kb : 0, &v) != 0 &&
+                (f || kv_number(colon + 1, 1, &v) != 0)) {
+                *why = "bad value";
+                return -1;
+            }
+        }
+        if (f) {
+            vals[f - tab] = v;
+            seen[f - tab] = 1;
+        }
+    }
+    for (const kv_field *f = tab; f->key; f++) {
+        if (f->required && !seen[f - tab]) {
+            *why = "required field missing";
+            return -1;
+        }
+        if (seen[f - tab])
+            pending_put(p, f->def, vals[f - tab]);
+    }
+    return 0;
+}
+
+static int parse_meminfo(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    return parse_kv(text, meminfo_fields, 1, p, why);
+}
+
+static int parse_status(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    return parse_kv(text, status_fields, 0, p, why);
+}
+
+/* ---- single-line host files ---- */
+
+static int parse_max_map_count(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    const char *e;
+    unsigned long long v;
+    if (parse_u64(skip_blanks(text), &e, &v) != 0 || (e = skip_blanks(e))[0] != '\n' ||
+        e[1] != '\0') {
+        *why = "not a single integer";
+        return -1;
+    }
+    pending_put(p, &def_max_map_count, (double)v);
+    return 0;
+}
+
+static int parse_file_nr(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    unsigned long long f[3];
+    const char *s = text;
+    for (int i = 0; i < 3; i++) {
+        if (parse_u64(skip_blanks(s), &s, &f[i]) != 0) {
+            *why = "expected three integers";
+            return -1;
+        }
+    }
+    if (*skip_blanks(s) != '\n') {
+        *why = "trailing garbage";
+        return -1;
+    }
+    pending_put(p, &def_fh_allocated, (double)f[0]);
+    pending_put(p, &def_fh_max, (double)f[2]);
+    return 0;
+}
+
+/* A plain decimal like "0.52", followed by a blank. */
+static int parse_load(const char *s, const char **end, double *v)
+{
+    size_t n = strspn(s, "0123456789.");
+    if (n == 0 || (s[n] != ' ' && s[n] != '\t'))
+        return -1;
+    char *e;
+    *v = strtod(s, &e);
+    if (e != s + n)
+        return -1;
+    *end = e;
+    return 0;
+}
+
+/* "0.52 0.58 0.59 1/1234 5678": the last two fields are checked too, so a
+ * read cut after the load values is caught. */
+static int parse_loadavg(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    static const metric_def *const defs[3] = {&def_load1, &def_load5, &def_load15};
+    double load[3];
+    const char *s = text;
+    for (int i = 0; i < 3; i++) {
+        if (parse_load(skip_blanks(s), &s, &load[i]) != 0) {
+            *why = "bad load value";
+            return -1;
+        }
+    }
+    unsigned long long running, total, last;
+    if (parse_u64(skip_blanks(s), &s, &running) != 0 || *s++ != '/' ||
+        parse_u64(s, &s, &total) != 0 || parse_u64(skip_blanks(s), &s, &last) != 0 ||
+        *skip_blanks(s) != '\n') {
+        *why = "bad process counts";
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        pending_put(p, defs[i], load[i]);
+    return 0;
+}
+
+/* ---- PID/limits ---- */
+
+static int parse_limits(const char *text, size_t len, pending *p, const char **why)
+{
+    (void)len;
+    static const char key[] = "Max open files ";
+    for (const char *line = text; *line; line = strchr(line, '\n') + 1) {
+        if (strncmp(line, key, sizeof(key) - 1) != 0)
+            continue;
+        const char *s = skip_blanks(line + sizeof(key) - 1);
+        double soft;
+        unsigned long long v;
+        const char *e;
+        if (strncmp(s, "unlimited", 9) == 0) {
+            soft = INFINITY;
+            e = s + 9;
+        } else if (parse_u64(s, &e, &v) == 0) {
+            soft = (double)v;
+        } else {
+            *why = "bad soft limit for Max open files";
+            return -1;
+        }
+        s = skip_blanks(e);
+        if (e == s || (strncmp(s, "unlimited", 9) != 0 && parse_u64(s, &e, &v) != 0)) {
+            *why = "bad hard limit for Max open files";
+            return -1;
+        }
+        pending_put(p, &def_proc_max_fds, soft);
+        return 0;
+    }
+    *why = "no Max open files line";
+    return -1;
+}
+
+/* ---- PID/stat ---- */
+
+/* Field 22 (starttime). comm may hold spaces and ')', so fields are counted
+ * from the last ')'. */
+static int parse_stat_starttime(const char *text, long pid, unsigned long long *start)
+{
+    const char *e;
+    unsigned long long v;
+    const char *rparen = strrchr(text, ')');
+    if (parse_u64(text, &e, &v) != 0 || v != (unsigned long long)pid || strncmp(e, " (", 2) ||
+        !rparen || rparen < e + 2)
+        return -1;
+    const char *s = rparen + 1;
+    for (int field = 3; field < 22; field++) {
+        if (*s != ' ')
+            return -1;
+        s++;
+        size_t n = strcspn(s, " \n");
+        if (n == 0)
+            return -1;
+        s += n;
+    }
+    /* starttime must be followed by more fields, or a cut read could pass */
+    if (*s != ' ' || parse_u64(s + 1, &e, start) != 0 || *e != ' ')
+        return -1;
+    return 0;
+}
+
+static procfs_err read_starttime(const char *path, long pid, unsigned long long *start,
+                                 procfs_report *rep)
+{
+    char text[4096];
+    size_t len = 0;
+    int err = read_small(path, text, sizeof(text), &len);
+    if (err && err != EFBIG) {
+        procfs_err e = errno_class(err);
+        report(rep, e, path, strerror(err));
+        return e;
+    }
+    if (err || !complete_text(text, len) || parse_stat_starttime(text, pid, start) != 0) {
+        report(rep, PROCFS_ERR_PARSE, path, "malformed stat line");
+        return PROCFS_ERR_PARSE;
+    }
+    return PROCFS_OK;
+}
+
+/* ---- PID/maps, streamed ---- */
+
+typedef struct maps_count {
+    unsigned long long lines, deleted, deleted_bytes;
+} maps_count;
+
+/* "start-end perms ..." ; counts the line and, for " (deleted)", its size. */
+static int maps_line(const char *line, size_t len, maps_count *mc)
+{
+    char *e;
+    if (!isxdigit((unsigned char)line[0]))
+        return -1;
+    errno = 0;
+    unsigned long long start = strtoull(line, &e, 16);
+    if (*e != '-' || !isxdigit((unsigned char)e[1]))
+        return -1;
+    unsigned long long end = strtoull(e + 1, &e, 16);
+    if (errno == ERANGE || end < start || *e != ' ' || (size_t)(e - line) + 6 > len || e[5] != ' ')
+        return -1;
+    for (int i = 1; i <= 4; i++)
+        if (!strchr("rwxsp-", e[i]))
+            return -1;
+    mc->lines++;
+    static const char suffix[] = " (deleted)";
+    size_t sl = sizeof(suffix) - 1;
+    if (len >= sl && memcmp(line + len - sl, suffix, sl) == 0) {
+        mc->deleted++;
+        mc->deleted_bytes += end - start;
+    }
+    return 0;
+}
+
+/* Parses every complete line in buf[0..n); returns bytes consumed or -1. */
+static long maps_scan(char *buf, size_t n, int at_eof, maps_count *mc)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        char *nl = memchr(buf + pos, '\n', n - pos);
+        if (!nl && !at_eof)
+            break;
+        size_t len = nl ? (size_t)(nl - (buf + pos)) : n - pos;
+        buf[pos + len] = '\0'; /* the byte after the data is always in bounds */
+        if (maps_line(buf + pos, len, mc) != 0)
+            return -1;
+        pos += len + 1;
+    }
+    return (long)(pos > n ? n : pos);
+}
+
+static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        report(rep, errno_class(err), path, strerror(err));
+        return errno_class(err);
+    }
+    char *buf = malloc(MAPS_CHUNK + 1);
+    if (!buf) {
+        close(fd);
+        report(rep, PROCFS_ERR_MISSING, path, strerror(ENOMEM));
+        return PROCFS_ERR_MISSING;
+    }
+    size_t have = 0;
+    procfs_err res = PROCFS_OK;
+    const char *why = NULL;
+    for (;;) {
+        ssize_t r = read(fd, buf + have, MAPS_CHUNK - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            res = errno_class(errno);
+            why = strerror(errno);
+            break;
+        }
+        if (memchr(buf + have, '\0', (size_t)r)) {
+            res = PROCFS_ERR_PARSE;
+            why = "binary content";
+            break;
+        }
+        have += (size_t)r;
+        long used = maps_scan(buf, have, r == 0, mc);
+        if (used < 0) {
+            res = PROCFS_ERR_PARSE;
+            why = "malformed line";
+            break;
+        }
+        memmove(buf, buf + used, have - (size_t)used);
+        have -= (size_t)used;
+        if (r == 0)
+            break;
+        if (have == MAPS_CHUNK) {
+            res = PROCFS_ERR_PARSE;
+            why = "line too long";
+            break;
+        }
+    }
+    free(buf);
+    close(fd);
+    if (res != PROCFS_OK)
+        report(rep, res, path, why);
+    return res;
+}
+
+/* ---- PID/fd ---- */
+
+static procfs_err count_fds(const char *path, unsigned long long *n, procfs_report *rep)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        int err = errno;
+        report(rep, errno_class(err), path, strerror(err));
+        return errno_class(err);
+    }
+    struct dirent *de;
+    *n = 0;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            (*n)++;
+        errno = 0;
+    }
+    int err = errno;
+    closedir(d);
+    if (err) {
+        report(rep, errno_class(err), path, strerror(err));
+        return errno_class(err);
+    }
+    return PROCFS_OK;
+}
+
+/* ---- host ---- */
+
+typedef struct host_file {
+    const char *rel;
+    parse_fn parse;
+} host_file;
+
+static const host_file host_files[] = {
+    {"meminfo", parse_meminfo},
+    {"sys/vm/max_map_count", parse_max_map_count},
+    {"sys/fs/file-nr", parse_file_nr},
+    {"loadavg", parse_loadavg},
+};
+
+int procfs_collect_host(const char *root, metric_set *out, procfs_report *rep)
+{
+    int failed = 0;
+    if (!root || !*root)
+        root = "/proc";
+    for (size_t i = 0; i < sizeof(host_files) / sizeof(host_files[0]); i++) {
+        char path[PATH_MAX];
+        pending p = {.n = 0};
+        if (build_path(path, sizeof(path), root, 0, host_files[i].rel) != 0) {
+            report(rep, PROCFS_ERR_MISSING, host_files[i].rel, strerror(ENAMETOOLONG));
+            failed++;
+            continue;
+        }
+        if (read_parsed(path, host_files[i].parse, &p, rep) != PROCFS_OK ||
+            pending_commit(&p, out, path, rep) != 0)
+            failed++;
+    }
+    return failed;
+}
+
+/* ---- process ---- */
+
+typedef struct proc_ctx {
+    const char *root;
+    long pid;
+    procfs_report *rep;
+    pending p;
+    int failed;
+    int fatal; /* vanished, garbled or reused: export nothing */
+} proc_ctx;
+
+/* Records the outcome of one file; permission errors keep the rest usable. */
+static void proc_result(proc_ctx *c, procfs_err e)
+{
+    if (e == PROCFS_OK)
+        return;
+    c->failed++;
+    if (e != PROCFS_ERR_PERMISSION)
+        c->fatal = 1;
+}
+
+static int proc_path(proc_ctx *c, char *path, size_t cap, const char *rel)
+{
+    if (build_path(path, cap, c->root, c->pid, rel) == 0)
+        return 0;
+    report(c->rep, PROCFS_ERR_MISSING, rel, strerror(ENAMETOOLONG));
+    proc_result(c, PROCFS_ERR_MISSING);
+    return -1;
+}
+
+static void proc_read_file(proc_ctx *c, const char *rel, parse_fn parse)
+{
+    char path[PATH_MAX];
+    if (!c->fatal && proc_path(c, path, sizeof(path), rel) == 0)
+        proc_result(c, read_parsed(path, parse, &c->p, c->rep));
+}
+
+static void proc_read_maps(proc_ctx *c)
+{
+    char path[PATH_MAX];
+    maps_count mc = {0, 0, 0};
+    if (c->fatal || proc_path(c, path, sizeof(path), "maps") != 0)
+        return;
+    procfs_err e = read_maps(path, &mc, c->rep);
+    proc_result(c, e);
+    if (e == PROCFS_OK) {
+        pending_put(&c->p, &def_proc_maps, (double)mc.lines);
+        pending_put(&c->p, &def_proc_deleted_maps, (double)mc.deleted);
+        pending_put(&c->p, &def_proc_deleted_bytes, (double)mc.deleted_bytes);
+    }
+}
+
+static void proc_read_fds(proc_ctx *c)
+{
+    char path[PATH_MAX];
+    unsigned long long n = 0;
+    if (c->fatal || proc_path(c, path, sizeof(path), "fd") != 0)
+        return;
+    procfs_err e = count_fds(path, &n, c->rep);
+    proc_result(c, e);
+    if (e == PROCFS_OK)
+        pending_put(&c->p, &def_proc_open_fds, (double)n);
+}
+
+/* Reads stat and checks it against want (0 = anything). */
+static procfs_err proc_identity(proc_ctx *c, unsigned long long want, unsigned long long *got)
+{
+    char path[PATH_MAX];
+    if (proc_path(c, path, sizeof(path), "stat") != 0)
+        return PROCFS_ERR_MISSING;
+    procfs_err e = read_starttime(path, c->pid, got, c->rep);
+    if (e == PROCFS_OK && want != 0 && *got != want) {
+        char why[96];
+        snprintf(why, sizeof(why), "start time %llu, expected %llu", *got, want);
+        report(c->rep, PROCFS_ERR_PID_REUSED, path, why);
+        e = PROCFS_ERR_PID_REUSED;
+    }
+    return e;
+}
+
+int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
+                           unsigned long long *starttime, metric_set *out, procfs_report *rep)
+{
+    if (!root || !*root)
+        root = "/proc";
+    proc_ctx c = {.root = root, .pid = pid, .rep = rep, .p = {.n = 0}};
+    unsigned long long start = 0, again = 0;
+    if (pid <= 0) {
+        report(rep, PROCFS_ERR_MISSING, root, "no Elasticsearch pid");
+        return 1;
+    }
+    /* stat anchors the process identity: without it nothing can be trusted */
+    procfs_err e = proc_identity(&c, expected_starttime, &start);
+    if ((e == PROCFS_OK || e == PROCFS_ERR_PID_REUSED) && starttime)
+        *starttime = start; /* on reuse: lets the caller adopt the new process */
+    if (e != PROCFS_OK)
+        return 1;
+    proc_read_file(&c, "status", parse_status);
+    proc_read_file(&c, "limits", parse_limits);
+    proc_read_maps(&c);
+    proc_read_fds(&c);
+    /* The process may have exited and its pid been reused while we read. */
+    if (!c.fatal) {
+        e = proc_identity(&c, start, &again);
+        proc_result(&c, e);
+    }
+    if (c.fatal || pending_commit(&c.p, out, root, rep) != 0)
+        return c.failed ? c.failed : 1;
+    return c.failed;
+}
+
+/* ---- pidfile ---- */
+
+long procfs_read_pidfile(const char *path)
+{
+    char text[64];
+    size_t len = 0;
+    if (!path || read_small(path, text, sizeof(text), &len) != 0)
+        return -1;
+    if (strlen(text) != len)
+        return -1;
+    const char *s = text;
+    while (isspace((unsigned char)*s))
+        s++;
+    const char *e;
+    unsigned long long v;
+    if (parse_u64(s, &e, &v) != 0)
+        return -1;
+    while (isspace((unsigned char)*e))
+        e++;
+    if (*e != '\0' || v == 0 || v > INT_MAX)
+        return -1;
+    return (long)v;
+}

@@ -1,0 +1,957 @@
+/* test_procfs: the procfs readers against trees from tests/gen_procfs.py
+ * (exact values per scenario) and hand-written edge cases built here. */
+#include "unit.h"
+
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KB 1024.0
+
+/* One scratch directory per run, made and removed in the parent process so
+ * it is cleaned up even when a forked test fails. */
+static char scratch[1024];
+
+/* snprintf for paths; a cut path would make the test lie, so it fails. */
+static void pathf(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void pathf(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(n >= 0 && (size_t)n < cap, "path too long");
+}
+
+static void scratch_setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    pathf(scratch, sizeof(scratch), "%s/esvigil-procfs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(scratch));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void scratch_teardown(void)
+{
+    nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Path of a test's own subdirectory of the scratch dir. */
+static const char *dir_for(const char *name)
+{
+    static char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", scratch, name);
+    return path;
+}
+
+/* Runs gen_procfs.py into dir_for(name); extra is an optional flag pair. */
+static const char *gen(const char *name, const char *scenario, const char *flag, const char *arg)
+{
+    const char *dir = dir_for(name);
+    char script[PATH_MAX];
+    pathf(script, sizeof(script), "%s", unit_src("tests/gen_procfs.py"));
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        execlp("python3", "python3", script, dir, "--scenario", scenario, flag, arg, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "gen_procfs.py %s failed",
+                  scenario);
+    return dir;
+}
+
+static void mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    pathf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(tmp, 0755);
+}
+
+static void put(const char *root, const char *rel, const char *content)
+{
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", root, rel);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    mkdirs(path);
+    *slash = '/';
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(content, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static const char HOST_MEMINFO[] = "MemTotal:        8000000 kB\n"
+                                   "MemFree:          100000 kB\n"
+                                   "MemAvailable:    4000000 kB\n"
+                                   "Cached:          3000000 kB\n"
+                                   "Dirty:               12 kB\n"
+                                   "Mapped:          2000000 kB\n"
+                                   "SwapTotal:       1000000 kB\n"
+                                   "SwapFree:         999000 kB\n"
+                                   "HugePages_Total:       0\n"
+                                   "Hugepagesize:       2048 kB\n";
+
+static void hand_host(const char *root)
+{
+    put(root, "meminfo", HOST_MEMINFO);
+    put(root, "loadavg", "0.50 0.25 0.10 2/300 4000\n");
+    put(root, "sys/vm/max_map_count", "262144 \n");
+    put(root, "sys/fs/file-nr", "1024\t0\t9223372036854775807\n");
+}
+
+/* A stat line with the given comm (verbatim between the parentheses). */
+static void hand_stat(const char *root, long pid, const char *comm, unsigned long long start)
+{
+    char rel[64], text[1024];
+    pathf(rel, sizeof(rel), "%ld/stat", pid);
+    snprintf(text, sizeof(text),
+             "%ld (%s) S 1 %ld %ld 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 %llu "
+             "123456789 250 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+             pid, comm, pid, pid, start);
+    put(root, rel, text);
+}
+
+/* A complete process directory: RSS 1000 kB, 3 threads, 1024 files, nfds fds. */
+static void hand_proc(const char *root, long pid, unsigned long long start, const char *maps,
+                      int nfds)
+{
+    char rel[64];
+    hand_stat(root, pid, "java", start);
+    pathf(rel, sizeof(rel), "%ld/status", pid);
+    put(root, rel, "Name:\tjava\nState:\tS (sleeping)\nVmRSS:\t    1000 kB\nThreads:\t3\n");
+    pathf(rel, sizeof(rel), "%ld/limits", pid);
+    put(root, rel,
+        "Limit                     Soft Limit           Hard Limit           Units     \n"
+        "Max open files            1024                 4096                 files     \n");
+    pathf(rel, sizeof(rel), "%ld/maps", pid);
+    put(root, rel, maps);
+    for (int i = 0; i < nfds; i++) {
+        pathf(rel, sizeof(rel), "%ld/fd/%d", pid, i);
+        put(root, rel, "");
+    }
+    if (nfds == 0) {
+        char path[PATH_MAX];
+        pathf(path, sizeof(path), "%s/%ld/fd", root, pid);
+        mkdirs(path);
+    }
+}
+
+static const char SMALL_MAPS[] =
+    "400000000-800000000 rw-p 00000000 00:00 0 \n"
+    "7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0\n"
+    "7f2c50000000-7f2c50100000 r--s 00000000 fd:10 42                         "
+    "/var/lib/elasticsearch/nodes/0/indices/x/0/index/_1a.cfs (deleted)\n";
+
+static double must(const metric_set *s, const char *name)
+{
+    double v = NAN;
+    ck_assert_msg(metric_set_lookup(s, name, NULL, &v) == 1, "%s missing", name);
+    return v;
+}
+
+static int has(const metric_set *s, const char *name)
+{
+    return metric_set_find(s, name) != NULL;
+}
+
+static unsigned total_errors(const procfs_report *rep)
+{
+    unsigned n = 0;
+    for (int i = 0; i < PROCFS_ERR_COUNT; i++)
+        n += rep->errors[i];
+    return n;
+}
+
+#define ck_assert_val(s, name, want) ck_assert_double_eq(must((s), (name)), (want))
+
+/* ---- generated scenarios ---- */
+
+START_TEST(test_healthy_host)
+{
+    const char *root = gen("healthy_host", "healthy", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    ck_assert_str_eq(rep.first_error, "");
+    ck_assert_val(s, "esvigil_host_memory_total_bytes", 67108864 * KB);
+    ck_assert_val(s, "esvigil_host_memory_available_bytes", 40265216 * KB);
+    ck_assert_val(s, "esvigil_host_memory_mapped_bytes", 9437184 * KB);
+    ck_assert_val(s, "esvigil_host_memory_cached_bytes", 36700160 * KB);
+    ck_assert_val(s, "esvigil_host_memory_dirty_bytes", 1536 * KB);
+    ck_assert_val(s, "esvigil_host_swap_total_bytes", 0);
+    ck_assert_val(s, "esvigil_host_swap_free_bytes", 0);
+    ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+    ck_assert_val(s, "esvigil_host_file_handles_allocated", 12544);
+    ck_assert_val(s, "esvigil_host_file_handles_max", 6815744);
+    ck_assert_val(s, "esvigil_host_load1", 1.52);
+    ck_assert_val(s, "esvigil_host_load5", 1.38);
+    ck_assert_val(s, "esvigil_host_load15", 1.20);
+    ck_assert_uint_eq(metric_set_sample_count(s), 13);
+    for (size_t i = 0; i < metric_set_family_count(s); i++) {
+        const metric_family *f = metric_set_family(s, i);
+        ck_assert_int_eq(metric_family_type(f), METRIC_GAUGE);
+        ck_assert_uint_eq(metric_family_label_count(f), 0);
+        ck_assert_uint_gt(strlen(metric_family_help(f)), 20);
+    }
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_healthy_process)
+{
+    const char *root = gen("healthy_proc", "healthy", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process(root, 4242, 0, &start, s, &rep), 0);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    ck_assert_uint_eq(start, 1234567);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 2000);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 0);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 0);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 600);
+    ck_assert_val(s, "esvigil_host_es_process_max_fds", 65535);
+    ck_assert_val(s, "esvigil_host_es_process_resident_memory_bytes", 21495808 * KB);
+    ck_assert_val(s, "esvigil_host_es_process_threads", 142);
+    ck_assert_uint_eq(metric_set_sample_count(s), 7);
+    /* the same process again, expected start time matching */
+    ck_assert_int_eq(procfs_collect_process(root, 4242, 1234567, NULL, s, &rep), 0);
+    ck_assert_uint_eq(metric_set_sample_count(s), 14);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_scroll_leak)
+{
+    const char *root = gen("scroll_leak", "scroll-leak", "--pid", "31337");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
+    ck_assert_int_eq(procfs_collect_process(root, 31337, 987654, NULL, s, &rep), 0);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    ck_assert_val(s, "esvigil_host_memory_total_bytes", 6291456 * KB);
+    ck_assert_val(s, "esvigil_host_memory_available_bytes", 62914 * KB);
+    ck_assert_val(s, "esvigil_host_memory_mapped_bytes", 5767168 * KB);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 30000);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 4000);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 1310720000.0);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 12000);
+    ck_assert_val(s, "esvigil_host_es_process_threads", 187);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_low_map_count)
+{
+    const char *root = gen("low_map", "low-map-count", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_vm_max_map_count", 65530);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_no_memavailable)
+{
+    const char *root = gen("old_kernel", "no-memavailable", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    ck_assert(!has(s, "esvigil_host_memory_available_bytes"));
+    ck_assert_val(s, "esvigil_host_memory_total_bytes", 67108864 * KB);
+    ck_assert_val(s, "esvigil_host_memory_mapped_bytes", 9437184 * KB);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_garbled_scenario)
+{
+    const char *root = gen("garbled", "garbled", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "/meminfo: parse"));
+    ck_assert(!has(s, "esvigil_host_memory_total_bytes"));
+    ck_assert(!has(s, "esvigil_host_memory_available_bytes"));
+    ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+    ck_assert_val(s, "esvigil_host_load15", 1.20);
+    ck_assert_uint_eq(metric_set_sample_count(s), 6);
+
+    ck_assert_int_eq(procfs_collect_process(root, 4242, 0, NULL, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 2);
+    ck_assert(!has(s, "esvigil_host_es_process_threads"));
+    ck_assert(!has(s, "esvigil_host_es_process_max_fds"));
+    ck_assert_uint_eq(metric_set_sample_count(s), 6);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_unlimited_fds_scenario)
+{
+    const char *root = gen("unlimited", "unlimited-fds", NULL, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 4242, 0, NULL, s, &rep), 0);
+    double v = must(s, "esvigil_host_es_process_max_fds");
+    ck_assert(isinf(v) && v > 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* gen --starttime models a restarted ES that got the same pid back. */
+START_TEST(test_restart_same_pid)
+{
+    const char *root = gen("restart", "healthy", "--starttime", "7777777");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process(root, 4242, 1234567, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_uint_eq(start, 7777777);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* ---- hand-written edge cases ---- */
+
+START_TEST(test_deleted_at_eof_without_newline)
+{
+    const char *root = dir_for("eof");
+    char maps[512];
+    snprintf(maps, sizeof(maps), "%.*s", (int)strlen(SMALL_MAPS) - 1, SMALL_MAPS);
+    hand_proc(root, 100, 5, maps, 4);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 5, NULL, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 3);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 1);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 0x100000);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 4);
+    ck_assert_val(s, "esvigil_host_es_process_max_fds", 1024);
+    ck_assert_val(s, "esvigil_host_es_process_resident_memory_bytes", 1000 * KB);
+    ck_assert_val(s, "esvigil_host_es_process_threads", 3);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_empty_maps)
+{
+    const char *root = dir_for("empty_maps");
+    hand_proc(root, 100, 5, "", 0);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 0);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* comm may contain spaces and parentheses; only the last ')' ends it. */
+START_TEST(test_stat_comm_with_parens)
+{
+    static const char *const comms[] = {"(java (x) )", "java (x) ", ") S 1 2 3 4 5 (", "a b"};
+    for (size_t i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+        const char *root = dir_for("comm");
+        hand_proc(root, 100, 5, SMALL_MAPS, 1);
+        hand_stat(root, 100, comms[i], 424242 + i);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        unsigned long long start = 0;
+        ck_assert_int_eq(procfs_collect_process(root, 100, 424242 + i, &start, s, &rep), 0);
+        ck_assert_uint_eq(start, 424242 + i);
+        ck_assert_val(s, "esvigil_host_es_process_threads", 3);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_pid_reused)
+{
+    const char *root = dir_for("reused");
+    hand_proc(root, 100, 222, SMALL_MAPS, 2);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process(root, 100, 111, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_uint_eq(total_errors(&rep), 1);
+    ck_assert_uint_eq(start, 222);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "/100/stat: pid_reused"));
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_stat_pid_mismatch_or_truncated)
+{
+    static const char *const bad[] = {
+        "101 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n", /* other pid */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5\n",     /* cut at 22 */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1",     /* no newline */
+        "100 (java S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n",  /* no ')' */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 x5 1 2\n", "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *root = dir_for("badstat");
+        hand_proc(root, 100, 5, SMALL_MAPS, 1);
+        put(root, "100/stat", bad[i]);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        unsigned long long start = 99;
+        ck_assert_int_eq(procfs_collect_process(root, 100, 0, &start, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "stat variant %zu accepted", i);
+        ck_assert_uint_eq(start, 99);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_vanished_pid)
+{
+    const char *root = dir_for("vanished");
+    mkdirs(root);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 9999, 0, NULL, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 1);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "/9999/stat: missing: "));
+    ck_assert_ptr_nonnull(strstr(rep.first_error, strerror(ENOENT)));
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    ck_assert_int_eq(procfs_collect_process(root, 0, 0, NULL, s, &rep), 1);
+    ck_assert_int_eq(procfs_collect_process(root, -3, 0, NULL, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 3);
+    metric_set_free(s);
+}
+END_TEST
+
+/* stat and status read fine, then the process is gone: nothing at all. */
+START_TEST(test_vanished_midway)
+{
+    static const char *const gone[] = {"100/maps", "100/limits", "100/fd"};
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+        const char *root = dir_for("midway");
+        char path[PATH_MAX];
+        hand_proc(root, 100, 5, SMALL_MAPS, 0);
+        pathf(path, sizeof(path), "%s/%s", root, gone[i]);
+        ck_assert_int_eq(remove(path), 0);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_process(root, 100, 5, NULL, s, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 1);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_garbled_maps)
+{
+    static const char *const bad[] = {
+        "7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0\nnot a mapping\n",
+        "7f2c4c021000-7f2c4c000000 rw-p 00000000 00:00 0\n", /* end before start */
+        "7f2c4c000000-7f2c4c0",                              /* cut mid-line */
+        "7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0\n\n7f2c4c000000-7f2c4c021000 rw-p\n",
+        "7f2c4c000000-7f2c4c021000 rwzp 00000000 00:00 0\n",
+        "ffffffffffffffffff-fffffffffffffffffff rw-p 00000000 00:00 0\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *root = dir_for("badmaps");
+        hand_proc(root, 100, 5, bad[i], 1);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "maps variant %zu accepted", i);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+/* A line longer than the stream buffer is refused, not split into two. */
+/* maps is a FIFO fed by a child that swaps the stat file before it closes
+ * the FIFO: the process changed while it was being read. */
+static int feed_maps_after(const char *root, const char *stat_text)
+{
+    char fifo[PATH_MAX], stat_path[PATH_MAX];
+    pathf(fifo, sizeof(fifo), "%s/100/maps", root);
+    pathf(stat_path, sizeof(stat_path), "%s/100/stat", root);
+    ck_assert_int_eq(remove(fifo), 0);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        int fd = open(fifo, O_WRONLY); /* waits for the reader */
+        if (stat_text) {
+            FILE *f = fopen(stat_path, "w");
+            if (!f || fputs(stat_text, f) < 0 || fclose(f) != 0)
+                _exit(1);
+        } else if (remove(stat_path) != 0) {
+            _exit(1);
+        }
+        if (fd < 0 || write(fd, SMALL_MAPS, strlen(SMALL_MAPS)) < 0)
+            _exit(1);
+        _exit(close(fd) == 0 ? 0 : 1);
+    }
+    return (int)child;
+}
+
+static void reap(int child)
+{
+    int status;
+    ck_assert_int_eq(waitpid((pid_t)child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(test_pid_reused_while_reading)
+{
+    const char *root = dir_for("reused_midway");
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    int child = feed_maps_after(
+        root, "100 (bash) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 1 0 9000 1 2\n");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 5, NULL, s, &rep), 1);
+    reap(child);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_exited_while_reading)
+{
+    const char *root = dir_for("exited_midway");
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    int child = feed_maps_after(root, NULL);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 1);
+    reap(child);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_maps_overlong_line)
+{
+    const char *root = dir_for("longline");
+    size_t n = 200000;
+    char *maps = malloc(n + 64);
+    ck_assert_ptr_nonnull(maps);
+    int k = snprintf(maps, 64, "7f2c4c000000-7f2c4c021000 r--s 00000000 fd:10 1 /");
+    memset(maps + k, 'a', n);
+    strcpy(maps + k + n, "\n");
+    hand_proc(root, 100, 5, maps, 1);
+    free(maps);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_huge_maps)
+{
+    const char *root = dir_for("huge");
+    hand_proc(root, 100, 5, "", 1);
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/100/maps", root);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    unsigned long long addr = 0x7f0000000000ULL, want_bytes = 0;
+    const unsigned lines = 200000;
+    for (unsigned i = 0; i < lines; i++) {
+        unsigned long long size = 0x1000ULL * (1 + i % 7);
+        if (i % 10 == 3) {
+            fprintf(f,
+                    "%llx-%llx r--s 00000000 fd:10 %u                    "
+                    "/var/lib/elasticsearch/nodes/0/indices/u/0/index/_%x.cfs (deleted)\n",
+                    addr, addr + size, 5000 + i, i);
+            want_bytes += size;
+        } else if (i % 10 == 4) {
+            /* "(deleted)" not at the end, or without its space: not deleted */
+            fprintf(f, "%llx-%llx r--p 00000000 fd:10 %u /tmp/x (deleted) y\n", addr, addr + size,
+                    i);
+        } else {
+            fprintf(f, "%llx-%llx rw-p 00000000 00:00 0 \n", addr, addr + size);
+        }
+        addr += size + 0x1000;
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_es_process_maps", lines);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", lines / 10);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", (double)want_bytes);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_limits_variants)
+{
+    static const struct {
+        const char *line;
+        double want; /* NAN: the file must be refused */
+    } cases[] = {
+        {"Max open files            unlimited            unlimited            files     \n",
+         INFINITY},
+        {"Max open files            unlimited            4096                 files     \n",
+         INFINITY},
+        {"Max open files            1048576              unlimited            files     \n",
+         1048576},
+        {"Max open files            -1                   4096                 files     \n", NAN},
+        {"Max open files            lots                 lots                 files     \n", NAN},
+        {"Max open files            1024\n", NAN},
+        {"Max processes             4096                 4096                 processes \n", NAN},
+        /* a torn read is refused even when the wanted line is whole */
+        {"Max open files            1024                 4096                 files     \nMax",
+         NAN},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *root = dir_for("limits");
+        char text[512];
+        hand_proc(root, 100, 5, SMALL_MAPS, 1);
+        snprintf(text, sizeof(text),
+                 "Limit                     Soft Limit           Hard Limit  "
+                 "         Units     \n%s",
+                 cases[i].line);
+        put(root, "100/limits", text);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        int rc = procfs_collect_process(root, 100, 0, NULL, s, &rep);
+        if (isnan(cases[i].want)) {
+            ck_assert_msg(rc == 1 && rep.errors[PROCFS_ERR_PARSE] == 1, "limits %zu accepted", i);
+            ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        } else {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_val(s, "esvigil_host_es_process_max_fds", cases[i].want);
+        }
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_status_variants)
+{
+    const char *root = dir_for("status");
+    hand_proc(root, 100, 5, SMALL_MAPS, 1);
+    /* a zombie has no VmRSS: the rest still counts */
+    put(root, "100/status", "Name:\tjava\nState:\tZ (zombie)\nThreads:\t1\n");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &rep), 0);
+    ck_assert(!has(s, "esvigil_host_es_process_resident_memory_bytes"));
+    ck_assert_val(s, "esvigil_host_es_process_threads", 1);
+    metric_set_free(s);
+
+    static const char *const bad[] = {
+        "Name:\tjava\nVmRSS:\t    1000 kB\n",            /* no Threads */
+        "Name:\tjava\nVmRSS:\t    1000 kB\nThreads:\t3", /* torn */
+        "Name:\tjava\nVmRSS:\t    1000\nThreads:\t3\n",  /* no unit */
+        "Name:\tjava\nVmRSS:\t    10x0 kB\nThreads:\t3\n",
+        "Name:\tjava\ngarbage line\nThreads:\t3\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put(root, "100/status", bad[i]);
+        s = metric_set_new();
+        procfs_report r2 = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_process(root, 100, 0, NULL, s, &r2), 1);
+        ck_assert_msg(r2.errors[PROCFS_ERR_PARSE] == 1, "status %zu accepted", i);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+/* Returns 0 (and the test should skip) when chmod cannot stop us reading. */
+static int make_unreadable(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", root, rel);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    return access(path, R_OK) != 0;
+}
+
+/* Undone right after the read so teardown can walk into the directory. */
+static void make_readable(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", root, rel);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+START_TEST(test_permission_maps_and_fd)
+{
+    const char *root = dir_for("perm");
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    int denied = make_unreadable(root, "100/maps") & make_unreadable(root, "100/fd");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    int rc = procfs_collect_process(root, 100, 5, NULL, s, &rep);
+    make_readable(root, "100/maps");
+    make_readable(root, "100/fd");
+    if (!denied) {
+        /* running as root: permissions do not apply, everything reads */
+        ck_assert_int_eq(rc, 0);
+        ck_assert_uint_eq(metric_set_sample_count(s), 7);
+    } else {
+        ck_assert_int_eq(rc, 2);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PERMISSION], 2);
+        ck_assert_ptr_nonnull(strstr(rep.first_error, "/100/maps: permission: "));
+        ck_assert(!has(s, "esvigil_host_es_process_maps"));
+        ck_assert(!has(s, "esvigil_host_es_process_open_fds"));
+        ck_assert_val(s, "esvigil_host_es_process_threads", 3);
+        ck_assert_val(s, "esvigil_host_es_process_max_fds", 1024);
+        ck_assert_val(s, "esvigil_host_es_process_resident_memory_bytes", 1000 * KB);
+    }
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_permission_host_file)
+{
+    const char *root = dir_for("perm_host");
+    hand_host(root);
+    int denied = make_unreadable(root, "sys/vm/max_map_count");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    int rc = procfs_collect_host(root, s, &rep);
+    make_readable(root, "sys/vm/max_map_count");
+    ck_assert_val(s, "esvigil_host_memory_total_bytes", 8000000 * KB);
+    if (denied) {
+        ck_assert_int_eq(rc, 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PERMISSION], 1);
+        ck_assert(!has(s, "esvigil_host_vm_max_map_count"));
+    } else {
+        ck_assert_int_eq(rc, 0);
+    }
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_hand_host)
+{
+    const char *root = dir_for("host");
+    hand_host(root);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_memory_total_bytes", 8000000 * KB);
+    ck_assert_val(s, "esvigil_host_memory_dirty_bytes", 12 * KB);
+    ck_assert_val(s, "esvigil_host_swap_free_bytes", 999000 * KB);
+    ck_assert_val(s, "esvigil_host_file_handles_max", 9223372036854775807.0);
+    ck_assert_val(s, "esvigil_host_load1", 0.5);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_garbled_meminfo_variants)
+{
+    static const char *const bad[] = {
+        "MemTotal:        8000000 kB\nMemAvailable:    40", /* torn */
+        "MemTotal:        8000000 kB\nMemAvailable:    abc kB\n",
+        "MemTotal:        8000000 kB\nMapped:          2000000 MB\n",
+        "MemTotal:        8000000 kB\n\nMapped:          2000000 kB\n",
+        "MemFree:          100000 kB\n", /* no MemTotal */
+        "MemTotal:        -8000000 kB\n",
+        "MemTotal:        99999999999999999999999 kB\n",
+        "MemTotal:        8000000 kB\nJunk:   12 kB trailing\n",
+        "\177ELF\001\002", /* binary */
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *root = dir_for("badmem");
+        hand_host(root);
+        put(root, "meminfo", bad[i]);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_host(root, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "meminfo variant %zu accepted", i);
+        ck_assert(!has(s, "esvigil_host_memory_total_bytes"));
+        ck_assert(!has(s, "esvigil_host_memory_available_bytes"));
+        /* the other files are unaffected */
+        ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+        ck_assert_val(s, "esvigil_host_file_handles_allocated", 1024);
+        ck_assert_val(s, "esvigil_host_load5", 0.25);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_garbled_small_files)
+{
+    static const struct {
+        const char *rel, *text, *absent;
+    } cases[] = {
+        {"sys/vm/max_map_count", "65530", "esvigil_host_vm_max_map_count"},
+        {"sys/vm/max_map_count", "65530 1\n", "esvigil_host_vm_max_map_count"},
+        {"sys/vm/max_map_count", "\n", "esvigil_host_vm_max_map_count"},
+        {"sys/fs/file-nr", "1024\t0\n", "esvigil_host_file_handles_max"},
+        {"sys/fs/file-nr", "1024\t0\t-5\n", "esvigil_host_file_handles_allocated"},
+        {"loadavg", "0.50 0.25 0.10\n", "esvigil_host_load1"},
+        {"loadavg", "0.50 nan 0.10 2/300 4000\n", "esvigil_host_load1"},
+        {"loadavg", "0.50 0.25 0.10 2/300 4000", "esvigil_host_load15"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *root = dir_for("badsmall");
+        hand_host(root);
+        put(root, cases[i].rel, cases[i].text);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_host(root, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "case %zu accepted", i);
+        ck_assert_msg(!has(s, cases[i].absent), "case %zu exported %s", i, cases[i].absent);
+        ck_assert_val(s, "esvigil_host_memory_total_bytes", 8000000 * KB);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_host_missing_everything)
+{
+    const char *root = dir_for("nothing");
+    mkdirs(root);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_host(root, s, &rep), 4);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 4);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    /* only the first failure is kept for the log */
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "/meminfo: missing: "));
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_err_reasons)
+{
+    ck_assert_str_eq(procfs_err_reason(PROCFS_ERR_MISSING), "missing");
+    ck_assert_str_eq(procfs_err_reason(PROCFS_ERR_PERMISSION), "permission");
+    ck_assert_str_eq(procfs_err_reason(PROCFS_ERR_PARSE), "parse");
+    ck_assert_str_eq(procfs_err_reason(PROCFS_ERR_PID_REUSED), "pid_reused");
+}
+END_TEST
+
+START_TEST(test_pidfile)
+{
+    static const struct {
+        const char *text;
+        long want;
+    } cases[] = {
+        {"4242\n", 4242},
+        {"  4242 \t\n\n", 4242},
+        {"1", 1},
+        {"2147483647\n", 2147483647L},
+        {"", -1},
+        {"\n", -1},
+        {"abc\n", -1},
+        {"4242abc\n", -1},
+        {"42 42\n", -1},
+        {"0\n", -1},
+        {"-5\n", -1},
+        {"+5\n", -1},
+        {"2147483648\n", -1},
+        {"99999999999999999999999999\n", -1},
+        {"0x10\n", -1},
+    };
+    const char *dir = dir_for("pidfiles");
+    mkdirs(dir);
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/es.pid", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        put(dir, "es.pid", cases[i].text);
+        ck_assert_msg(procfs_read_pidfile(path) == cases[i].want, "pidfile %zu: %ld", i,
+                      procfs_read_pidfile(path));
+    }
+    remove(path);
+    ck_assert_int_eq(procfs_read_pidfile(path), -1);
+    ck_assert_int_eq(procfs_read_pidfile(dir), -1);
+    ck_assert_int_eq(procfs_read_pidfile(NULL), -1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("procfs");
+    TCase *gen_tc = tcase_create("generated");
+    tcase_add_unchecked_fixture(gen_tc, scratch_setup, scratch_teardown);
+    tcase_set_timeout(gen_tc, 60);
+    tcase_add_test(gen_tc, test_healthy_host);
+    tcase_add_test(gen_tc, test_healthy_process);
+    tcase_add_test(gen_tc, test_scroll_leak);
+    tcase_add_test(gen_tc, test_low_map_count);
+    tcase_add_test(gen_tc, test_no_memavailable);
+    tcase_add_test(gen_tc, test_garbled_scenario);
+    tcase_add_test(gen_tc, test_unlimited_fds_scenario);
+    tcase_add_test(gen_tc, test_restart_same_pid);
+    suite_add_tcase(s, gen_tc);
+
+    TCase *tc = tcase_create("edge");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_deleted_at_eof_without_newline);
+    tcase_add_test(tc, test_empty_maps);
+    tcase_add_test(tc, test_stat_comm_with_parens);
+    tcase_add_test(tc, test_pid_reused);
+    tcase_add_test(tc, test_stat_pid_mismatch_or_truncated);
+    tcase_add_test(tc, test_vanished_pid);
+    tcase_add_test(tc, test_vanished_midway);
+    tcase_add_test(tc, test_garbled_maps);
+    tcase_add_test(tc, test_pid_reused_while_reading);
+    tcase_add_test(tc, test_exited_while_reading);
+    tcase_add_test(tc, test_maps_overlong_line);
+    tcase_add_test(tc, test_huge_maps);
+    tcase_add_test(tc, test_limits_variants);
+    tcase_add_test(tc, test_status_variants);
+    tcase_add_test(tc, test_permission_maps_and_fd);
+    tcase_add_test(tc, test_permission_host_file);
+    tcase_add_test(tc, test_hand_host);
+    tcase_add_test(tc, test_garbled_meminfo_variants);
+    tcase_add_test(tc, test_garbled_small_files);
+    tcase_add_test(tc, test_host_missing_everything);
+    tcase_add_test(tc, test_err_reasons);
+    tcase_add_test(tc, test_pidfile);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(suite)
