@@ -202,7 +202,9 @@ static void run_host(collect *c, const collect_opts *o, metric_set *out, collect
     t0 = now_mono();
     unsigned long long start = 0;
     failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
-    if (!failed && start)
+    /* Adopt the start time read now: after a pid reuse this poll exported
+     * nothing and counted it, the next one follows the new process. */
+    if (start)
         c->es_starttime = start;
     add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], now_mono() - t0, !failed);
     note_host_errors(c, PROCESS_COLLECTOR, &rep, res);
@@ -236,6 +238,11 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     if (c->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, NULL, c->last_success);
     rc |= add_error_counters(c, out);
+    procfs_report rep;
+    memset(&rep, 0, sizeof(rep));
+    /* esvigil's own process_* families: always the real /proc, never the
+     * configured root (which may be a fixture or the host's from a container). */
+    procfs_collect_self("/proc", out, &rep);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -484,30 +485,41 @@ static int parse_limits(const char *text, size_t len, pending *p, const char **w
 
 /* ---- PID/stat ---- */
 
-/* Field 22 (starttime). comm may hold spaces and ')', so fields are counted
- * from the last ')'. */
-static int parse_stat_starttime(const char *text, long pid, unsigned long long *start)
+/* Fields of a stat line by number (1-based, ascending in want[]). comm may
+ * hold spaces and ')', so fields are counted from the last ')'. Each wanted
+ * field must be followed by another, or a cut read could pass. */
+static int parse_stat_fields(const char *text, long pid, const int *want, size_t n,
+                             unsigned long long *vals)
 {
     const char *e;
     unsigned long long v;
     const char *rparen = strrchr(text, ')');
-    if (parse_u64(text, &e, &v) != 0 || v != (unsigned long long)pid || strncmp(e, " (", 2) ||
-        !rparen || rparen < e + 2)
+    if (parse_u64(text, &e, &v) != 0 || (pid > 0 && v != (unsigned long long)pid) ||
+        strncmp(e, " (", 2) || !rparen || rparen < e + 2)
         return -1;
     const char *s = rparen + 1;
-    for (int field = 3; field < 22; field++) {
+    size_t k = 0;
+    for (int field = 3; k < n; field++) {
         if (*s != ' ')
             return -1;
         s++;
-        size_t n = strcspn(s, " \n");
-        if (n == 0)
+        if (field == want[k]) {
+            if (parse_u64(s, &e, &vals[k]) != 0 || *e != ' ')
+                return -1;
+            k++;
+        }
+        size_t len = strcspn(s, " \n");
+        if (len == 0)
             return -1;
-        s += n;
+        s += len;
     }
-    /* starttime must be followed by more fields, or a cut read could pass */
-    if (*s != ' ' || parse_u64(s + 1, &e, start) != 0 || *e != ' ')
-        return -1;
     return 0;
+}
+
+static int parse_stat_starttime(const char *text, long pid, unsigned long long *start)
+{
+    static const int want[] = {22};
+    return parse_stat_fields(text, pid, want, 1, start);
 }
 
 static procfs_err read_starttime(const char *path, long pid, unsigned long long *start,
@@ -826,4 +838,73 @@ long procfs_read_pidfile(const char *path)
     if (*e != '\0' || v == 0 || v > INT_MAX)
         return -1;
     return (long)v;
+}
+
+/* ---- esvigil's own process_* families, like every Prometheus client ---- */
+
+static const metric_def def_self_cpu = {"process_cpu_seconds_total", METRIC_COUNTER,
+                                        "Total user and system CPU time spent in seconds.",
+                                        {NULL}};
+static const metric_def def_self_vsize = {"process_virtual_memory_bytes", METRIC_GAUGE,
+                                          "Virtual memory size in bytes.", {NULL}};
+static const metric_def def_self_rss = {"process_resident_memory_bytes", METRIC_GAUGE,
+                                        "Resident memory size in bytes.", {NULL}};
+static const metric_def def_self_start = {"process_start_time_seconds", METRIC_GAUGE,
+                                          "Start time of the process since unix epoch in seconds.",
+                                          {NULL}};
+static const metric_def def_self_fds = {"process_open_fds", METRIC_GAUGE,
+                                        "Number of open file descriptors.", {NULL}};
+static const metric_def def_self_max_fds = {"process_max_fds", METRIC_GAUGE,
+                                            "Maximum number of open file descriptors.", {NULL}};
+
+static int read_btime(const char *root, double *btime, procfs_report *rep)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/stat", root);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        report(rep, errno_class(errno), path, strerror(errno));
+        return -1;
+    }
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f))
+        found = sscanf(line, "btime %lf", btime) == 1;
+    fclose(f);
+    if (!found)
+        report(rep, PROCFS_ERR_PARSE, path, "no btime line");
+    return found ? 0 : -1;
+}
+
+int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
+{
+    static const int want[] = {14, 15, 22, 23, 24}; /* utime stime starttime vsize rss */
+    unsigned long long v[5];
+    char path[PATH_MAX], text[4096];
+    size_t len = 0;
+    if (!root || !*root)
+        root = "/proc";
+    snprintf(path, sizeof(path), "%s/self/stat", root);
+    int err = read_small(path, text, sizeof(text), &len);
+    if (err || !complete_text(text, len) || parse_stat_fields(text, 0, want, 5, v) != 0) {
+        report(rep, err ? errno_class(err) : PROCFS_ERR_PARSE, path,
+               err ? strerror(err) : "malformed stat line");
+        return 1;
+    }
+    double ticks = (double)sysconf(_SC_CLK_TCK), page = (double)sysconf(_SC_PAGESIZE);
+    int rc = metric_set_add(out, &def_self_cpu, NULL, (double)(v[0] + v[1]) / ticks) |
+             metric_set_add(out, &def_self_vsize, NULL, (double)v[3]) |
+             metric_set_add(out, &def_self_rss, NULL, (double)v[4] * page);
+    double btime;
+    if (read_btime(root, &btime, rep) == 0)
+        rc |= metric_set_add(out, &def_self_start, NULL, btime + (double)v[2] / ticks);
+    unsigned long long fds;
+    snprintf(path, sizeof(path), "%s/self/fd", root);
+    if (count_fds(path, &fds, rep) == PROCFS_OK)
+        rc |= metric_set_add(out, &def_self_fds, NULL, (double)fds);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        rc |= metric_set_add(out, &def_self_max_fds, NULL,
+                             rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur);
+    return rc ? 1 : 0;
 }

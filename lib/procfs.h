@@ -36,6 +36,11 @@ int procfs_collect_host(const char *root, metric_set *out, procfs_report *rep);
 int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
                            unsigned long long *starttime, metric_set *out, procfs_report *rep);
 
+/* esvigil's own process_* families (CPU, memory, fds, start time), read
+ * from root/self; root is the real procfs, not a fixture tree. Returns the
+ * number of failed reads. */
+int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep);
+
 /* Reads a pid from a pidfile; -1 when absent or garbled. */
 long procfs_read_pidfile(const char *path);
 

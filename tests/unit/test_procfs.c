@@ -909,6 +909,38 @@ START_TEST(test_pidfile)
 }
 END_TEST
 
+/* esvigil's own process_* families come from the real /proc. */
+START_TEST(test_self_real_proc)
+{
+    metric_set *s = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_collect_self("/proc", s, &rep), 0);
+    ck_assert_double_ge(must(s, "process_cpu_seconds_total"), 0);
+    ck_assert_double_gt(must(s, "process_resident_memory_bytes"), 1024);
+    ck_assert_double_gt(must(s, "process_virtual_memory_bytes"),
+                        must(s, "process_resident_memory_bytes"));
+    ck_assert_double_gt(must(s, "process_start_time_seconds"), 1e9);
+    ck_assert_double_ge(must(s, "process_open_fds"), 3);
+    ck_assert_double_gt(must(s, "process_max_fds"), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* A garbled self/stat exports no process_* sample and counts a parse error. */
+START_TEST(test_self_garbled)
+{
+    const char *root = dir_for("self");
+    put(root, "self/stat", "12 (esvigil) S 1 2 3\n");
+    put(root, "stat", "cpu 1 2 3\nbtime 1700000000\n");
+    metric_set *s = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_collect_self(root, s, &rep), 1);
+    ck_assert_uint_eq(metric_set_family_count(s), 0);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+    metric_set_free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("procfs");
@@ -950,6 +982,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_host_missing_everything);
     tcase_add_test(tc, test_err_reasons);
     tcase_add_test(tc, test_pidfile);
+    tcase_add_test(tc, test_self_real_proc);
+    tcase_add_test(tc, test_self_garbled);
     suite_add_tcase(s, tc);
     return s;
 }
