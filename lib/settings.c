@@ -39,6 +39,7 @@ enum {
     K_RECOVERIES,
     K_RECOVERY_RATE,
     K_MAX_SHARDS,
+    K_MAX_SCROLL,
     NKEYS
 };
 
@@ -103,6 +104,10 @@ static const st_key st_keys[NKEYS] = {
     [K_MAX_SHARDS] = {"cluster.max_shards_per_node", ST_COUNT,
                       FAM("stats_max_shards_per_node",
                           "Current maximum number of shards per node setting."),
+                      NOFAM},
+    [K_MAX_SCROLL] = {"search.max_open_scroll_context", ST_COUNT,
+                      FAM("search_max_open_scroll_context",
+                          "Open scroll contexts allowed per node (search.max_open_scroll_context)."),
                       NOFAM},
 };
 /* clang-format on */

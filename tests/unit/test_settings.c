@@ -106,7 +106,7 @@ START_TEST(test_precedence_any_order)
         "\"cluster.routing.allocation.node_concurrent_recoveries\":\"6\"}",
         "\"defaults\":{\"cluster.routing.allocation.enable\":\"all\","
         "\"cluster.routing.allocation.node_concurrent_recoveries\":\"2\","
-        "\"cluster.max_shards_per_node\":\"1000\"}",
+        "\"cluster.max_shards_per_node\":\"1000\",\"search.max_open_scroll_context\":\"500\"}",
     };
     static const int order[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
                                     {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
@@ -120,6 +120,7 @@ START_TEST(test_precedence_any_order)
         ck_assert_str_eq(settings_allocation_enable(r.p), "none");
         ck_assert_double_eq(value(&r, P "allocation_node_concurrent_recoveries"), 6);
         ck_assert_double_eq(value(&r, P "stats_max_shards_per_node"), 1000);
+        ck_assert_double_eq(value(&r, P "search_max_open_scroll_context"), 500);
         run_free(&r);
     }
 }
