@@ -1,0 +1,298 @@
+/* test_checks: thresholds, the crit guard, counter checks, selectors, the
+ * esvigil_check_status samples, the --check report and the rule text. */
+#include "unit.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "checks.h"
+
+static metric_def node_def(const char *name)
+{
+    metric_def d = {name, METRIC_GAUGE, "test", {"cluster", "name", NULL}};
+    return d;
+}
+
+static void node(metric_set *s, const char *family, const char *name, double v)
+{
+    metric_def d = node_def(family);
+    const char *vals[] = {"prod", name};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, v), 0);
+}
+
+static void host(metric_set *s, const char *family, double v)
+{
+    metric_def d = {family, METRIC_GAUGE, "test", {NULL}};
+    ck_assert_int_eq(metric_set_add(s, &d, NULL, v), 0);
+}
+
+static void labelled(metric_set *s, const char *family, const char *label, const char *value,
+                     double v)
+{
+    metric_def d = {family, METRIC_GAUGE, "test", {"cluster", "name", label, NULL}};
+    const char *vals[] = {"prod", "es-1", value};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, v), 0);
+}
+
+static const check_finding *finding(const checks_result *r, const char *check)
+{
+    int row = checks_find(check);
+    ck_assert_int_ge(row, 0);
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].check == (size_t)row)
+            return &r->findings[i];
+    return NULL;
+}
+
+static checks_result eval(const metric_set *s, checks_state *st, metric_set *out)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    checks_context ctx = {"prod", "es-1"};
+    checks_result r;
+    ck_assert_int_eq(checks_evaluate(s, t, &ctx, st, out, &r), 0);
+    checks_thresholds_free(t);
+    return r;
+}
+
+START_TEST(test_defaults_from_table)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    int heap = checks_find("heap_used");
+    ck_assert_int_ge(heap, 0);
+    ck_assert_double_eq(t->warning[heap], 0.80);
+    ck_assert_double_eq(t->critical[heap], 0.90);
+    int mm = checks_find("max_map_count_low");
+    ck_assert_double_eq(t->warning[mm], 262144);
+    ck_assert(isnan(t->critical[mm]));
+    ck_assert_int_eq(checks_find("no_such_check"), -1);
+    ck_assert_uint_eq(t->count, checks_count());
+    checks_thresholds_free(t);
+}
+END_TEST
+
+START_TEST(test_heap_levels)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_heap_used_ratio", "es-crit", 0.91);
+    node(s, "esvigil_heap_used_ratio", "es-warn", 0.85);
+    node(s, "esvigil_heap_used_ratio", "es-ok", 0.50);
+    metric_set *out = metric_set_new();
+    checks_result r = eval(s, NULL, out);
+    ck_assert_uint_eq(r.nfindings, 2);
+    ck_assert_int_eq(r.worst, CHECK_CRITICAL);
+    ck_assert_int_eq(r.findings[0].status, CHECK_CRITICAL);
+    ck_assert_str_eq(r.findings[0].subject, "prod/es-crit");
+    ck_assert_double_eq(r.findings[0].threshold, 0.90);
+    ck_assert_int_eq(r.findings[1].status, CHECK_WARNING);
+    double v;
+    const char *ok[] = {"check", "heap_used", "name", "es-ok", NULL};
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", ok, &v));
+    ck_assert_double_eq(v, 0);
+    const char *crit[] = {"check", "heap_used", "name", "es-crit", "severity", "critical", NULL};
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", crit, &v));
+    ck_assert_double_eq(v, 2);
+    checks_result_free(&r);
+    metric_set_free(out);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Seed 000: mapped buffers alone warn; critical needs real pressure. */
+START_TEST(test_mapped_guard)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 2.75);
+    host(s, "esvigil_host_memory_used_ratio", 0.60);
+    host(s, "esvigil_host_deleted_mapped_ratio", 0.01);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_int_eq(finding(&r, "mapped_buffers")->status, CHECK_WARNING);
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new();
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 2.75);
+    host(s, "esvigil_host_memory_used_ratio", 0.60);
+    host(s, "esvigil_host_deleted_mapped_ratio", 0.20);
+    r = eval(s, NULL, NULL);
+    ck_assert_int_eq(finding(&r, "mapped_buffers")->status, CHECK_CRITICAL);
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new();
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 0.7);
+    host(s, "esvigil_host_memory_used_ratio", 0.99);
+    r = eval(s, NULL, NULL);
+    ck_assert_int_eq(finding(&r, "mapped_buffers")->status, CHECK_CRITICAL);
+    ck_assert_int_eq(finding(&r, "host_memory")->status, CHECK_WARNING);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_counter_checks_need_a_rise)
+{
+    checks_state *st = checks_state_new();
+    metric_set *s = metric_set_new();
+    labelled(s, "elasticsearch_breakers_tripped", "breaker", "parent", 7);
+    checks_result r = eval(s, st, NULL);
+    ck_assert_ptr_null(finding(&r, "breaker_trips")); /* first sight: no previous value */
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new();
+    labelled(s, "elasticsearch_breakers_tripped", "breaker", "parent", 9);
+    r = eval(s, st, NULL);
+    const check_finding *f = finding(&r, "breaker_trips");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_double_eq(f->value, 2);
+    ck_assert_str_eq(f->subject, "prod/es-1 breaker=parent");
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new(); /* no rise */
+    labelled(s, "elasticsearch_breakers_tripped", "breaker", "parent", 9);
+    r = eval(s, st, NULL);
+    ck_assert_ptr_null(finding(&r, "breaker_trips"));
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new(); /* restart: counter went down, not a trip */
+    labelled(s, "elasticsearch_breakers_tripped", "breaker", "parent", 1);
+    r = eval(s, st, NULL);
+    ck_assert_ptr_null(finding(&r, "breaker_trips"));
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new(); /* the series vanishes, then returns: first sight again */
+    r = eval(s, st, NULL);
+    checks_result_free(&r);
+    metric_set_free(s);
+    s = metric_set_new();
+    labelled(s, "elasticsearch_breakers_tripped", "breaker", "parent", 50);
+    r = eval(s, st, NULL);
+    ck_assert_ptr_null(finding(&r, "breaker_trips"));
+    checks_result_free(&r);
+    metric_set_free(s);
+    checks_state_free(st);
+}
+END_TEST
+
+START_TEST(test_selectors)
+{
+    metric_set *s = metric_set_new();
+    metric_def health = {"elasticsearch_cluster_health_status", METRIC_GAUGE, "t",
+                         {"cluster", "color", NULL}};
+    const char *green[] = {"prod", "green"}, *yellow[] = {"prod", "yellow"},
+               *red[] = {"prod", "red"};
+    metric_set_add(s, &health, green, 0);
+    metric_set_add(s, &health, yellow, 1);
+    metric_set_add(s, &health, red, 0);
+    labelled(s, "esvigil_disk_watermark_headroom_bytes", "watermark", "low", -5e9);
+    labelled(s, "esvigil_disk_watermark_headroom_bytes", "watermark", "high", 2e9);
+    labelled(s, "esvigil_disk_watermark_headroom_bytes", "watermark", "flood_stage", 9e9);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_int_eq(finding(&r, "cluster_yellow")->status, CHECK_WARNING);
+    ck_assert_str_eq(finding(&r, "cluster_yellow")->subject, "prod");
+    ck_assert_ptr_null(finding(&r, "cluster_red"));
+    ck_assert_int_eq(finding(&r, "disk_low_watermark")->status, CHECK_WARNING);
+    ck_assert_ptr_null(finding(&r, "disk_high_watermark"));
+    ck_assert_ptr_null(finding(&r, "disk_flood_stage"));
+    ck_assert_uint_eq(r.nfindings, 2);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_healthy_set_has_no_findings)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_heap_used_ratio", "es-1", 0.45);
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 0.10);
+    host(s, "esvigil_host_memory_used_ratio", 0.40);
+    host(s, "esvigil_host_vm_max_map_count", 262144);
+    host(s, "esvigil_up", 1);
+    labelled(s, "esvigil_breaker_ratio", "breaker", "parent", 0.3);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 0);
+    ck_assert_uint_eq(r.evaluated, 6);
+    ck_assert_int_eq(r.worst, CHECK_OK);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_report)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_heap_used_ratio", "es-1", 0.91);
+    checks_result r = eval(s, NULL, NULL);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checks_report(&r, NULL, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
+                  b.data);
+    ck_assert_ptr_nonnull(strstr(b.data, "CRITICAL heap_used prod/es-1: 91.0% > 90.0% [seed 003]"));
+    ck_assert_ptr_nonnull(strstr(b.data, "  hint: "));
+    buf_reset(&b);
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new();
+    r = eval(s, NULL, NULL);
+    ck_assert_int_eq(checks_report(&r, "nodes_stats: connection refused", &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL", 16) == 0, "%s", b.data);
+    ck_assert_ptr_nonnull(strstr(b.data, "es_unreachable: nodes_stats: connection refused"));
+    buf_free(&b);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_rules_text_follows_thresholds)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "- alert: EsvigilHeapUsedCritical\n"
+                                         "        expr: \"max by (cluster, name) "
+                                         "(esvigil_heap_used_ratio) > 0.9\"\n"
+                                         "        for: 10m\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "sum by (cluster, name, breaker) "
+                                         "(increase(elasticsearch_breakers_tripped[10m])) > 0"));
+    ck_assert_ptr_nonnull(strstr(b.data, "and on (instance) (esvigil_host_memory_used_ratio > "
+                                         "0.95 or esvigil_host_deleted_mapped_ratio > 0.1)"));
+    ck_assert_ptr_nonnull(strstr(b.data, "esvigil_disk_watermark_headroom_bytes{watermark=\\\"low\\\"}"));
+    ck_assert_ptr_null(strstr(b.data, "EsvigilHostMemoryCritical")); /* no such level */
+    ck_assert_ptr_nonnull(strstr(b.data, "record: cluster_dimension:esvigil_imbalance:max_over_mean"));
+    int heap = checks_find("heap_used");
+    t->critical[heap] = 0.97;
+    buf_reset(&b);
+    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "(esvigil_heap_used_ratio) > 0.97\""));
+    t->critical[heap] = NAN;
+    buf_reset(&b);
+    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_ptr_null(strstr(b.data, "EsvigilHeapUsedCritical"));
+    buf_free(&b);
+    checks_thresholds_free(t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("checks");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_defaults_from_table);
+    tcase_add_test(tc, test_heap_levels);
+    tcase_add_test(tc, test_mapped_guard);
+    tcase_add_test(tc, test_counter_checks_need_a_rise);
+    tcase_add_test(tc, test_selectors);
+    tcase_add_test(tc, test_healthy_set_has_no_findings);
+    tcase_add_test(tc, test_report);
+    tcase_add_test(tc, test_rules_text_follows_thresholds);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(suite)
