@@ -1,0 +1,433 @@
+/* test_jsonwalk: paths, arrays, numbers, chunking, depth limit, bad input
+ * and the dotted pattern matcher of the streaming JSON walker. */
+#include <string.h>
+
+#include "buf.h"
+#include "jsonwalk.h"
+#include "unit.h"
+
+/* Every event as one line: "{ a.b", "} a.b", "[ x", "] x", "a.b.0 = n:1.5". */
+typedef struct logctx {
+    buf log;
+    int abort_at; /* abort on the n-th scalar (1-based), 0 = never */
+    int scalars;
+} logctx;
+
+static void put_path(buf *b, const char *const *path, size_t depth)
+{
+    for (size_t i = 0; i < depth; i++)
+        buf_printf(b, "%s%s", i ? "." : "", path[i]);
+}
+
+static int log_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
+{
+    logctx *c = ctx;
+    put_path(&c->log, path, depth);
+    switch (v->kind) {
+    case JSONWALK_NUMBER:
+        buf_printf(&c->log, " = n:%.17g\n", v->num);
+        break;
+    case JSONWALK_STRING:
+        buf_printf(&c->log, " = s:%.*s\n", (int)v->len, v->str);
+        break;
+    case JSONWALK_BOOL:
+        buf_printf(&c->log, " = b:%g\n", v->num);
+        break;
+    case JSONWALK_NULL:
+        buf_puts(&c->log, " = null\n");
+        break;
+    }
+    return ++c->scalars == c->abort_at;
+}
+
+static int log_enter(void *ctx, const char *const *path, size_t depth, int is_array)
+{
+    logctx *c = ctx;
+    buf_puts(&c->log, is_array ? "[ " : "{ ");
+    put_path(&c->log, path, depth);
+    buf_putc(&c->log, '\n');
+    return 0;
+}
+
+static int log_leave(void *ctx, const char *const *path, size_t depth, int is_array)
+{
+    logctx *c = ctx;
+    buf_puts(&c->log, is_array ? "] " : "} ");
+    put_path(&c->log, path, depth);
+    buf_putc(&c->log, '\n');
+    return 0;
+}
+
+static const jsonwalk_callbacks log_cb = {log_scalar, log_enter, log_leave};
+
+/* Walks doc in chunks of `chunk` bytes (0 = all at once); returns 0 or -1
+ * and leaves the event log and error text in c / err. */
+static int walk(const char *doc, size_t len, size_t chunk, logctx *c, char *err, size_t errlen)
+{
+    buf_init(&c->log);
+    c->scalars = 0;
+    jsonwalk *w = jsonwalk_new(&log_cb, c);
+    ck_assert_ptr_nonnull(w);
+    int rc = 0;
+    if (chunk == 0)
+        chunk = len ? len : 1;
+    for (size_t off = 0; off < len && rc == 0; off += chunk)
+        rc = jsonwalk_feed(w, doc + off, len - off < chunk ? len - off : chunk);
+    if (rc == 0)
+        rc = jsonwalk_finish(w);
+    snprintf(err, errlen, "%s", jsonwalk_error(w));
+    jsonwalk_free(w);
+    return rc;
+}
+
+static int walk_str(const char *doc, size_t chunk, logctx *c, char *err)
+{
+    return walk(doc, strlen(doc), chunk, c, err, 256);
+}
+
+START_TEST(test_paths_and_arrays)
+{
+    logctx c = {0};
+    char err[256];
+    const char *doc = "{\"a\":{\"b\":[1,{\"x\":true},[null,\"s\"]],\"c\":\"t\"},\"d\":[]}";
+    ck_assert_int_eq(walk_str(doc, 0, &c, err), 0);
+    ck_assert_str_eq(err, "");
+    const char *want = "{ \n"
+                       "{ a\n"
+                       "[ a.b\n"
+                       "a.b.0 = n:1\n"
+                       "{ a.b.1\n"
+                       "a.b.1.x = b:1\n"
+                       "} a.b.1\n"
+                       "[ a.b.2\n"
+                       "a.b.2.0 = null\n"
+                       "a.b.2.1 = s:s\n"
+                       "] a.b.2\n"
+                       "] a.b\n"
+                       "a.c = s:t\n"
+                       "} a\n"
+                       "[ d\n"
+                       "] d\n"
+                       "} \n";
+    ck_assert_str_eq(c.log.data, want);
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_root_scalar_and_array)
+{
+    logctx c = {0};
+    char err[256];
+    ck_assert_int_eq(walk_str("42", 1, &c, err), 0);
+    ck_assert_str_eq(c.log.data, " = n:42\n");
+    buf_free(&c.log);
+    ck_assert_int_eq(walk_str("[\"x\",[7]]", 0, &c, err), 0);
+    ck_assert_str_eq(c.log.data, "[ \n0 = s:x\n[ 1\n1.0 = n:7\n] 1\n] \n");
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_big_numbers)
+{
+    logctx c = {0};
+    char err[256];
+    const char *doc = "{\"heap\":15300820992,\"max\":9223372036854775807,\"big\":"
+                      "18446744073709551616,\"neg\":-42,\"frac\":-1.5e-3,\"exp\":1E3,\"f\":0.25}";
+    ck_assert_int_eq(walk_str(doc, 0, &c, err), 0);
+    ck_assert_str_eq(c.log.data, "{ \n"
+                                 "heap = n:15300820992\n"
+                                 "max = n:9.2233720368547758e+18\n"
+                                 "big = n:1.8446744073709552e+19\n"
+                                 "neg = n:-42\n"
+                                 "frac = n:-0.0015\n"
+                                 "exp = n:1000\n"
+                                 "f = n:0.25\n"
+                                 "} \n");
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_string_escapes)
+{
+    logctx c = {0};
+    char err[256];
+    ck_assert_int_eq(walk_str("{\"k\\\"ey\":\"a\\nb\\u00e9\"}", 1, &c, err), 0);
+    ck_assert_str_eq(c.log.data, "{ \nk\"ey = s:a\nb\xc3\xa9\n} \n");
+    buf_free(&c.log);
+}
+END_TEST
+
+/* A document with long keys, deep nesting and numbers of every kind must give
+ * the same events whatever the chunk size, including one byte at a time. */
+START_TEST(test_chunked_feeding_identical)
+{
+    buf doc;
+    buf_init(&doc);
+    buf_puts(&doc, "{\"nodes\":{\"");
+    for (int i = 0; i < 5000; i++) /* one key far longer than any chunk */
+        buf_putc(&doc, (char)('a' + i % 26));
+    buf_puts(&doc, "\":{\"jvm\":{\"buffer_pools\":{\"mapped\":{\"used_in_bytes\":6657199308,"
+                   "\"count\":2140}},\"x\":[1.5,-2,true,false,null,\"s\\\"q\"]},"
+                   "\"fs\":{\"data\":[{\"path\":\"/var/lib/es\",\"total\":1e12}]}}}}");
+    logctx one = {0}, c = {0};
+    char err[256];
+    ck_assert_int_eq(walk(doc.data, doc.len, 0, &one, err, sizeof(err)), 0);
+    size_t chunks[] = {1, 2, 3, 7, 64, 4096};
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        ck_assert_int_eq(walk(doc.data, doc.len, chunks[i], &c, err, sizeof(err)), 0);
+        ck_assert_str_eq(c.log.data, one.log.data);
+        buf_free(&c.log);
+    }
+    ck_assert_ptr_nonnull(
+        strstr(one.log.data, ".jvm.buffer_pools.mapped.used_in_bytes = n:6657199308\n"));
+    ck_assert_ptr_nonnull(strstr(one.log.data, ".fs.data.0.total = n:1000000000000\n"));
+    buf_free(&one.log);
+    buf_free(&doc);
+}
+END_TEST
+
+static void nested_arrays(buf *b, int n)
+{
+    buf_init(b);
+    for (int i = 0; i < n; i++)
+        buf_putc(b, '[');
+    buf_putc(b, '1');
+    for (int i = 0; i < n; i++)
+        buf_putc(b, ']');
+}
+
+START_TEST(test_depth_limit)
+{
+    logctx c = {0};
+    char err[256];
+    buf doc;
+    nested_arrays(&doc, JSONWALK_MAX_DEPTH);
+    ck_assert_int_eq(walk(doc.data, doc.len, 0, &c, err, sizeof(err)), 0);
+    buf_free(&c.log);
+    buf_free(&doc);
+
+    nested_arrays(&doc, JSONWALK_MAX_DEPTH + 1);
+    ck_assert_int_eq(walk(doc.data, doc.len, 0, &c, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "nested too deeply"));
+    ck_assert_ptr_null(strstr(c.log.data, " = n:1")); /* never reached the value */
+    buf_free(&c.log);
+    buf_free(&doc);
+}
+END_TEST
+
+START_TEST(test_truncated)
+{
+    const char *docs[] = {"{\"a\":[1,2",           "{\"a\":", "{\"a\":tru",
+                          "{\"a\":\"unterminated", "12.",     "{\"a\":1}   {"};
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        for (size_t chunk = 0; chunk <= 1; chunk++) {
+            logctx c = {0};
+            char err[256];
+            ck_assert_int_eq(walk_str(docs[i], chunk, &c, err), -1);
+            ck_assert_msg(err[0] != '\0', "no error for %s", docs[i]);
+            ck_assert_ptr_null(strchr(err, '\n'));
+            buf_free(&c.log);
+        }
+    }
+    logctx c = {0};
+    char err[256];
+    ck_assert_int_eq(walk_str("{\"a\":[1,2", 0, &c, err), -1);
+    ck_assert_str_eq(err, "document incomplete");
+    buf_free(&c.log);
+    ck_assert_int_eq(walk_str("", 0, &c, err), -1);
+    ck_assert_str_eq(err, "empty document");
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_garbage)
+{
+    const char *docs[] = {"<html><body>502 Bad Gateway</body></html>",
+                          "{\"a\" 1}",
+                          "{a:1}",
+                          "[1,]",
+                          "{\"a\":1}{\"b\":2}",
+                          "\x01\x02",
+                          "{\"a\":01}",
+                          "nul"};
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        logctx c = {0};
+        char err[256];
+        ck_assert_msg(walk_str(docs[i], 0, &c, err) == -1, "accepted %s", docs[i]);
+        ck_assert_msg(err[0] != '\0', "no error for %s", docs[i]);
+        ck_assert_ptr_null(strchr(err, '\n'));
+        ck_assert_int_ne(err[strlen(err) - 1], ' ');
+        buf_free(&c.log);
+    }
+}
+END_TEST
+
+START_TEST(test_error_is_sticky)
+{
+    logctx c = {0};
+    buf_init(&c.log);
+    jsonwalk *w = jsonwalk_new(&log_cb, &c);
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\" x", 6), -1);
+    const char *first = jsonwalk_error(w);
+    ck_assert_ptr_nonnull(strstr(first, "error"));
+    ck_assert_int_eq(jsonwalk_feed(w, "}", 1), -1);
+    ck_assert_int_eq(jsonwalk_finish(w), -1);
+    jsonwalk_free(w);
+    buf_free(&c.log);
+
+    /* nothing may follow a finished document */
+    buf_init(&c.log);
+    w = jsonwalk_new(&log_cb, &c);
+    ck_assert_int_eq(jsonwalk_feed(w, "{}", 2), 0);
+    ck_assert_int_eq(jsonwalk_finish(w), 0);
+    ck_assert_int_eq(jsonwalk_feed(w, "{}", 2), -1);
+    jsonwalk_free(w);
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_callback_abort)
+{
+    logctx c = {0};
+    char err[256];
+    c.abort_at = 2;
+    ck_assert_int_eq(walk_str("{\"a\":1,\"b\":2,\"c\":3}", 0, &c, err), -1);
+    ck_assert_str_eq(err, "aborted by callback");
+    ck_assert_ptr_null(strstr(c.log.data, "c = ")); /* stopped right there */
+    buf_free(&c.log);
+}
+END_TEST
+
+START_TEST(test_null_callbacks)
+{
+    jsonwalk *w = jsonwalk_new(NULL, NULL);
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\":[1,{\"b\":null}]}", 20), 0);
+    ck_assert_int_eq(jsonwalk_finish(w), 0);
+    ck_assert_str_eq(jsonwalk_error(w), "");
+    jsonwalk_free(w);
+    jsonwalk_free(NULL);
+}
+END_TEST
+
+START_TEST(test_match_table)
+{
+    static const struct {
+        const char *pattern;
+        const char *path[6];
+        size_t from;
+        int match;
+        const char *cap0, *cap1;
+    } rows[] = {
+        {"jvm.buffer_pools.*.used_in_bytes",
+         {"jvm", "buffer_pools", "mapped", "used_in_bytes"},
+         0,
+         1,
+         "mapped",
+         NULL},
+        {"jvm.buffer_pools.*.used_in_bytes",
+         {"jvm", "buffer_pools", "mapped - 'non-volatile memory'", "used_in_bytes"},
+         0,
+         1,
+         "mapped - 'non-volatile memory'",
+         NULL},
+        {"jvm.buffer_pools.*.used_in_bytes",
+         {"jvm", "buffer_pools", "mapped", "count"},
+         0,
+         0,
+         NULL,
+         NULL},
+        {"jvm.buffer_pools.*.used_in_bytes", {"jvm", "buffer_pools", "mapped"}, 0, 0, NULL, NULL},
+        {"jvm.buffer_pools.*",
+         {"jvm", "buffer_pools", "mapped", "used_in_bytes"},
+         0,
+         0,
+         NULL,
+         NULL},
+        {"*.*", {"a", "b"}, 0, 1, "a", "b"},
+        {"indices.docs.count", {"nodes", "id1", "indices", "docs", "count"}, 2, 1, NULL, NULL},
+        {"indices.docs.count", {"nodes", "id1", "indices", "docs", "count"}, 0, 0, NULL, NULL},
+        {"indices.docs.count", {"indices", "docs", "countx"}, 0, 0, NULL, NULL},
+        {"indices.docs.count", {"indices", "docs", "coun"}, 0, 0, NULL, NULL},
+        {"indices.doc.count", {"indices", "docs", "count"}, 0, 0, NULL, NULL},
+        {"fs.data.*.path", {"fs", "data", "0", "path"}, 0, 1, "0", NULL},
+        {"*", {"ml.machine_memory"}, 0, 1, "ml.machine_memory", NULL},
+        {"", {NULL}, 0, 1, NULL, NULL},
+        {"a", {NULL}, 0, 0, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t depth = 0;
+        while (depth < 6 && rows[i].path[depth])
+            depth++;
+        const char *caps[2] = {NULL, NULL};
+        int m = jsonwalk_match(rows[i].pattern, rows[i].path, rows[i].from, depth, caps, 2);
+        ck_assert_msg(m == rows[i].match, "row %zu (%s): got %d", i, rows[i].pattern, m);
+        if (m && rows[i].cap0)
+            ck_assert_str_eq(caps[0], rows[i].cap0);
+        if (m && rows[i].cap1)
+            ck_assert_str_eq(caps[1], rows[i].cap1);
+    }
+    /* captures beyond maxcap are matched but not stored */
+    const char *path[] = {"a", "b", "c"};
+    const char *caps[1] = {NULL};
+    ck_assert_int_eq(jsonwalk_match("*.*.*", path, 0, 3, caps, 1), 1);
+    ck_assert_str_eq(caps[0], "a");
+    ck_assert_int_eq(jsonwalk_match("*.*.*", path, 0, 3, NULL, 0), 1);
+}
+END_TEST
+
+/* The walker's own paths feed jsonwalk_match directly. */
+typedef struct matchctx {
+    int hits;
+    char cap[64];
+} matchctx;
+
+static int match_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
+{
+    matchctx *m = ctx;
+    const char *cap = NULL;
+    if (v->kind == JSONWALK_NUMBER &&
+        jsonwalk_match("thread_pool.*.rejected", path, 2, depth, &cap, 1)) {
+        m->hits++;
+        snprintf(m->cap, sizeof(m->cap), "%s", cap);
+    }
+    return 0;
+}
+
+START_TEST(test_match_on_walk)
+{
+    matchctx m = {0};
+    jsonwalk_callbacks cb = {match_scalar, NULL, NULL};
+    jsonwalk *w = jsonwalk_new(&cb, &m);
+    const char *doc =
+        "{\"nodes\":{\"n1\":{\"thread_pool\":{\"write\":{\"queue\":0,\"rejected\":7}},"
+        "\"rejected\":1}}}";
+    ck_assert_int_eq(jsonwalk_feed(w, doc, strlen(doc)), 0);
+    ck_assert_int_eq(jsonwalk_finish(w), 0);
+    ck_assert_int_eq(m.hits, 1);
+    ck_assert_str_eq(m.cap, "write");
+    jsonwalk_free(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("jsonwalk");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_paths_and_arrays);
+    tcase_add_test(tc, test_root_scalar_and_array);
+    tcase_add_test(tc, test_big_numbers);
+    tcase_add_test(tc, test_string_escapes);
+    tcase_add_test(tc, test_chunked_feeding_identical);
+    tcase_add_test(tc, test_depth_limit);
+    tcase_add_test(tc, test_truncated);
+    tcase_add_test(tc, test_garbage);
+    tcase_add_test(tc, test_error_is_sticky);
+    tcase_add_test(tc, test_callback_abort);
+    tcase_add_test(tc, test_null_callbacks);
+    tcase_add_test(tc, test_match_table);
+    tcase_add_test(tc, test_match_on_walk);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(suite)
