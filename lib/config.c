@@ -60,6 +60,9 @@ static const struct setting settings[] = {
      "File holding the Elasticsearch pid, for when node info does not report it."},
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
      "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+    {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
+     "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
+     "beside the elected master, so N daemons do not emit N copies."},
     {"poll.interval", T_DURATION, AT(poll_interval_ms), "15s", NULL,
      "Poll Elasticsearch this often; /metrics always serves the last poll."},
     {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,

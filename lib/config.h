@@ -26,6 +26,8 @@ typedef struct config {
     long long es_max_response_bytes; /* --es.max-response-size, default 64MiB */
     char *es_pidfile;              /* --es.pidfile: ES pid when node info lacks it */
     long long es_pid;              /* --es.pid: explicit ES pid, 0 = discover */
+    /* cluster.* */
+    char *cluster_metrics;         /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
     long long poll_interval_ms;    /* --poll.interval, default 15s */
     /* path.* */

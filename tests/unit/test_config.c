@@ -134,6 +134,7 @@ START_TEST(test_table_introspection)
         "es.max-response-size",
         "es.pidfile",
         "es.pid",
+        "cluster.metrics",
         "poll.interval",
         "path.procfs",
         "web.listen-address",
