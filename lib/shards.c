@@ -1,0 +1,635 @@
+/* shards: streams _cat/shards rows through jsonwalk into hash-mapped per-node
+ * aggregates; one reused row buffer, so memory follows distinct names only. */
+#include "shards.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jsonwalk.h"
+#include "units.h"
+
+/* ---- interned strings: arena + open-addressing index ---- */
+
+typedef struct strtab {
+    buf arena;   /* NUL-terminated strings back to back */
+    size_t *off; /* per id */
+    size_t *len; /* per id */
+    size_t n, cap;
+    uint32_t *slot; /* id + 1, 0 = empty; power-of-two size */
+    size_t nslot;
+} strtab;
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static const char *strtab_str(const strtab *t, size_t id)
+{
+    return t->arena.data + t->off[id];
+}
+
+static size_t strtab_probe(const strtab *t, const char *s, size_t len)
+{
+    size_t mask = t->nslot - 1;
+    for (size_t i = (size_t)hash_bytes(s, len) & mask;; i = (i + 1) & mask) {
+        uint32_t v = t->slot[i];
+        if (!v || (t->len[v - 1] == len && memcmp(strtab_str(t, v - 1), s, len) == 0))
+            return i;
+    }
+}
+
+/* The id of s, or -1 when absent. */
+static long strtab_find(const strtab *t, const char *s, size_t len)
+{
+    if (!t->nslot)
+        return -1;
+    uint32_t v = t->slot[strtab_probe(t, s, len)];
+    return v ? (long)v - 1 : -1;
+}
+
+static int strtab_rehash(strtab *t)
+{
+    size_t nslot = t->nslot ? t->nslot * 2 : 64;
+    uint32_t *slot = calloc(nslot, sizeof(*slot));
+    if (!slot)
+        return -1;
+    free(t->slot);
+    t->slot = slot;
+    t->nslot = nslot;
+    for (size_t id = 0; id < t->n; id++)
+        t->slot[strtab_probe(t, strtab_str(t, id), t->len[id])] = (uint32_t)id + 1;
+    return 0;
+}
+
+static int strtab_grow_ids(strtab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    size_t *off = realloc(t->off, cap * sizeof(*off));
+    if (!off)
+        return -1;
+    t->off = off;
+    size_t *len = realloc(t->len, cap * sizeof(*len));
+    if (!len)
+        return -1;
+    t->len = len;
+    t->cap = cap;
+    return 0;
+}
+
+/* The id of s, added when new; -1 when out of memory. */
+static long strtab_intern(strtab *t, const char *s, size_t len)
+{
+    long id = strtab_find(t, s, len);
+    if (id >= 0)
+        return id;
+    if (t->n >= UINT32_MAX - 1)
+        return -1;
+    if ((t->n + 1) * 2 > t->nslot && strtab_rehash(t) < 0)
+        return -1;
+    if (t->n == t->cap && strtab_grow_ids(t) < 0)
+        return -1;
+    size_t off = t->arena.len;
+    if (buf_append(&t->arena, s, len) < 0 || buf_putc(&t->arena, '\0') < 0)
+        return -1;
+    t->off[t->n] = off;
+    t->len[t->n] = len;
+    t->slot[strtab_probe(t, s, len)] = (uint32_t)t->n + 1;
+    return (long)t->n++;
+}
+
+static void strtab_free(strtab *t)
+{
+    buf_free(&t->arena);
+    free(t->off);
+    free(t->len);
+    free(t->slot);
+}
+
+/* ---- (node, index) -> shard count ---- */
+
+typedef struct pair {
+    uint32_t node, index; /* node == UINT32_MAX: empty slot */
+    size_t count;
+} pair;
+
+typedef struct pairtab {
+    pair *slot;
+    size_t n, nslot;
+} pairtab;
+
+static size_t pairtab_probe(const pairtab *t, uint32_t node, uint32_t index)
+{
+    size_t mask = t->nslot - 1;
+    uint64_t h = ((uint64_t)node << 32 | index) * 0x9E3779B97F4A7C15ull;
+    for (size_t i = (size_t)(h >> 17) & mask;; i = (i + 1) & mask) {
+        const pair *e = &t->slot[i];
+        if (e->node == UINT32_MAX || (e->node == node && e->index == index))
+            return i;
+    }
+}
+
+static int pairtab_rehash(pairtab *t)
+{
+    size_t nslot = t->nslot ? t->nslot * 2 : 256;
+    pair *slot = malloc(nslot * sizeof(*slot));
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < nslot; i++)
+        slot[i].node = UINT32_MAX;
+    pairtab old = *t;
+    t->slot = slot;
+    t->nslot = nslot;
+    for (size_t i = 0; i < old.nslot; i++)
+        if (old.slot[i].node != UINT32_MAX)
+            t->slot[pairtab_probe(t, old.slot[i].node, old.slot[i].index)] = old.slot[i];
+    free(old.slot);
+    return 0;
+}
+
+static int pairtab_add(pairtab *t, uint32_t node, uint32_t index)
+{
+    if ((t->n + 1) * 2 > t->nslot && pairtab_rehash(t) < 0)
+        return -1;
+    pair *e = &t->slot[pairtab_probe(t, node, index)];
+    if (e->node == UINT32_MAX) {
+        e->node = node;
+        e->index = index;
+        e->count = 0;
+        t->n++;
+    }
+    e->count++;
+    return 0;
+}
+
+/* ---- the parser ---- */
+
+/* Row fields we read; any other column is ignored. */
+enum { F_INDEX, F_STATE, F_NODE, F_REASON, F_STORE, NFIELDS };
+static const char *const field_keys[NFIELDS] = {"index", "state", "node", "unassigned.reason",
+                                                "store"};
+
+/* Always reported so dashboards and alerts can compare against 0. */
+static const char *const known_states[] = {"STARTED", "INITIALIZING", "RELOCATING", "UNASSIGNED"};
+static const char *const known_reasons[] = {"ALLOCATION_FAILED"};
+
+enum { DEF_NODE_TOTAL, DEF_INDEX_MAX, DEF_LARGEST, DEF_UNASSIGNED, DEF_STATES, NDEFS };
+static const metric_def shards_defs[NDEFS] = {
+    {"elasticsearch_node_shards_total", METRIC_GAUGE, "Total shards per node", {"node", "cluster"}},
+    {"elasticsearch_node_shards_index_max",
+     METRIC_GAUGE,
+     "Most shards of a single index assigned to the node",
+     {"node", "cluster"}},
+    {"elasticsearch_node_shard_largest_bytes",
+     METRIC_GAUGE,
+     "Store size of the largest shard on the node",
+     {"node", "cluster"}},
+    {"elasticsearch_cluster_unassigned_shards",
+     METRIC_GAUGE,
+     "Unassigned shards by unassigned.reason (UNKNOWN when ES gave none)",
+     {"cluster", "reason"}},
+    {"elasticsearch_cluster_shards", METRIC_GAUGE, "Shards by state", {"cluster", "state"}},
+};
+
+/* All zero is the state of a node not seen yet. */
+typedef struct node_agg {
+    size_t started;
+    size_t imax; /* computed at finish from the pair table */
+    uint32_t imax_index;
+    int has_size;
+    double largest;
+} node_agg;
+
+struct shards {
+    metric_set *out;
+    char *cluster;
+    jsonwalk *walk;
+    strtab nodes, indices, states, reasons;
+    node_agg *agg; /* per node id */
+    size_t agg_cap;
+    size_t *state_n, *reason_n; /* per state / reason id */
+    size_t state_cap, reason_cap;
+    pairtab pairs;
+    size_t total;
+    uint32_t *order; /* node ids sorted by name, after finish */
+    /* the row being read */
+    buf field[NFIELDS];
+    int set[NFIELDS];
+    double store_num; /* a numeric "store" (hand-made input) */
+    int store_is_num;
+    int failed, finished;
+    char err[256];
+};
+
+static int fail(shards *p, const char *msg)
+{
+    if (!p->failed) {
+        p->failed = 1;
+        snprintf(p->err, sizeof(p->err), "%s", msg);
+    }
+    return -1;
+}
+
+static int field_of(const char *key)
+{
+    for (int i = 0; i < NFIELDS; i++)
+        if (strcmp(field_keys[i], key) == 0)
+            return i;
+    return -1;
+}
+
+static void row_reset(shards *p)
+{
+    for (int i = 0; i < NFIELDS; i++) {
+        buf_reset(&p->field[i]);
+        p->set[i] = 0;
+    }
+    p->store_is_num = 0;
+}
+
+/* Grows a per-id counter array to hold id; new entries zeroed. */
+static int grow_counts(void **arr, size_t *cap, size_t id, size_t elem)
+{
+    if (id < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap <= id)
+        ncap *= 2;
+    char *a = realloc(*arr, ncap * elem);
+    if (!a)
+        return -1;
+    memset(a + *cap * elem, 0, (ncap - *cap) * elem);
+    *arr = a;
+    *cap = ncap;
+    return 0;
+}
+
+/* Counts s in tab with per-id counters cnt. */
+static int count_name(strtab *tab, size_t **cnt, size_t *cap, const char *s, size_t len)
+{
+    long id = strtab_intern(tab, s, len);
+    if (id < 0 || grow_counts((void **)cnt, cap, (size_t)id, sizeof(**cnt)) < 0)
+        return -1;
+    (*cnt)[id]++;
+    return 0;
+}
+
+/* A RELOCATING row names "src -> ip id dst"; the shard still lives on src. */
+static size_t source_node_len(const char *node, size_t len)
+{
+    const char *arrow = memmem(node, len, " -> ", 4);
+    return arrow ? (size_t)(arrow - node) : len;
+}
+
+/* The row's store in bytes, or -1 when absent or unreadable. */
+static double row_store(const shards *p)
+{
+    if (p->store_is_num)
+        return p->store_num >= 0 ? p->store_num : -1;
+    if (!p->set[F_STORE])
+        return -1;
+    const char *s = p->field[F_STORE].data;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != s && *end == '\0' && errno == 0 && v >= 0 && isfinite(v))
+        return v;
+    /* without bytes=b, cat prints human sizes such as "36.4mb" */
+    return units_parse_bytes(s, &v) == 0 && v >= 0 ? v : -1;
+}
+
+static int row_node(shards *p, const char *state)
+{
+    const char *node = p->field[F_NODE].data;
+    size_t len = source_node_len(node, p->field[F_NODE].len);
+    long id = strtab_intern(&p->nodes, node, len);
+    if (id < 0 || grow_counts((void **)&p->agg, &p->agg_cap, (size_t)id, sizeof(*p->agg)) < 0)
+        return fail(p, "out of memory");
+    node_agg *a = &p->agg[id];
+    if (strcmp(state, "STARTED") == 0)
+        a->started++;
+    double store = row_store(p);
+    if (store >= 0 && (!a->has_size || store > a->largest)) {
+        a->largest = store;
+        a->has_size = 1;
+    }
+    if (p->set[F_INDEX]) {
+        long ix = strtab_intern(&p->indices, p->field[F_INDEX].data, p->field[F_INDEX].len);
+        if (ix < 0 || pairtab_add(&p->pairs, (uint32_t)id, (uint32_t)ix) < 0)
+            return fail(p, "out of memory");
+    }
+    return 0;
+}
+
+static int row_done(shards *p)
+{
+    const char *state = p->set[F_STATE] ? p->field[F_STATE].data : "UNKNOWN";
+    p->total++;
+    if (count_name(&p->states, &p->state_n, &p->state_cap, state, strlen(state)) < 0)
+        return fail(p, "out of memory");
+    if (strcmp(state, "UNASSIGNED") == 0) {
+        const char *reason = p->set[F_REASON] ? p->field[F_REASON].data : "UNKNOWN";
+        if (count_name(&p->reasons, &p->reason_n, &p->reason_cap, reason, strlen(reason)) < 0)
+            return fail(p, "out of memory");
+    } else if (p->set[F_NODE]) {
+        return row_node(p, state);
+    }
+    return 0;
+}
+
+static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
+{
+    shards *p = ctx;
+    (void)path;
+    if (depth == 0 && !is_array)
+        return fail(p, "expected a JSON array of shard rows");
+    if (depth == 1 && is_array)
+        return fail(p, "expected each shard row to be an object");
+    if (depth == 1)
+        row_reset(p);
+    return 0;
+}
+
+static int on_leave(void *ctx, const char *const *path, size_t depth, int is_array)
+{
+    (void)path;
+    (void)is_array;
+    return depth == 1 ? row_done(ctx) : 0;
+}
+
+static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
+{
+    shards *p = ctx;
+    if (depth == 0)
+        return fail(p, "expected a JSON array of shard rows");
+    if (depth == 1)
+        return fail(p, "expected each shard row to be an object");
+    if (depth != 2)
+        return 0;
+    int f = field_of(path[1]);
+    if (f < 0)
+        return 0;
+    if (v->kind == JSONWALK_NUMBER && f == F_STORE) {
+        p->store_num = v->num;
+        p->store_is_num = 1;
+    } else if (v->kind == JSONWALK_STRING && v->len > 0) {
+        if (memchr(v->str, '\0', v->len))
+            return fail(p, "NUL byte in a shard row string");
+        buf_reset(&p->field[f]);
+        if (buf_append(&p->field[f], v->str, v->len) < 0)
+            return fail(p, "out of memory");
+        p->set[f] = 1;
+    }
+    return 0; /* null (unassigned rows) and empty strings mean "absent" */
+}
+
+static const jsonwalk_callbacks shards_cbs = {on_scalar, on_enter, on_leave};
+
+shards *shards_new(metric_set *out, const char *cluster)
+{
+    shards *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->out = out;
+    p->cluster = strdup(cluster ? cluster : "");
+    p->walk = jsonwalk_new(&shards_cbs, p);
+    for (int i = 0; i < NFIELDS; i++)
+        buf_init(&p->field[i]);
+    buf_init(&p->nodes.arena);
+    buf_init(&p->indices.arena);
+    buf_init(&p->states.arena);
+    buf_init(&p->reasons.arena);
+    if (!p->cluster || !p->walk) {
+        shards_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void shards_free(shards *p)
+{
+    if (!p)
+        return;
+    jsonwalk_free(p->walk);
+    free(p->cluster);
+    strtab_free(&p->nodes);
+    strtab_free(&p->indices);
+    strtab_free(&p->states);
+    strtab_free(&p->reasons);
+    free(p->agg);
+    free(p->state_n);
+    free(p->reason_n);
+    free(p->pairs.slot);
+    free(p->order);
+    for (int i = 0; i < NFIELDS; i++)
+        buf_free(&p->field[i]);
+    free(p);
+}
+
+int shards_feed(void *ctx, const char *data, size_t len)
+{
+    shards *p = ctx;
+    if (p->failed)
+        return -1;
+    if (jsonwalk_feed(p->walk, data, len) < 0)
+        return fail(p, jsonwalk_error(p->walk));
+    return 0;
+}
+
+/* ---- finish: maxima, ordering, samples ---- */
+
+static void compute_index_max(shards *p)
+{
+    for (size_t i = 0; i < p->pairs.nslot; i++) {
+        const pair *e = &p->pairs.slot[i];
+        if (e->node == UINT32_MAX)
+            continue;
+        node_agg *a = &p->agg[e->node];
+        if (e->count > a->imax ||
+            (e->count == a->imax && strcmp(strtab_str(&p->indices, e->index),
+                                           strtab_str(&p->indices, a->imax_index)) < 0)) {
+            a->imax = e->count;
+            a->imax_index = e->index;
+        }
+    }
+}
+
+typedef struct named {
+    const char *name;
+    uint32_t id;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+/* Ids of t sorted by name; caller frees. NULL when out of memory (or empty). */
+static named *sorted_ids(const strtab *t)
+{
+    named *v = malloc((t->n ? t->n : 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        v[i].name = strtab_str(t, i);
+        v[i].id = (uint32_t)i;
+    }
+    qsort(v, t->n, sizeof(*v), cmp_named);
+    return v;
+}
+
+static int add(shards *p, int def, const char *a, const char *b, double v)
+{
+    const char *values[2] = {a, b};
+    if (metric_set_add(p->out, &shards_defs[def], values, v) < 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "cannot add %s sample", shards_defs[def].name);
+        return fail(p, msg);
+    }
+    return 0;
+}
+
+static int emit_nodes(shards *p)
+{
+    named *v = sorted_ids(&p->nodes);
+    p->order = malloc((p->nodes.n ? p->nodes.n : 1) * sizeof(*p->order));
+    if (!v || !p->order) {
+        free(v);
+        return fail(p, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < p->nodes.n && rc == 0; i++) {
+        const node_agg *a = &p->agg[v[i].id];
+        p->order[i] = v[i].id;
+        if (a->started > 0) /* the reference lists nodes with STARTED shards only */
+            rc = add(p, DEF_NODE_TOTAL, v[i].name, p->cluster, (double)a->started);
+        if (rc == 0 && a->imax > 0)
+            rc = add(p, DEF_INDEX_MAX, v[i].name, p->cluster, (double)a->imax);
+        if (rc == 0 && a->has_size)
+            rc = add(p, DEF_LARGEST, v[i].name, p->cluster, a->largest);
+    }
+    free(v);
+    return rc;
+}
+
+/* One sample per name seen plus the always-reported ones (0 when unseen). */
+static int emit_counts(shards *p, int def, strtab *t, const size_t *cnt, const char *const *always,
+                       size_t nalways)
+{
+    for (size_t i = 0; i < nalways; i++)
+        if (strtab_find(t, always[i], strlen(always[i])) < 0 &&
+            add(p, def, p->cluster, always[i], 0))
+            return -1;
+    named *v = sorted_ids(t);
+    if (!v)
+        return fail(p, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < t->n && rc == 0; i++)
+        rc = add(p, def, p->cluster, v[i].name, (double)cnt[v[i].id]);
+    free(v);
+    return rc;
+}
+
+int shards_finish(shards *p)
+{
+    if (p->finished)
+        return p->failed ? -1 : 0;
+    p->finished = 1;
+    if (p->failed)
+        return -1;
+    if (jsonwalk_finish(p->walk) < 0)
+        return fail(p, jsonwalk_error(p->walk));
+    compute_index_max(p);
+    if (emit_nodes(p) < 0)
+        return -1;
+    if (emit_counts(p, DEF_UNASSIGNED, &p->reasons, p->reason_n, known_reasons,
+                    sizeof(known_reasons) / sizeof(known_reasons[0])) < 0)
+        return -1;
+    return emit_counts(p, DEF_STATES, &p->states, p->state_n, known_states,
+                       sizeof(known_states) / sizeof(known_states[0]));
+}
+
+const char *shards_error(const shards *p)
+{
+    return p->failed ? p->err : "";
+}
+
+/* ---- accessors ---- */
+
+static int ready(const shards *p)
+{
+    return p->finished && !p->failed;
+}
+
+size_t shards_total(const shards *p)
+{
+    return ready(p) ? p->total : 0;
+}
+
+size_t shards_node_count(const shards *p)
+{
+    return ready(p) ? p->nodes.n : 0;
+}
+
+const char *shards_node_name(const shards *p, size_t i)
+{
+    return i < shards_node_count(p) ? strtab_str(&p->nodes, p->order[i]) : NULL;
+}
+
+size_t shards_node_started(const shards *p, size_t i)
+{
+    return i < shards_node_count(p) ? p->agg[p->order[i]].started : 0;
+}
+
+size_t shards_node_index_max(const shards *p, size_t i, const char **index)
+{
+    if (index)
+        *index = NULL;
+    if (i >= shards_node_count(p))
+        return 0;
+    const node_agg *a = &p->agg[p->order[i]];
+    if (index && a->imax > 0)
+        *index = strtab_str(&p->indices, a->imax_index);
+    return a->imax;
+}
+
+double shards_node_largest_bytes(const shards *p, size_t i)
+{
+    if (i >= shards_node_count(p) || !p->agg[p->order[i]].has_size)
+        return -1;
+    return p->agg[p->order[i]].largest;
+}
+
+static size_t lookup_count(const shards *p, const strtab *t, const size_t *cnt, const char *s)
+{
+    long id = ready(p) && s ? strtab_find(t, s, strlen(s)) : -1;
+    return id >= 0 ? cnt[id] : 0;
+}
+
+size_t shards_state_count(const shards *p, const char *state)
+{
+    return lookup_count(p, &p->states, p->state_n, state);
+}
+
+size_t shards_unassigned_count(const shards *p, const char *reason)
+{
+    return lookup_count(p, &p->reasons, p->reason_n, reason);
+}
+
+size_t shards_def_count(void)
+{
+    return NDEFS;
+}
+
+const metric_def *shards_def(size_t i)
+{
+    return i < NDEFS ? &shards_defs[i] : NULL;
+}
