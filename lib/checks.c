@@ -56,7 +56,7 @@ static const check_def check_table[] = {
     {"map_count", KIND_VALUE, "esvigil_host_map_count_ratio", NULL, "instance", CMP_GT, 0.80, 0.95,
      {{0}}, "5m", UNIT_RATIO, "000", "the ES process nears vm.max_map_count (mmap fails past it)",
      "raise vm.max_map_count (sysctl -w vm.max_map_count=262144) and look for leaked scrolls", NULL, NULL},
-    {"max_map_count_low", KIND_VALUE, "esvigil_host_vm_max_map_count", NULL, "instance", CMP_LT,
+    {"max_map_count_low", KIND_VALUE, "esvigil_host_vm_map_areas_max", NULL, "instance", CMP_LT,
      262144, NONE, {{0}}, "1h", UNIT_COUNT, "000", "vm.max_map_count is below what ES needs",
      "raise vm.max_map_count to 262144 (sysctl -w vm.max_map_count=262144, persist in "
      "/etc/sysctl.d)", NULL, NULL},
@@ -682,7 +682,7 @@ static const struct {
     const char *dimension;
     const char *series;
 } imbalance_sources[] = {
-    {"shards", "elasticsearch_indices_shards_count{es_data_node=\"true\"}"},
+    {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}"},
     {"disk", "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
              "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}"},
     {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}"},

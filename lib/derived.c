@@ -178,7 +178,7 @@ static const in_row in_table[] = {
     {IN_OS_MEM, "elasticsearch_os_mem_total_bytes", "name", NULL, NULL, 0, 1},
     {IN_CPU, "elasticsearch_os_cpu_percent", "name", NULL, NULL, 0, 1},
     {IN_HTTP, "elasticsearch_http_open_connections", "name", NULL, NULL, 0, 1},
-    {IN_SHARDS_COUNT, "elasticsearch_indices_shards_count", "name", NULL, NULL, 0, 1},
+    {IN_SHARDS_COUNT, "elasticsearch_indices_shards", "name", NULL, NULL, 0, 1},
     /* _cat/shards knows nodes the node-stats poll may not (local mode) */
     {IN_NODE_SHARDS, "elasticsearch_node_shards_total", "node", NULL, NULL, 0, 0},
     {IN_FS_TOTAL_SIZE, "elasticsearch_filesystem_total_size_bytes", "name", NULL, NULL, 0, 1},
@@ -270,7 +270,7 @@ static const host_row host_table[] = {
            "Memory maps of the Elasticsearch process / vm.max_map_count: at 1 mmap fails and "
            "the node dies (seed 000).",
            {NULL}),
-     "esvigil_host_es_process_maps", "esvigil_host_vm_max_map_count", 0},
+     "esvigil_host_es_process_maps", "esvigil_host_vm_map_areas_max", 0},
     {GAUGE("esvigil_host_deleted_mapped_ratio",
            "Bytes of deleted files still mapped by the Elasticsearch process / MemTotal: the "
            "fingerprint of leaked scroll contexts (seed 000).",

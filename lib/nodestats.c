@@ -33,13 +33,13 @@ typedef struct ns_row {
  * Families named, typed, labelled and helped exactly like
  * prometheus-community/elasticsearch_exporter (label order aside), plus these
  * the reference lacks but the checks need (base units, reference style):
- *   elasticsearch_jvm_buffer_pool_count{type}            buffers per pool
+ *   elasticsearch_jvm_buffer_pool_buffers{type}            buffers per pool
  *   elasticsearch_jvm_buffer_pool_capacity_bytes{type}   total capacity per pool
  *   elasticsearch_indices_search_open_contexts           open search contexts
  *   elasticsearch_indices_search_scroll_current          scrolls open now
  *   elasticsearch_indices_search_query_current           queries running now
  *   elasticsearch_indices_merges_current_docs            docs in running merges
- *   elasticsearch_indices_shards_count                   shards on the node (8.x)
+ *   elasticsearch_indices_shards                   shards on the node (8.x)
  *   elasticsearch_indices_recovery_current_as_source     recoveries sourced here
  *   elasticsearch_indices_recovery_current_as_target     recoveries into this node
  *   elasticsearch_indices_recovery_throttle_time_seconds_total
@@ -250,7 +250,7 @@ static const ns_row ns_table[] = {
     {"indices.segments.version_map_memory_in_bytes",
      "elasticsearch_indices_segments_version_map_memory_in_bytes", G,
      "Version map memory usage in bytes", {0}, 0},
-    {"indices.shard_stats.total_count", "elasticsearch_indices_shards_count", G,
+    {"indices.shard_stats.total_count", "elasticsearch_indices_shards", G,
      "Shards allocated to this node", {0}, 0},
     {"indices.store.size_in_bytes", "elasticsearch_indices_store_size_bytes", G,
      "Current size of stored index data in bytes", {0}, 0},
@@ -268,7 +268,7 @@ static const ns_row ns_table[] = {
     /* jvm */
     {"jvm.buffer_pools.*.used_in_bytes", "elasticsearch_jvm_buffer_pool_used_bytes", G,
      "JVM buffer currently used", {"type=*"}, 0},
-    {"jvm.buffer_pools.*.count", "elasticsearch_jvm_buffer_pool_count", G,
+    {"jvm.buffer_pools.*.count", "elasticsearch_jvm_buffer_pool_buffers", G,
      "JVM buffers in the pool", {"type=*"}, 0},
     {"jvm.buffer_pools.*.total_capacity_in_bytes",
      "elasticsearch_jvm_buffer_pool_capacity_bytes", G,

@@ -69,7 +69,7 @@ static const metric_def def_swap_total =
 static const metric_def def_swap_free =
     G("esvigil_host_swap_free_bytes", "Unused swap space on the host (SwapFree).");
 static const metric_def def_max_map_count = G(
-    "esvigil_host_vm_max_map_count",
+    "esvigil_host_vm_map_areas_max",
     "Kernel limit on memory mappings per process (vm.max_map_count). Elasticsearch needs at least "
     "262144; mmap fails with ENOMEM once a process reaches it.");
 static const metric_def def_fh_allocated =
@@ -88,7 +88,7 @@ static const metric_def def_load15 =
 static const metric_def def_proc_maps =
     G("esvigil_host_es_process_maps",
       "Memory mappings of the Elasticsearch process (lines of /proc/PID/maps). Compare with "
-      "esvigil_host_vm_max_map_count: at the limit new segment files cannot be mapped.");
+      "esvigil_host_vm_map_areas_max: at the limit new segment files cannot be mapped.");
 static const metric_def def_proc_deleted_maps = G(
     "esvigil_host_es_process_deleted_maps",
     "Mappings of deleted files in the Elasticsearch process (maps lines ending in \"(deleted)\"): "

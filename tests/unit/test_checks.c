@@ -209,7 +209,7 @@ START_TEST(test_healthy_set_has_no_findings)
     node(s, "esvigil_heap_used_ratio", "es-1", 0.45);
     node(s, "esvigil_mapped_buffers_ratio", "es-1", 0.10);
     host(s, "esvigil_host_memory_used_ratio", 0.40);
-    host(s, "esvigil_host_vm_max_map_count", 262144);
+    host(s, "esvigil_host_vm_map_areas_max", 262144);
     host(s, "esvigil_up", 1);
     labelled(s, "esvigil_breaker_ratio", "breaker", "parent", 0.3);
     checks_result r = eval(s, NULL, NULL);

@@ -90,7 +90,7 @@ static void full_node(metric_set *s, const tweak *t, const char *cl, const char 
     N("elasticsearch_os_mem_total_bytes", 32e9);
     N("elasticsearch_os_cpu_percent", 40);
     N("elasticsearch_http_open_connections", 20);
-    N("elasticsearch_indices_shards_count", 80);
+    N("elasticsearch_indices_shards", 80);
     add_raw(s, t, "elasticsearch_filesystem_data_size_bytes", cl, nm, data, "mount", "/data",
             "path", "/data/nodes/0", 1000e9);
     add_raw(s, t, "elasticsearch_filesystem_data_available_bytes", cl, nm, data, "mount", "/data",
@@ -103,7 +103,7 @@ static void host_inputs(metric_set *s, const tweak *t)
 {
     add_plain(s, t, "esvigil_host_memory_total_bytes", 64e9);
     add_plain(s, t, "esvigil_host_memory_available_bytes", 16e9);
-    add_plain(s, t, "esvigil_host_vm_max_map_count", 262144);
+    add_plain(s, t, "esvigil_host_vm_map_areas_max", 262144);
     add_plain(s, t, "esvigil_host_es_process_maps", 65536);
     add_plain(s, t, "esvigil_host_es_process_deleted_mapped_bytes", 6.4e9);
     add_plain(s, t, "esvigil_host_es_process_open_fds", 900);
@@ -442,7 +442,7 @@ END_TEST
 START_TEST(test_shards_sources)
 {
     metric_set *raw = metric_set_new();
-    tweak t = {"elasticsearch_indices_shards_count", 1, 0};
+    tweak t = {"elasticsearch_indices_shards", 1, 0};
     full_node(raw, &t, "prod", "es-1", 1);        /* 7.x: no shard_stats */
     full_node(raw, &no_tweak, "prod", "es-2", 1); /* 8.x: shard_stats wins */
     add_node_shards(raw, "prod", "es-1", 160);
@@ -536,7 +536,7 @@ static const miss_row miss_table[] = {
     {OMIT("elasticsearch_breakers_limit_size_bytes"), "esvigil_breaker_ratio", "esvigil_fd_ratio"},
     {OMIT("elasticsearch_breakers_estimated_size_bytes"), "esvigil_breaker_ratio",
      "esvigil_fd_ratio"},
-    {OMIT("elasticsearch_indices_shards_count"), "esvigil_shards_per_heap_gb", "esvigil_fd_ratio"},
+    {OMIT("elasticsearch_indices_shards"), "esvigil_shards_per_heap_gb", "esvigil_fd_ratio"},
     {OMIT("elasticsearch_jvm_gc_collection_seconds_sum"), "esvigil_gc_time_ratio",
      "esvigil_fd_ratio"},
     {OMIT("esvigil_host_memory_total_bytes"), "esvigil_host_memory_used_ratio",
@@ -547,9 +547,9 @@ static const miss_row miss_table[] = {
      "esvigil_host_fd_ratio"},
     {OMIT("esvigil_host_memory_available_bytes"), "esvigil_host_memory_used_ratio",
      "esvigil_host_fd_ratio"},
-    {OMIT("esvigil_host_vm_max_map_count"), "esvigil_host_map_count_ratio",
+    {OMIT("esvigil_host_vm_map_areas_max"), "esvigil_host_map_count_ratio",
      "esvigil_host_fd_ratio"},
-    {SET("esvigil_host_vm_max_map_count", 0), "esvigil_host_map_count_ratio",
+    {SET("esvigil_host_vm_map_areas_max", 0), "esvigil_host_map_count_ratio",
      "esvigil_host_fd_ratio"},
     {OMIT("esvigil_host_es_process_maps"), "esvigil_host_map_count_ratio", "esvigil_host_fd_ratio"},
     {OMIT("esvigil_host_es_process_deleted_mapped_bytes"), "esvigil_host_deleted_mapped_ratio",
@@ -702,7 +702,7 @@ START_TEST(test_imbalance_nine_nodes)
     char nm[16];
     for (int i = 0; i < 9; i++) {
         snprintf(nm, sizeof(nm), "es-%d", i);
-        tweak t = {"elasticsearch_indices_shards_count", 0, i == 3 || i == 7 ? 300 : 100};
+        tweak t = {"elasticsearch_indices_shards", 0, i == 3 || i == 7 ? 300 : 100};
         full_node(raw, &t, "prod", nm, 1);
     }
     /* a master-only node with many shards and hot CPU is not a data node */
@@ -777,8 +777,8 @@ END_TEST
 START_TEST(test_imbalance_per_cluster)
 {
     metric_set *raw = metric_set_new();
-    tweak lo = {"elasticsearch_indices_shards_count", 0, 10},
-          hi = {"elasticsearch_indices_shards_count", 0, 30};
+    tweak lo = {"elasticsearch_indices_shards", 0, 10},
+          hi = {"elasticsearch_indices_shards", 0, 30};
     full_node(raw, &lo, "a", "es-1", 1);
     full_node(raw, &hi, "a", "es-2", 1);
     full_node(raw, &hi, "b", "es-1", 1); /* same names, another cluster */

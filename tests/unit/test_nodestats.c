@@ -167,7 +167,7 @@ START_TEST(test_version_local_node)
     ck_assert_double_eq(mapped_used, demo ? 11 * GIB + 214 * 1048576.0 : floor(6.2 * GIB));
     ck_assert_double_eq(must(s, "elasticsearch_jvm_buffer_pool_capacity_bytes", mapped),
                         mapped_used);
-    ck_assert(must(s, "elasticsearch_jvm_buffer_pool_count", mapped) > 0);
+    ck_assert(must(s, "elasticsearch_jvm_buffer_pool_buffers", mapped) > 0);
 
     /* breaker limits: parent 95% of heap from 7.0 (real memory), 70% before */
     const char *parent[] = {"breaker", "parent", NULL};
@@ -210,7 +210,7 @@ START_TEST(test_version_local_node)
         fixture_number(v, "nodes_local_stats.json", "nodes.*.indices.query_cache.miss_count"));
 
     /* version-specific sections: missing means no sample, never a zero */
-    ck_assert_int_eq(has(s, "elasticsearch_indices_shards_count", NULL),
+    ck_assert_int_eq(has(s, "elasticsearch_indices_shards", NULL),
                      strcmp(v, "es-8.9") == 0 || demo);
     ck_assert_int_eq(has(s, "elasticsearch_indices_store_throttle_time_seconds_total", NULL),
                      older_than(v, 6));
@@ -292,7 +292,7 @@ START_TEST(test_shard_count_matches_cat_shards)
     free(rows);
     const char *n[] = {"name", "es-data-1", NULL};
     ck_assert_uint_gt(on_node, 0);
-    ck_assert_double_eq(must(s, "elasticsearch_indices_shards_count", n), (double)on_node);
+    ck_assert_double_eq(must(s, "elasticsearch_indices_shards", n), (double)on_node);
     metric_set_free(s);
 }
 END_TEST

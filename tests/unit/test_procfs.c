@@ -210,7 +210,7 @@ START_TEST(test_healthy_host)
     ck_assert_val(s, "esvigil_host_memory_dirty_bytes", 1536 * KB);
     ck_assert_val(s, "esvigil_host_swap_total_bytes", 0);
     ck_assert_val(s, "esvigil_host_swap_free_bytes", 0);
-    ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+    ck_assert_val(s, "esvigil_host_vm_map_areas_max", 262144);
     ck_assert_val(s, "esvigil_host_file_handles_allocated", 12544);
     ck_assert_val(s, "esvigil_host_file_handles_max", 6815744);
     ck_assert_val(s, "esvigil_host_load1", 1.52);
@@ -277,7 +277,7 @@ START_TEST(test_low_map_count)
     metric_set *s = metric_set_new();
     procfs_report rep = {{0}, ""};
     ck_assert_int_eq(procfs_collect_host(root, s, &rep), 0);
-    ck_assert_val(s, "esvigil_host_vm_max_map_count", 65530);
+    ck_assert_val(s, "esvigil_host_vm_map_areas_max", 65530);
     metric_set_free(s);
 }
 END_TEST
@@ -306,7 +306,7 @@ START_TEST(test_garbled_scenario)
     ck_assert_ptr_nonnull(strstr(rep.first_error, "/meminfo: parse"));
     ck_assert(!has(s, "esvigil_host_memory_total_bytes"));
     ck_assert(!has(s, "esvigil_host_memory_available_bytes"));
-    ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+    ck_assert_val(s, "esvigil_host_vm_map_areas_max", 262144);
     ck_assert_val(s, "esvigil_host_load15", 1.20);
     ck_assert_uint_eq(metric_set_sample_count(s), 6);
 
@@ -761,7 +761,7 @@ START_TEST(test_permission_host_file)
     if (denied) {
         ck_assert_int_eq(rc, 1);
         ck_assert_uint_eq(rep.errors[PROCFS_ERR_PERMISSION], 1);
-        ck_assert(!has(s, "esvigil_host_vm_max_map_count"));
+        ck_assert(!has(s, "esvigil_host_vm_map_areas_max"));
     } else {
         ck_assert_int_eq(rc, 0);
     }
@@ -810,7 +810,7 @@ START_TEST(test_garbled_meminfo_variants)
         ck_assert(!has(s, "esvigil_host_memory_total_bytes"));
         ck_assert(!has(s, "esvigil_host_memory_available_bytes"));
         /* the other files are unaffected */
-        ck_assert_val(s, "esvigil_host_vm_max_map_count", 262144);
+        ck_assert_val(s, "esvigil_host_vm_map_areas_max", 262144);
         ck_assert_val(s, "esvigil_host_file_handles_allocated", 1024);
         ck_assert_val(s, "esvigil_host_load5", 0.25);
         metric_set_free(s);
@@ -823,9 +823,9 @@ START_TEST(test_garbled_small_files)
     static const struct {
         const char *rel, *text, *absent;
     } cases[] = {
-        {"sys/vm/max_map_count", "65530", "esvigil_host_vm_max_map_count"},
-        {"sys/vm/max_map_count", "65530 1\n", "esvigil_host_vm_max_map_count"},
-        {"sys/vm/max_map_count", "\n", "esvigil_host_vm_max_map_count"},
+        {"sys/vm/max_map_count", "65530", "esvigil_host_vm_map_areas_max"},
+        {"sys/vm/max_map_count", "65530 1\n", "esvigil_host_vm_map_areas_max"},
+        {"sys/vm/max_map_count", "\n", "esvigil_host_vm_map_areas_max"},
         {"sys/fs/file-nr", "1024\t0\n", "esvigil_host_file_handles_max"},
         {"sys/fs/file-nr", "1024\t0\t-5\n", "esvigil_host_file_handles_allocated"},
         {"loadavg", "0.50 0.25 0.10\n", "esvigil_host_load1"},
