@@ -8,6 +8,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "checks.h"
+#include "collect.h"
 #include "config.h"
 #include "httpd.h"
 #include "logging.h"
@@ -50,6 +53,8 @@ static config *load_config(int argc, char **argv, char *err, size_t errlen)
 
 typedef struct daemon_state {
     config *cfg;
+    checks_thresholds *thresholds;
+    char *rules;
     snapshot_slot *slot;
     httpd *http;
     poller *poll;
@@ -58,8 +63,8 @@ typedef struct daemon_state {
 
 static poller *start_poller(daemon_state *d, const config *cfg, char *err, size_t errlen)
 {
-    poller_opts po = {.cfg = cfg, .slot = d->slot, .watchdog_usec = d->watchdog_usec,
-                      .version = PACKAGE_VERSION};
+    poller_opts po = {.cfg = cfg, .slot = d->slot, .thresholds = d->thresholds,
+                      .watchdog_usec = d->watchdog_usec, .version = PACKAGE_VERSION};
     return poller_start(&po, err, errlen);
 }
 
@@ -97,9 +102,27 @@ static void reload(daemon_state *d, int argc, char **argv)
              next->config_file ? next->config_file : "");
 }
 
+/* The rule file as --print-rules writes it, for /rules. */
+static char *render_rules(const checks_thresholds *t)
+{
+    buf b;
+    buf_init(&b);
+    if (checks_render_rules(t, &b) != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b, NULL);
+}
+
 static int start(daemon_state *d)
 {
     char err[512];
+    d->thresholds = checks_thresholds_new();
+    d->rules = d->thresholds ? render_rules(d->thresholds) : NULL;
+    if (!d->rules) {
+        log_error("out of memory");
+        return -1;
+    }
     int listen_fd = sd_listen_fds(1) > 0 ? SD_LISTEN_FDS_START : -1;
     if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
         d->watchdog_usec = 0;
@@ -111,7 +134,8 @@ static int start(daemon_state *d)
     }
     httpd_opts ho = {.listen_address = d->cfg->web_listen_address, .listen_fd = listen_fd,
                      .telemetry_path = d->cfg->web_telemetry_path, .slot = d->slot,
-                     .version = PACKAGE_VERSION, .es_url = poller_es_url(d->poll)};
+                     .version = PACKAGE_VERSION, .es_url = poller_es_url(d->poll),
+                     .rules = d->rules};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);
@@ -131,6 +155,8 @@ static void stop(daemon_state *d)
     httpd_stop(d->http);
     snapshot_slot_free(d->slot);
     config_free(d->cfg);
+    checks_thresholds_free(d->thresholds);
+    free(d->rules);
 }
 
 static int wait_signals(daemon_state *d, const sigset_t *set, int argc, char **argv)
@@ -169,6 +195,55 @@ static int run_daemon(config *cfg, int argc, char **argv)
     return rc;
 }
 
+/* --print-rules: the alert rules from the check table, on stdout. */
+static int print_rules(void)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    char *rules = t ? render_rules(t) : NULL;
+    checks_thresholds_free(t);
+    if (!rules) {
+        fprintf(stderr, "esvigil: out of memory\n");
+        return 1;
+    }
+    fputs(rules, stdout);
+    free(rules);
+    return 0;
+}
+
+/* --check: one poll, a readable report, Nagios exit status (0 ok, 1
+ * warning, 2 critical, 3 unknown). */
+static int run_check(const config *cfg)
+{
+    char err[512];
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    esclient *es = poller_make_client(cfg, err, sizeof(err));
+    collect *coll = es ? collect_new() : NULL;
+    metric_set *set = coll ? metric_set_new() : NULL;
+    checks_thresholds *t = set ? checks_thresholds_new() : NULL;
+    int status = CHECK_UNKNOWN;
+    collect_result res;
+    collect_opts co = poller_collect_opts(cfg, t, PACKAGE_VERSION);
+    if (t && collect_run(coll, es, &co, set, &res) == 0) {
+        buf b;
+        buf_init(&b);
+        checks_report(&res.checks, res.es_up ? NULL : res.es_error, &b);
+        fputs(b.data ? b.data : "", stdout);
+        buf_free(&b);
+        status = res.checks.worst;
+        if (!res.es_up && status < CHECK_CRITICAL)
+            status = CHECK_CRITICAL;
+        collect_result_free(&res);
+    } else {
+        printf("ESVIGIL UNKNOWN - %s\n", es ? "out of memory" : err);
+    }
+    checks_thresholds_free(t);
+    metric_set_free(set);
+    collect_free(coll);
+    esclient_free(es);
+    curl_global_cleanup();
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (has_flag(argc, argv, "--version")) {
@@ -179,12 +254,24 @@ int main(int argc, char **argv)
         config_print_help(stdout);
         return 0;
     }
+    if (has_flag(argc, argv, "--print-rules"))
+        return print_rules();
     logging_init();
     char err[512];
     config *cfg = load_config(argc, argv, err, sizeof(err));
+    int check = has_flag(argc, argv, "--check");
     if (!cfg) {
+        if (check) { /* Nagios reads stdout and wants 3 for "could not check" */
+            printf("ESVIGIL UNKNOWN - %s\n", err);
+            return CHECK_UNKNOWN;
+        }
         fprintf(stderr, "esvigil: %s\n", err);
         return EXIT_CONFIG;
+    }
+    if (check) {
+        int rc = run_check(cfg);
+        config_free(cfg);
+        return rc;
     }
     logging_set_level(logging_parse_level(cfg->log_level));
     return run_daemon(cfg, argc, argv);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct poller {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     int stop;
+    atomic_int cancel;      /* set on stop: abandons a request in flight */
     unsigned long polls;
     char failing_key[64];   /* the ES failure currently being reported */
     int warned_permission;  /* the privilege hint is logged once */
@@ -67,19 +69,32 @@ static void report_host(poller *p, const collect_result *res)
     }
 }
 
+collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t,
+                                 const char *version)
+{
+    collect_opts co = {
+        .procfs_root = cfg->path_procfs,
+        .es_pid = (long)cfg->es_pid,
+        .es_pidfile = cfg->es_pidfile,
+        .es_all = cfg->es_all,
+        .cluster = strcmp(cfg->cluster_metrics, "always") == 0  ? COLLECT_CLUSTER_ALWAYS
+                   : strcmp(cfg->cluster_metrics, "never") == 0 ? COLLECT_CLUSTER_NEVER
+                                                                : COLLECT_CLUSTER_AUTO,
+        .thresholds = t,
+        .version = version,
+    };
+    return co;
+}
+
 static void poll_once(poller *p)
 {
     metric_set *set = metric_set_new();
-    collect_opts co = {
-        .procfs_root = p->o.cfg->path_procfs,
-        .es_pid = (long)p->o.cfg->es_pid,
-        .es_pidfile = p->o.cfg->es_pidfile,
-        .es_all = p->o.cfg->es_all,
-        .version = p->o.version,
-    };
+    collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
     collect_result res;
     if (!set || collect_run(p->coll, p->es, &co, set, &res) != 0) {
         logging_failure("oom", LOGGING_ERROR, "poll skipped: out of memory");
+        if (set)
+            collect_result_free(&res);
         metric_set_free(set);
         return;
     }
@@ -94,6 +109,9 @@ static void poll_once(poller *p)
         logging_failure("oom", LOGGING_ERROR, "snapshot not rendered: out of memory");
     report_es(p, &res);
     report_host(p, &res);
+    if (res.warning[0])
+        logging_failure("settings", LOGGING_WARN, "ignored: %s", res.warning);
+    collect_result_free(&res);
     log_debug("poll %lu done in %.3fs: %s", p->polls, res.duration, info.status);
     sd_notifyf(0, "STATUS=last poll %s in %.3fs", res.es_up ? "ok" : "failed", res.duration);
 }
@@ -136,7 +154,7 @@ static void *poller_main(void *arg)
     return NULL;
 }
 
-static esclient *make_client(const config *c, char *err, size_t errlen)
+esclient *poller_make_client(const config *c, char *err, size_t errlen)
 {
     esclient_opts eo = {
         .base_url = c->es_uri,
@@ -178,7 +196,7 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
         return NULL;
     }
     p->o = *o;
-    p->es = make_client(o->cfg, err, errlen);
+    p->es = poller_make_client(o->cfg, err, errlen);
     p->coll = collect_new();
     if (!p->es || !p->coll || init_sync(p) != 0) {
         if (p->es && !p->coll)
@@ -188,6 +206,8 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
         free(p);
         return NULL;
     }
+    atomic_init(&p->cancel, 0);
+    esclient_set_cancel(p->es, &p->cancel);
     if (pthread_create(&p->thread, NULL, poller_main, p) != 0) {
         snprintf(err, errlen, "cannot start the poller thread");
         pthread_cond_destroy(&p->cond);
@@ -209,6 +229,7 @@ void poller_stop(poller *p)
 {
     if (!p)
         return;
+    atomic_store(&p->cancel, 1);
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_signal(&p->cond);

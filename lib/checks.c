@@ -106,7 +106,7 @@ static const check_def check_table[] = {
     {"heap_to_ram", KIND_VALUE, "esvigil_heap_to_ram_ratio", NULL, "cluster, name", CMP_GT, 0.50,
      NONE, {{0}}, "1h", UNIT_RATIO, "001", "heap takes more than half the RAM",
      "lower -Xmx: Lucene needs the rest as OS page cache", NULL, NULL},
-    {"shards_per_heap", KIND_VALUE, "esvigil_shards_per_heap_gb", NULL, "cluster, name", CMP_GT, 20,
+    {"shards_per_heap", KIND_VALUE, "esvigil_shards_per_heap_gigabyte", NULL, "cluster, name", CMP_GT, 20,
      NONE, {{0}}, "1h", UNIT_COUNT, "004", "too many shards per GB of heap",
      "shrink or merge small indices; roll over by size with ILM", NULL, NULL},
     {"cluster_red", KIND_VALUE, "elasticsearch_cluster_health_status", "color=\"red\"", "cluster",

@@ -245,7 +245,7 @@ static const ratio_row ratio_table[] = {
            "can fill the disk and stall at the low watermark (seed 001).",
            NODE_LABELS),
      IN_MERGE, IN_FS_AVAIL, 0},
-    {GAUGE("esvigil_shards_per_heap_gb",
+    {GAUGE("esvigil_shards_per_heap_gigabyte",
            "Shards on the node per GiB of max heap: above 20 the per-shard heap overhead "
            "crowds out queries (seeds 001, 004).",
            NODE_LABELS),

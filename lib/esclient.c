@@ -36,6 +36,7 @@ struct esclient {
     int skip_verify;
     long timeout_ms;
     size_t max_response_bytes;
+    const atomic_int *cancel;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -455,6 +456,26 @@ void esclient_free(esclient *c)
     free(c->cert_file);
     free(c->key_file);
     free(c);
+}
+
+/* curl calls this at least once a second, even while waiting for bytes. */
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const esclient *c = clientp;
+    return c->cancel && atomic_load(c->cancel) ? 1 : 0;
+}
+
+void esclient_set_cancel(esclient *c, const atomic_int *flag)
+{
+    c->cancel = flag;
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, flag ? 0L : 1L);
 }
 
 esclient_err esclient_err_from_curl(int curl_code)

@@ -4,6 +4,7 @@
 #ifndef ESVIGIL_ESCLIENT_H
 #define ESVIGIL_ESCLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef enum {
@@ -52,6 +53,11 @@ void esclient_free(esclient *c);
  * http_status (optional) the status code when one was received. */
 esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, void *ctx,
                           long *http_status, char *err, size_t errlen);
+
+/* A flag another thread sets to abandon the request in flight within about a
+ * second (shutdown must not wait for es.timeout). NULL: none. Such a request
+ * fails with ESCLIENT_ERR_OTHER. */
+void esclient_set_cancel(esclient *c, const atomic_int *flag);
 
 /* Stable reason label for an error: "refused", "resolve", "timeout", "tls",
  * "unauthorized", "http_status", "too_large", "truncated", "bad_json", "other". */

@@ -834,13 +834,24 @@ def write_json(path, doc):
         f.write("\n")
 
 
-def write_set(outdir, version, nodes, demo=False):
-    d = os.path.join(outdir, version)
+def master_node_doc(version, nodes):
+    """GET /_cluster/state/master_node: the first node is the elected master."""
+    return {"cluster_name": cluster_name(version), "master_node": node_id(version, nodes[0][0])}
+
+
+def write_set(outdir, version, nodes, demo=False, local=0, dirname=None):
+    """One fixture dir; local picks which node answers the _local calls
+    (another node than the master, for the master-only integration test)."""
+    d = os.path.join(outdir, dirname or version)
     os.makedirs(d, exist_ok=True)
-    rows, local, allnodes = stats_docs(version, nodes, demo)
-    write_json(os.path.join(d, "nodes_local_stats.json"), local)
+    rows, _, allnodes = stats_docs(version, nodes, demo)
+    lid = node_id(version, nodes[local][0])
+    write_json(os.path.join(d, "nodes_local_stats.json"),
+               nodes_envelope(version, {lid: allnodes["nodes"][lid]}))
     write_json(os.path.join(d, "nodes_stats.json"), allnodes)
-    write_json(os.path.join(d, "nodes_local.json"), nodes_local_doc(version, nodes))
+    write_json(os.path.join(d, "nodes_local.json"),
+               nodes_envelope(version, {lid: node_info(version, nodes[local])}))
+    write_json(os.path.join(d, "master_node.json"), master_node_doc(version, nodes))
     write_json(os.path.join(d, "cluster_health.json"), health_doc(version, nodes, rows))
     write_json(os.path.join(d, "cluster_settings.json"), settings_doc(version, nodes, demo))
     write_json(os.path.join(d, "cat_shards.json"), rows)
@@ -851,6 +862,8 @@ def generate(outdir):
     for version in VERSIONS:
         write_set(outdir, version, NODES)
     write_set(outdir, "demo", DEMO_NODES, demo=True)
+    # The same 8.9 cluster seen from its second node, which is not the master.
+    write_set(outdir, "es-8.9", NODES, local=1, dirname="es-8.9-node2")
     edge = os.path.join(outdir, "edge")
     os.makedirs(edge, exist_ok=True)
     for name, doc in edge_docs().items():

@@ -175,7 +175,7 @@ START_TEST(test_full_node)
     ck_assert_double_eq_tol(must_node(out, "esvigil_deleted_docs_ratio", n), 0.3, TOL);
     ck_assert_double_eq_tol(must_node(out, "esvigil_disk_used_ratio", n), 0.6, TOL);
     ck_assert_double_eq_tol(must_node(out, "esvigil_merge_to_free_ratio", n), 0.25, TOL);
-    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gb", n), 10, TOL);
+    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gigabyte", n), 10, TOL);
     const char *parent[] = {"name", n, "breaker", "parent", "cluster", "prod", NULL};
     ck_assert_double_eq_tol(must(out, "esvigil_breaker_ratio", parent), 0.5, TOL);
     ck_assert_double_eq_tol(must(out, "esvigil_host_memory_used_ratio", NULL), 0.75, TOL);
@@ -450,9 +450,9 @@ START_TEST(test_shards_sources)
     add_node_shards(raw, "prod", "es-unknown", 5); /* not a polled node */
     add_node_shards(raw, "other", "es-1", 999);    /* same name, other cluster */
     metric_set *out = compute(raw, NULL, 0);
-    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gb", "es-1"), 20, TOL);
-    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gb", "es-2"), 10, TOL);
-    ck_assert_uint_eq(count(out, "esvigil_shards_per_heap_gb"), 2);
+    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gigabyte", "es-1"), 20, TOL);
+    ck_assert_double_eq_tol(must_node(out, "esvigil_shards_per_heap_gigabyte", "es-2"), 10, TOL);
+    ck_assert_uint_eq(count(out, "esvigil_shards_per_heap_gigabyte"), 2);
     /* es-unknown did not become a node, so no RAM rule flip and no other samples */
     ck_assert_uint_eq(count(out, "esvigil_heap_used_ratio"), 2);
     metric_set_free(out);
@@ -508,8 +508,8 @@ static const miss_row miss_table[] = {
      "esvigil_heap_to_ram_ratio"},
     {OMIT("elasticsearch_jvm_memory_max_bytes"), "esvigil_heap_used_ratio", "esvigil_fd_ratio"},
     {SET("elasticsearch_jvm_memory_max_bytes", 0), "esvigil_heap_used_ratio", "esvigil_fd_ratio"},
-    {OMIT("elasticsearch_jvm_memory_max_bytes"), "esvigil_shards_per_heap_gb", "esvigil_fd_ratio"},
-    {SET("elasticsearch_jvm_memory_max_bytes", 0), "esvigil_shards_per_heap_gb",
+    {OMIT("elasticsearch_jvm_memory_max_bytes"), "esvigil_shards_per_heap_gigabyte", "esvigil_fd_ratio"},
+    {SET("elasticsearch_jvm_memory_max_bytes", 0), "esvigil_shards_per_heap_gigabyte",
      "esvigil_fd_ratio"},
     {OMIT("elasticsearch_jvm_memory_used_bytes"), "esvigil_heap_used_ratio",
      "esvigil_heap_to_ram_ratio"},
@@ -536,7 +536,7 @@ static const miss_row miss_table[] = {
     {OMIT("elasticsearch_breakers_limit_size_bytes"), "esvigil_breaker_ratio", "esvigil_fd_ratio"},
     {OMIT("elasticsearch_breakers_estimated_size_bytes"), "esvigil_breaker_ratio",
      "esvigil_fd_ratio"},
-    {OMIT("elasticsearch_indices_shards"), "esvigil_shards_per_heap_gb", "esvigil_fd_ratio"},
+    {OMIT("elasticsearch_indices_shards"), "esvigil_shards_per_heap_gigabyte", "esvigil_fd_ratio"},
     {OMIT("elasticsearch_jvm_gc_collection_seconds_sum"), "esvigil_gc_time_ratio",
      "esvigil_fd_ratio"},
     {OMIT("esvigil_host_memory_total_bytes"), "esvigil_host_memory_used_ratio",

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""fake_es: a stand-in Elasticsearch that replays fixture files, misbehaves on request
+(slow, 5xx, 401, garbage, truncated, huge, hang) and counts what it was asked.
+
+Used by the integration tests and as the replay server of the README demo:
+
+    python3 tests/fake_es.py --fixture-dir tests/fixtures/es/demo --port 9200
+    esvigil --es.uri=http://127.0.0.1:9200
+
+Switch behaviour at runtime:   curl -d 'slow 5' http://127.0.0.1:PORT/_fake/mode
+See what was asked:            curl http://127.0.0.1:PORT/_fake/requests
+"""
+
+import argparse
+import base64
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+MODES = ("healthy", "slow", "500", "401", "garbage", "truncated", "huge", "hang")
+
+# (path prefix, fixture file). First match wins, so longer prefixes come first.
+# A prefix matches the path itself or the path followed by "/...".
+ROUTES = (
+    ("/_nodes/_local/stats", "nodes_local_stats.json"),
+    ("/_nodes/stats", "nodes_stats.json"),
+    ("/_nodes/_local", "nodes_local.json"),
+    ("/_cluster/health", "cluster_health.json"),
+    ("/_cluster/settings", "cluster_settings.json"),
+    ("/_cluster/state/master_node", "cluster_state_master_node.json"),
+    ("/_cluster/state/master_node", "master_node.json"),
+    ("/_cat/shards", "cat_shards.json"),
+    ("/_cat/allocation", "cat_allocation.json"),
+)
+
+CHUNK = 64 * 1024
+
+MODE_HELP = (
+    ("healthy", "answer from the fixture files"),
+    ("slow", "wait --delay seconds, then answer normally"),
+    ("500", "HTTP 500 with an Elasticsearch error body"),
+    ("401", "HTTP 401 security_exception with WWW-Authenticate"),
+    ("garbage", "HTTP 200 with an HTML body"),
+    ("truncated", "announce the full Content-Length, send half, close"),
+    ("huge", "stream a --huge-bytes JSON body"),
+    ("hang", "accept and never answer"),
+)
+
+
+def fixture_for(path):
+    """The fixture file name serving a request path (no query), or None."""
+    if path in ("", "/"):
+        return "root.json"
+    trimmed = path.rstrip("/")
+    for prefix, name in ROUTES:
+        if trimmed == prefix or trimmed.startswith(prefix + "/"):
+            return name
+    return None
+
+
+def elected_local_node(fixture_dir):
+    """/_cluster/state/master_node when the fixture set has no file for it: the
+    node of nodes_local.json is the elected master (a one-node cluster)."""
+    try:
+        with open(os.path.join(fixture_dir, "nodes_local.json"), "rb") as f:
+            info = json.load(f)
+        node_id = next(iter(info["nodes"]))
+    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return None
+    return json.dumps({"cluster_name": info.get("cluster_name"), "master_node": node_id}).encode()
+
+
+# Fixture files that may be derived from the others when absent.
+SYNTHESIZED = {"cluster_state_master_node.json": elected_local_node}
+
+
+def es_error(status, etype, reason):
+    """An Elasticsearch-style error body."""
+    cause = {"type": etype, "reason": reason}
+    return json.dumps({"error": {"root_cause": [cause], **cause}, "status": status}).encode()
+
+
+class FakeState:
+    """Mode, request counters and the shutdown flag, shared by all handler threads."""
+
+    def __init__(self, args):
+        self.fixture_dir = args.fixture_dir
+        self.mode = args.mode
+        self.delay = args.delay
+        self.huge_bytes = args.huge_bytes
+        self.require_basic = args.require_basic
+        self.require_apikey = args.require_apikey
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.counts = {}
+        self.total = 0
+        self.last = {"authorization": None, "user_agent": None, "path": None}
+
+    def set_mode(self, text):
+        """Parses "MODE [DELAY]"; returns an error string or None."""
+        words = text.split()
+        if not words or words[0] not in MODES:
+            return "unknown mode %r; modes: %s" % (text.strip(), " ".join(MODES))
+        delay = self.delay
+        if len(words) > 1:
+            try:
+                delay = float(words[1])
+            except ValueError:
+                return "bad delay %r" % words[1]
+        with self.lock:
+            self.mode, self.delay = words[0], delay
+        return None
+
+    def record(self, path, headers):
+        with self.lock:
+            self.counts[path] = self.counts.get(path, 0) + 1
+            self.total += 1
+            self.last = {
+                "authorization": headers.get("Authorization"),
+                "user_agent": headers.get("User-Agent"),
+                "path": path,
+            }
+            return self.mode, self.delay
+
+    def report(self):
+        with self.lock:
+            return {
+                "mode": self.mode,
+                "delay": self.delay,
+                "total": self.total,
+                "counts": dict(self.counts),
+                "last_authorization": self.last["authorization"],
+                "last_user_agent": self.last["user_agent"],
+                "last_path": self.last["path"],
+            }
+
+    def authorized(self, header):
+        if self.require_basic:
+            want = "Basic " + base64.b64encode(self.require_basic.encode()).decode()
+            return header == want
+        if self.require_apikey:
+            return header == "ApiKey " + self.require_apikey
+        return True
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "fake_es/1.0"
+    protocol_version = "HTTP/1.1"
+
+    # --- plumbing ---
+    def log_message(self, fmt, *args):
+        if self.server.state_verbose:
+            sys.stderr.write("fake_es: %s\n" % (fmt % args))
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def send_body(self, status, body, ctype="application/json; charset=UTF-8", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_fixture(self, path):
+        """(status, body) for a healthy answer to path."""
+        name = fixture_for(path)
+        if name is None:
+            return 404, es_error(404, "resource_not_found_exception",
+                                 "fake_es has no route for [%s]" % path)
+        try:
+            with open(os.path.join(self.state.fixture_dir, name), "rb") as f:
+                return 200, f.read()
+        except OSError:
+            pass
+        derived = SYNTHESIZED.get(name)
+        body = derived(self.state.fixture_dir) if derived else None
+        if body is None:
+            return 404, es_error(404, "resource_not_found_exception",
+                                 "fixture %s missing for [%s]" % (name, path))
+        return 200, body
+
+    # --- verbs ---
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        if path == "/_fake/requests":
+            body = json.dumps(self.state.report(), indent=1).encode()
+            return self.send_body(200, body)
+        mode, delay = self.state.record(path, self.headers)
+        try:
+            self.answer(path, mode, delay)
+        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            self.close_connection = True  # the client gave up (timeout, size cap): expected
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        text = self.rfile.read(length).decode("utf-8", "replace")
+        if path != "/_fake/mode":
+            return self.send_body(405, es_error(405, "method_not_allowed", "POST " + path))
+        err = self.state.set_mode(text)
+        if err:
+            return self.send_body(400, json.dumps({"error": err}).encode())
+        self.send_body(200, json.dumps(self.state.report()).encode())
+
+    # --- behaviours ---
+    def answer(self, path, mode, delay):
+        if not self.state.authorized(self.headers.get("Authorization")):
+            return self.answer_401()
+        if mode == "slow":
+            if self.state.stopping.wait(delay):
+                self.close_connection = True
+                return
+            mode = "healthy"
+        getattr(self, "answer_" + mode)(path)
+
+    def answer_healthy(self, path):
+        status, body = self.read_fixture(path)
+        self.send_body(status, body)
+
+    def answer_500(self, path):
+        self.send_body(500, es_error(500, "internal_server_error", "fake_es mode 500 for " + path))
+
+    def answer_401(self, path=None):
+        challenge = 'Basic realm="security" charset="UTF-8"'
+        reason = "missing authentication credentials for REST request [%s]" % self.path
+        cause = {"type": "security_exception", "reason": reason,
+                 "header": {"WWW-Authenticate": challenge}}
+        body = json.dumps({"error": {"root_cause": [cause], **cause}, "status": 401}).encode()
+        self.send_body(401, body, extra=[("WWW-Authenticate", challenge),
+                                         ("WWW-Authenticate", "ApiKey")])
+
+    def answer_garbage(self, path):
+        self.send_body(200, b"<html>not json</html>")
+
+    def answer_truncated(self, path):
+        status, body = self.read_fixture(path)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def answer_huge(self, path):
+        """A syntactically valid-looking JSON object of exactly huge_bytes, streamed."""
+        head = b'{"_nodes":{"total":1,"successful":1,"failed":0},"cluster_name":"huge","padding":["'
+        tail = b'"]}'
+        total = max(self.state.huge_bytes, len(head) + len(tail))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(total))
+        self.end_headers()
+        self.wfile.write(head)
+        left = total - len(head) - len(tail)
+        block = b"x" * CHUNK
+        while left > 0 and not self.state.stopping.is_set():
+            n = min(left, CHUNK)
+            self.wfile.write(block[:n])
+            left -= n
+        if left == 0:
+            self.wfile.write(tail)
+        else:
+            self.close_connection = True
+
+    def answer_hang(self, path):
+        self.state.stopping.wait()
+        self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__ + "\nRoutes (GET, query strings ignored) -> file in --fixture-dir:\n"
+        + "".join("  %-22s %s\n" % (r, f) for r, f in (("/", "root.json"),) + ROUTES)
+        + "  anything else          404 with an Elasticsearch-style error\n"
+        + "Without cluster_state_master_node.json the nodes_local.json node is the master.\n",
+        epilog="Modes:\n" + "".join("  %-10s %s\n" % m for m in MODE_HELP))
+    p.add_argument("--fixture-dir", required=True, help="directory holding the fixture JSON files")
+    p.add_argument("--mode", default="healthy", choices=MODES,
+                   help="initial behaviour (default healthy)")
+    p.add_argument("--delay", type=float, default=30.0,
+                   help="seconds mode 'slow' waits (default 30)")
+    p.add_argument("--huge-bytes", type=int, default=200 * 1024 * 1024,
+                   help="body size of mode 'huge' (default 200 MB)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind, 0 = any free port (default)")
+    p.add_argument("--port-file", help="write the bound port here (atomically)")
+    p.add_argument("--max-seconds", type=float, default=300.0,
+                   help="exit by itself after this many seconds, 0 = never (default 300)")
+    auth = p.add_mutually_exclusive_group()
+    auth.add_argument("--require-basic", metavar="USER:PASS",
+                      help="answer 401 unless basic auth matches")
+    auth.add_argument("--require-apikey", metavar="KEY",
+                      help="answer 401 unless 'ApiKey KEY' is sent")
+    p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return p.parse_args(argv)
+
+
+def write_port_file(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not os.path.isdir(args.fixture_dir):
+        sys.exit("fake_es: fixture directory %s does not exist" % args.fixture_dir)
+    state = FakeState(args)
+    try:
+        server = Server((args.host, args.port), Handler)
+    except OSError as e:
+        sys.exit("fake_es: cannot listen on %s:%d: %s" % (args.host, args.port, e.strerror))
+    server.state = state
+    server.state_verbose = args.verbose
+
+    def stop(*_):
+        # Wake sleeping/hanging handlers first, then stop the accept loop from
+        # another thread (shutdown() blocks until serve_forever returns).
+        state.stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.max_seconds > 0:
+        timer = threading.Timer(args.max_seconds, stop)
+        timer.daemon = True
+        timer.start()
+
+    port = server.server_address[1]
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print("fake_es listening on http://%s:%d" % (args.host, port), flush=True)
+    print("fake_es: serving %s in mode %s (POST /_fake/mode to change, Ctrl-C to stop)"
+          % (os.path.abspath(args.fixture_dir), args.mode), flush=True)
+    started = time.monotonic()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        state.stopping.set()
+        server.server_close()
+    if args.max_seconds > 0 and time.monotonic() - started >= args.max_seconds:
+        print("fake_es: --max-seconds %g reached, exiting" % args.max_seconds, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
