@@ -105,9 +105,16 @@ static enum MHD_Result route_ready(request *r)
 
 static enum MHD_Result route_rules(request *r)
 {
-    if (!r->h->rules)
+    pthread_mutex_lock(&r->h->mu); /* a reload may swap the text */
+    struct MHD_Response *resp =
+        r->h->rules ? MHD_create_response_from_buffer(strlen(r->h->rules), r->h->rules,
+                                                      MHD_RESPMEM_MUST_COPY)
+                    : NULL;
+    pthread_mutex_unlock(&r->h->mu);
+    if (!resp)
         return send_text(r, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "no rules\n");
-    return send_text(r, MHD_HTTP_OK, "application/yaml; charset=utf-8", r->h->rules);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/yaml; charset=utf-8");
+    return send_response(r, MHD_HTTP_OK, resp);
 }
 
 static void html_escaped(buf *b, const char *s)
@@ -318,8 +325,7 @@ httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen)
     }
     h->slot = o->slot;
     h->version = strdup(o->version);
-    h->rules = o->rules ? strdup(o->rules) : NULL;
-    httpd_update(h, o->telemetry_path, o->es_url);
+    httpd_update(h, o->telemetry_path, o->es_url, o->rules);
     err[0] = '\0';
     h->mhd = h->version ? start_mhd(h, o, err, errlen) : NULL;
     if (!h->mhd) {
@@ -339,9 +345,14 @@ const char *httpd_url(const httpd *h)
     return h->url;
 }
 
-void httpd_update(httpd *h, const char *telemetry_path, const char *es_url)
+void httpd_update(httpd *h, const char *telemetry_path, const char *es_url, const char *rules)
 {
+    char *copy = rules ? strdup(rules) : NULL;
     pthread_mutex_lock(&h->mu);
+    if (copy) {
+        free(h->rules);
+        h->rules = copy;
+    }
     snprintf(h->telemetry_path, sizeof(h->telemetry_path), "%s", telemetry_path);
     snprintf(h->es_url, sizeof(h->es_url), "%s", es_url ? es_url : "");
     pthread_mutex_unlock(&h->mu);

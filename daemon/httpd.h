@@ -24,8 +24,9 @@ typedef struct httpd httpd;
 httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen);
 /* The URL the server answers on, with the actually bound port. */
 const char *httpd_url(const httpd *h);
-/* Changes the telemetry path and ES URL shown (config reload). */
-void httpd_update(httpd *h, const char *telemetry_path, const char *es_url);
+/* Changes the telemetry path, the ES URL shown and the rules served
+ * (config reload); rules NULL keeps the current ones. */
+void httpd_update(httpd *h, const char *telemetry_path, const char *es_url, const char *rules);
 void httpd_stop(httpd *h);
 
 #endif

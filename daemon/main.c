@@ -51,6 +51,27 @@ static config *load_config(int argc, char **argv, char *err, size_t errlen)
     return c;
 }
 
+/* The table's thresholds with the config's checks.* overrides. */
+static checks_thresholds *thresholds_for(const config *cfg)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    if (t)
+        config_apply_thresholds(cfg, t);
+    return t;
+}
+
+/* The rule file as --print-rules writes it, for /rules. */
+static char *render_rules(const checks_thresholds *t)
+{
+    buf b;
+    buf_init(&b);
+    if (checks_render_rules(t, &b) != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b, NULL);
+}
+
 typedef struct daemon_state {
     config *cfg;
     checks_thresholds *thresholds;
@@ -84,40 +105,43 @@ static void reload(daemon_state *d, int argc, char **argv)
         free(next->web_listen_address);
         next->web_listen_address = strdup(d->cfg->web_listen_address);
     }
+    checks_thresholds *t = thresholds_for(next), *old_t = d->thresholds;
+    char *rules = t ? render_rules(t) : NULL;
+    if (!rules) {
+        log_error("reload failed, keeping the previous configuration: out of memory");
+        checks_thresholds_free(t);
+        config_free(next);
+        return;
+    }
     poller_stop(d->poll);
+    d->thresholds = t;
     d->poll = start_poller(d, next, err, sizeof(err));
     if (!d->poll) {
         log_error("reload failed, keeping the previous configuration: %s", err);
+        d->thresholds = old_t;
+        checks_thresholds_free(t);
+        free(rules);
         config_free(next);
         d->poll = start_poller(d, d->cfg, err, sizeof(err));
         if (!d->poll)
             log_error("cannot restart the poller: %s", err);
         return;
     }
+    checks_thresholds_free(old_t);
+    free(d->rules);
+    d->rules = rules;
     config_free(d->cfg);
     d->cfg = next;
     logging_set_level(logging_parse_level(next->log_level));
-    httpd_update(d->http, next->web_telemetry_path, poller_es_url(d->poll));
+    httpd_update(d->http, next->web_telemetry_path, poller_es_url(d->poll), d->rules);
     log_info("configuration reloaded%s%s", next->config_file ? " from " : "",
              next->config_file ? next->config_file : "");
-}
-
-/* The rule file as --print-rules writes it, for /rules. */
-static char *render_rules(const checks_thresholds *t)
-{
-    buf b;
-    buf_init(&b);
-    if (checks_render_rules(t, &b) != 0) {
-        buf_free(&b);
-        return NULL;
-    }
-    return buf_steal(&b, NULL);
 }
 
 static int start(daemon_state *d)
 {
     char err[512];
-    d->thresholds = checks_thresholds_new();
+    d->thresholds = thresholds_for(d->cfg);
     d->rules = d->thresholds ? render_rules(d->thresholds) : NULL;
     if (!d->rules) {
         log_error("out of memory");
@@ -195,10 +219,11 @@ static int run_daemon(config *cfg, int argc, char **argv)
     return rc;
 }
 
-/* --print-rules: the alert rules from the check table, on stdout. */
-static int print_rules(void)
+/* --print-rules: the alert rules from the check table and the configured
+ * thresholds, on stdout. */
+static int print_rules(const config *cfg)
 {
-    checks_thresholds *t = checks_thresholds_new();
+    checks_thresholds *t = thresholds_for(cfg);
     char *rules = t ? render_rules(t) : NULL;
     checks_thresholds_free(t);
     if (!rules) {
@@ -219,7 +244,7 @@ static int run_check(const config *cfg)
     esclient *es = poller_make_client(cfg, err, sizeof(err));
     collect *coll = es ? collect_new() : NULL;
     metric_set *set = coll ? metric_set_new() : NULL;
-    checks_thresholds *t = set ? checks_thresholds_new() : NULL;
+    checks_thresholds *t = set ? thresholds_for(cfg) : NULL;
     int status = CHECK_UNKNOWN;
     collect_result res;
     collect_opts co = poller_collect_opts(cfg, t, PACKAGE_VERSION);
@@ -254,8 +279,6 @@ int main(int argc, char **argv)
         config_print_help(stdout);
         return 0;
     }
-    if (has_flag(argc, argv, "--print-rules"))
-        return print_rules();
     logging_init();
     char err[512];
     config *cfg = load_config(argc, argv, err, sizeof(err));
@@ -268,8 +291,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "esvigil: %s\n", err);
         return EXIT_CONFIG;
     }
-    if (check) {
-        int rc = run_check(cfg);
+    if (check || has_flag(argc, argv, "--print-rules")) {
+        int rc = check ? run_check(cfg) : print_rules(cfg);
         config_free(cfg);
         return rc;
     }

@@ -596,6 +596,10 @@ static void camel(buf *b, const char *name)
 
 static void threshold_text(double t, char *out, size_t n)
 {
+    if (t == floor(t) && fabs(t) < 9007199254740992.0) { /* integers as integers */
+        snprintf(out, n, "%.0f", t);
+        return;
+    }
     snprintf(out, n, "%.17g", t);
     for (int prec = 1; prec <= 17; prec++) { /* shortest exact spelling */
         snprintf(out, n, "%.*g", prec, t);
@@ -666,8 +670,17 @@ static void render_alert(buf *b, const check_def *d, double t, int critical)
     buf_puts(b, "        annotations:\n          summary: ");
     buf tmpl;
     buf_init(&tmpl);
-    buf_printf(&tmpl, "%s: %s on {{ $labels.cluster }} {{ $labels.name }}%s", d->name,
-               value_template(d->unit), d->by && strstr(d->by, "instance") ? " ({{ $labels.instance }})" : "");
+    const char *who = strstr(d->by, "node")   ? " {{ $labels.node }}"
+                      : strstr(d->by, "name") ? " {{ $labels.name }}"
+                                              : "";
+    buf_printf(&tmpl, "%s: %s on %s%s", d->name, value_template(d->unit),
+               strstr(d->by, "cluster") ? "{{ $labels.cluster }}" : "{{ $labels.instance }}", who);
+    char by[128];
+    snprintf(by, sizeof(by), "%s", d->by);
+    for (char *tok = strtok(by, ", "); tok; tok = strtok(NULL, ", "))
+        if (strcmp(tok, "cluster") && strcmp(tok, "name") && strcmp(tok, "node") &&
+            (strcmp(tok, "instance") || strstr(d->by, "cluster")))
+            buf_printf(&tmpl, " %s={{ $labels.%s }}", tok, tok);
     yaml_quoted(b, tmpl.data);
     buf_free(&tmpl);
     buf_puts(b, "\n          description: ");

@@ -2,6 +2,8 @@
  * and the checks, so a new key is one new row. */
 #include "config.h"
 
+#include "checks.h"
+
 #include "units.h"
 
 #include <ctype.h>
@@ -108,6 +110,72 @@ enum { ORIGIN_DEFAULT = 0, ORIGIN_FLAG = -1 }; /* > 0: line in config_file */
 
 #define SECRET_MAX (64 * 1024)
 #define CONFIG_FILE_MAX (1024 * 1024)
+
+static void quote(const char *s, char *out, size_t n);
+
+/* ---- checks.NAME.LEVEL: threshold overrides, one key per check row ---- */
+
+/* Splits "checks.NAME.LEVEL" (n bytes of key); row and level (1 warning, 2
+ * critical). 1 when it is such a leaf, 0 otherwise. */
+static int check_key(const char *key, size_t n, int *row, int *level)
+{
+    static const char pre[] = "checks.";
+    if (n <= sizeof(pre) - 1 || strncmp(key, pre, sizeof(pre) - 1) != 0)
+        return 0;
+    const char *name = key + sizeof(pre) - 1, *end = key + n;
+    const char *dot = memchr(name, '.', (size_t)(end - name));
+    if (!dot)
+        return 0;
+    char check[64];
+    if ((size_t)(dot - name) >= sizeof(check))
+        return 0;
+    memcpy(check, name, (size_t)(dot - name));
+    check[dot - name] = '\0';
+    size_t ln = (size_t)(end - dot - 1);
+    *level = ln == 7 && strncmp(dot + 1, "warning", 7) == 0    ? 1
+             : ln == 8 && strncmp(dot + 1, "critical", 8) == 0 ? 2
+                                                                : 0;
+    *row = checks_find(check);
+    return *row >= 0 && *level != 0;
+}
+
+/* "checks" and "checks.NAME" are sections of the file. */
+static int is_check_section(const char *key)
+{
+    if (strcmp(key, "checks") == 0)
+        return 1;
+    return strncmp(key, "checks.", 7) == 0 && !strchr(key + 7, '.') && checks_find(key + 7) >= 0;
+}
+
+static int check_set(config *c, int row, int level, const char *text, char *why, size_t n)
+{
+    double v;
+    char *end;
+    if (strcmp(text, "off") == 0) {
+        v = NAN;
+    } else {
+        v = strtod(text, &end);
+        if (end == text || *end || !isfinite(v)) {
+            char q[96];
+            quote(text, q, sizeof(q));
+            snprintf(why, n, "not a number or \"off\": %s", q);
+            return -1;
+        }
+    }
+    (level == 1 ? c->check_warning : c->check_critical)[row] = v;
+    c->check_set[row] |= (unsigned char)level;
+    return 0;
+}
+
+void config_apply_thresholds(const config *c, checks_thresholds *t)
+{
+    for (size_t i = 0; i < t->count && i < checks_count(); i++) {
+        if (c->check_set[i] & 1)
+            t->warning[i] = c->check_warning[i];
+        if (c->check_set[i] & 2)
+            t->critical[i] = c->check_critical[i];
+    }
+}
 
 /* ---- the table ---- */
 
@@ -377,8 +445,11 @@ config *config_new(void)
     if (!c)
         return NULL;
     c->origin = calloc(N_SETTINGS, sizeof(*c->origin));
-    if (!c->origin) {
-        free(c);
+    c->check_warning = calloc(checks_count(), sizeof(double));
+    c->check_critical = calloc(checks_count(), sizeof(double));
+    c->check_set = calloc(checks_count(), 1);
+    if (!c->origin || !c->check_warning || !c->check_critical || !c->check_set) {
+        config_free(c);
         return NULL;
     }
     char why[256];
@@ -403,6 +474,9 @@ void config_free(config *c)
     free_secret(&c->es_api_key);
     free(c->config_file);
     free(c->origin);
+    free(c->check_warning);
+    free(c->check_critical);
+    free(c->check_set);
     free(c);
 }
 
@@ -495,6 +569,17 @@ static int load_value(struct loader *l, const char *key, const yaml_event_t *val
     return 0;
 }
 
+static int load_check(struct loader *l, const char *key, int row, int level,
+                      const yaml_event_t *val)
+{
+    char why[256];
+    const char *text = is_null_scalar(val) ? "" : (const char *)val->data.scalar.value;
+    if (scalar_has_nul(val) || check_set(l->c, row, level, text, why, sizeof(why)))
+        return load_fail(l, ev_line(val), key, "%s",
+                         scalar_has_nul(val) ? "value contains a NUL byte" : why);
+    return 0;
+}
+
 /* Keys already seen in one mapping, for duplicate detection of sections. */
 struct seen {
     char **keys;
@@ -543,8 +628,10 @@ static int load_entry(struct loader *l, const char *key, size_t key_line)
     if (next_event(l, &val))
         return -1;
     int rc = 0;
-    int leaf = find_setting(key) != NULL;
-    if (!leaf && !is_section(key))
+    int row, level;
+    int check = check_key(key, strlen(key), &row, &level);
+    int leaf = find_setting(key) != NULL || check;
+    if (!leaf && !is_section(key) && !is_check_section(key))
         rc = load_fail(l, key_line, key, "unknown key");
     else if (val.type == YAML_ALIAS_EVENT)
         rc = load_fail(l, ev_line(&val), key, "YAML aliases are not supported");
@@ -558,6 +645,8 @@ static int load_entry(struct loader *l, const char *key, size_t key_line)
     else if (!leaf && !is_null_scalar(&val)) /* "es:" alone: all commented out */
         rc = load_fail(l, ev_line(&val), key,
                        "is a section: expected a mapping of settings under it, not a value");
+    else if (check)
+        rc = load_check(l, key, row, level, &val);
     else if (leaf)
         rc = load_value(l, key, &val);
     yaml_event_delete(&val);
@@ -769,6 +858,21 @@ static int apply_flag(config *c, int argc, char **argv, int *i, const char *cons
     }
     const struct setting *s = find_setting_n(name, (size_t)n);
     const char *value = eq ? eq + 1 : NULL;
+    int row, level;
+    if (!s && check_key(name, (size_t)n, &row, &level)) {
+        if (!value)
+            value = next_value(argc, argv, i);
+        char why[256];
+        if (!value) {
+            snprintf(err, errlen, "flag --%.*s: missing value", n, name);
+            return -1;
+        }
+        if (check_set(c, row, level, value, why, sizeof(why))) {
+            snprintf(err, errlen, "flag --%.*s: %s", n, name, why);
+            return -1;
+        }
+        return 0;
+    }
     int is_config_file = n == 11 && strncmp(name, "config.file", 11) == 0;
     if (!s && !is_config_file && n > 3 && strncmp(name, "no-", 3) == 0 &&
         (s = find_setting_n(name + 3, (size_t)n - 3))) {
@@ -1107,7 +1211,12 @@ void config_print_help(FILE *out)
                  "15s, 1m or 1h30m; BYTES like 512kb, 64mb or 1gb.\n\nSettings:\n");
     for (size_t i = 0; i < N_SETTINGS; i++)
         help_flag(out, &settings[i]);
-    fprintf(out, "\nOther flags:\n");
+    fprintf(out, "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off\n"
+                 "        Override a check's threshold (esvigil --print-rules shows the defaults);\n"
+                 "        checks:");
+    for (size_t i = 0; i < checks_count(); i++)
+        fprintf(out, "%s%s", i % 6 ? " " : "\n          ", checks_name(i));
+    fprintf(out, "\n\nOther flags:\n");
     for (size_t i = 0; i < sizeof(other_flags) / sizeof(other_flags[0]); i++)
         fprintf(out, "  %s\n        %s\n", other_flags[i].flag, other_flags[i].help);
 }

@@ -47,6 +47,11 @@ typedef struct config {
     /* Internal: where each setting came from (file line, flag or default), so
      * config_finalize can name the line of a bad value. One per table row. */
     int *origin;
+
+    /* checks.NAME.warning / checks.NAME.critical overrides, one slot per
+     * row of the check table: a number, or "off" (NAN) to drop that level. */
+    double *check_warning, *check_critical;
+    unsigned char *check_set; /* bit 1: warning overridden, bit 2: critical */
 } config;
 
 /* A config holding every default (strings duplicated); NULL when out of
@@ -87,6 +92,10 @@ const char *config_file_arg(int argc, char **argv);
  * from the file, "flag --key:" from a flag, "key:" for a default. Error
  * messages never contain a secret. May be called again (secrets re-read). */
 int config_finalize(config *c, char *err, size_t errlen);
+
+/* Writes the checks.* overrides into t (thresholds from checks_thresholds_new). */
+struct checks_thresholds;
+void config_apply_thresholds(const config *c, struct checks_thresholds *t);
 
 /* --help text: every flag with its type, default and help, then the
  * non-config flags (--config.file, --check, --print-rules, --version, --help). */

@@ -418,7 +418,7 @@ START_TEST(test_generated_100k)
             max7 = pairs[7 * INDICES + x];
             max7_index = x;
         }
-    char max7_name[16];
+    char max7_name[32];
     snprintf(max7_name, sizeof(max7_name), "idx-%04zu", max7_index);
     free(pairs);
 
