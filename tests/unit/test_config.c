@@ -2,9 +2,11 @@
  * its line and key), flags, finalize checks and secrets that never leak. */
 #include "unit.h"
 
+#include "checks.h"
 #include "config.h"
 
 #include <stdarg.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -990,6 +992,75 @@ START_TEST(test_secret_not_in_formatted_values)
 }
 END_TEST
 
+/* ---- checks.NAME.LEVEL threshold overrides ---- */
+
+START_TEST(test_check_overrides_file_and_flags)
+{
+    static const char yml[] = "checks:\n"
+                              "  heap_used:\n"
+                              "    warning: 0.7\n"
+                              "    critical: off\n"
+                              "  breaker:\n"
+                              "    critical: 0.99\n";
+    const char *path = write_tmp("checks.yml", yml, sizeof(yml) - 1);
+    config *c = config_new();
+    char err[512];
+    ck_assert_msg(config_load_file(c, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough,
+                           "--checks.breaker.critical=0.97", "--checks.fds.warning", "0.5", NULL),
+                     0);
+    checks_thresholds *t = checks_thresholds_new();
+    config_apply_thresholds(c, t);
+    int heap = checks_find("heap_used"), brk = checks_find("breaker"), fds = checks_find("fds");
+    ck_assert_double_eq(t->warning[heap], 0.7);
+    ck_assert(isnan(t->critical[heap]));        /* off */
+    ck_assert_double_eq(t->critical[brk], 0.97); /* the flag wins over the file */
+    ck_assert_double_eq(t->warning[brk], 0.85);  /* untouched: the table's default */
+    ck_assert_double_eq(t->warning[fds], 0.5);
+    checks_thresholds_free(t);
+    config_free(c);
+}
+END_TEST
+
+START_TEST(test_check_override_errors)
+{
+    char err[512];
+    static const char unknown[] = "checks:\n  heap_usd:\n    warning: 0.7\n";
+    config *c = config_new();
+    const char *path = write_tmp("unknown-check.yml", unknown, sizeof(unknown) - 1);
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ":2: checks.heap_usd: unknown key") != NULL, "%s", err);
+    config_free(c);
+
+    static const char level[] = "checks:\n  heap_used:\n    warn: 0.7\n";
+    c = config_new();
+    path = write_tmp("bad-level.yml", level, sizeof(level) - 1);
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ":3: checks.heap_used.warn: unknown key") != NULL, "%s", err);
+    config_free(c);
+
+    static const char value[] = "checks:\n  heap_used:\n    warning: high\n";
+    c = config_new();
+    path = write_tmp("bad-value.yml", value, sizeof(value) - 1);
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ":3: checks.heap_used.warning: not a number or \"off\"") != NULL,
+                  "%s", err);
+    config_free(c);
+
+    c = config_new();
+    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough,
+                           "--checks.heap_used.critical=nan", NULL),
+                     -1);
+    ck_assert_msg(strstr(err, "flag --checks.heap_used.critical: not a number") != NULL, "%s",
+                  err);
+    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough, "--checks.nope.warning=1",
+                           NULL),
+                     -1);
+    ck_assert_msg(strstr(err, "unknown flag") != NULL, "%s", err);
+    config_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("config");
@@ -1048,6 +1119,12 @@ static Suite *suite(void)
     tcase_add_test(tc, test_secrets_from_env);
     tcase_add_test(tc, test_secret_errors_never_leak);
     tcase_add_test(tc, test_secret_not_in_formatted_values);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("checks");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_check_overrides_file_and_flags);
+    tcase_add_test(tc, test_check_override_errors);
     suite_add_tcase(s, tc);
     return s;
 }
