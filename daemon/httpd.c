@@ -184,8 +184,7 @@ static enum MHD_Result route_landing(request *r)
     }
     size_t len;
     char *body = buf_steal(&b, &len);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
         return MHD_NO;
@@ -294,9 +293,9 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, char *err, si
     }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_ARRAY,
-                                            common, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                            MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_ARRAY, common,
+                         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_END);
     freeaddrinfo(ai);
     return d;
 }
@@ -306,8 +305,8 @@ static void compute_url(httpd *h, const httpd_opts *o)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     char host[256] = "", sport[16];
-    if (o->listen_fd >= 0 || split_address(o->listen_address, host, sizeof(host), sport,
-                                           sizeof(sport)) < 0 || !host[0])
+    if (o->listen_fd >= 0 ||
+        split_address(o->listen_address, host, sizeof(host), sport, sizeof(sport)) < 0 || !host[0])
         snprintf(host, sizeof(host), "localhost");
     if (strchr(host, ':'))
         snprintf(h->url, sizeof(h->url), "http://[%s]:%u", host, port);

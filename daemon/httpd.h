@@ -13,8 +13,8 @@ typedef struct httpd_opts {
     const char *telemetry_path;
     snapshot_slot *slot;
     const char *version;
-    const char *es_url;         /* display form, no secrets */
-    const char *rules;          /* alert rules YAML served at /rules; NULL: 404 */
+    const char *es_url; /* display form, no secrets */
+    const char *rules;  /* alert rules YAML served at /rules; NULL: 404 */
 } httpd_opts;
 
 typedef struct httpd httpd;

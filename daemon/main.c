@@ -19,8 +19,8 @@
 
 #define EXIT_CONFIG 2
 
-static const char *const action_flags[] = {"--check", "--print-rules", "--version", "--help",
-                                           "-h", NULL};
+static const char *const action_flags[] = {"--check", "--print-rules", "--version", "--help", "-h",
+                                           NULL};
 
 static int has_flag(int argc, char **argv, const char *flag)
 {
@@ -84,8 +84,11 @@ typedef struct daemon_state {
 
 static poller *start_poller(daemon_state *d, const config *cfg, char *err, size_t errlen)
 {
-    poller_opts po = {.cfg = cfg, .slot = d->slot, .thresholds = d->thresholds,
-                      .watchdog_usec = d->watchdog_usec, .version = PACKAGE_VERSION};
+    poller_opts po = {.cfg = cfg,
+                      .slot = d->slot,
+                      .thresholds = d->thresholds,
+                      .watchdog_usec = d->watchdog_usec,
+                      .version = PACKAGE_VERSION};
     return poller_start(&po, err, errlen);
 }
 
@@ -156,9 +159,12 @@ static int start(daemon_state *d)
         log_error("%s", d->slot ? err : "out of memory");
         return -1;
     }
-    httpd_opts ho = {.listen_address = d->cfg->web_listen_address, .listen_fd = listen_fd,
-                     .telemetry_path = d->cfg->web_telemetry_path, .slot = d->slot,
-                     .version = PACKAGE_VERSION, .es_url = poller_es_url(d->poll),
+    httpd_opts ho = {.listen_address = d->cfg->web_listen_address,
+                     .listen_fd = listen_fd,
+                     .telemetry_path = d->cfg->web_telemetry_path,
+                     .slot = d->slot,
+                     .version = PACKAGE_VERSION,
+                     .es_url = poller_es_url(d->poll),
                      .rules = d->rules};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {

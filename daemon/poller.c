@@ -24,10 +24,10 @@ struct poller {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     int stop;
-    atomic_int cancel;      /* set on stop: abandons a request in flight */
+    atomic_int cancel; /* set on stop: abandons a request in flight */
     unsigned long polls;
-    char failing_key[64];   /* the ES failure currently being reported */
-    int warned_permission;  /* the privilege hint is logged once */
+    char failing_key[64];  /* the ES failure currently being reported */
+    int warned_permission; /* the privilege hint is logged once */
 };
 
 static double mono_now(void)
@@ -69,8 +69,7 @@ static void report_host(poller *p, const collect_result *res)
     }
 }
 
-collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t,
-                                 const char *version)
+collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t, const char *version)
 {
     collect_opts co = {
         .procfs_root = cfg->path_procfs,
@@ -98,8 +97,10 @@ static void poll_once(poller *p)
         metric_set_free(set);
         return;
     }
-    snapshot_info info = {.finished_at = real_now(), .duration = res.duration,
-                          .es_up = res.es_up, .polls = ++p->polls};
+    snapshot_info info = {.finished_at = real_now(),
+                          .duration = res.duration,
+                          .es_up = res.es_up,
+                          .polls = ++p->polls};
     snprintf(info.status, sizeof(info.status), "%s", res.es_up ? "ok" : res.es_error);
     snapshot *s = snapshot_build(set, &info);
     metric_set_free(set);

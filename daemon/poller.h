@@ -13,10 +13,10 @@
 #include "snapshot.h"
 
 typedef struct poller_opts {
-    const config *cfg;      /* borrowed: must outlive the poller */
-    snapshot_slot *slot;    /* where snapshots are published */
+    const config *cfg;                   /* borrowed: must outlive the poller */
+    snapshot_slot *slot;                 /* where snapshots are published */
     const checks_thresholds *thresholds; /* borrowed: must outlive the poller */
-    uint64_t watchdog_usec; /* 0: no systemd watchdog */
+    uint64_t watchdog_usec;              /* 0: no systemd watchdog */
     const char *version;
 } poller_opts;
 

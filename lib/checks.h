@@ -37,17 +37,17 @@ void checks_thresholds_free(checks_thresholds *t);
 
 /* One finding: a check that is not OK on one subject. */
 typedef struct check_finding {
-    size_t check;        /* row index */
+    size_t check; /* row index */
     check_status status;
     double value;
     double threshold;
-    char subject[160];   /* "es-data-1", "es-data-1 breaker=parent", "cluster prod" */
+    char subject[160]; /* "es-data-1", "es-data-1 breaker=parent", "cluster prod" */
 } check_finding;
 
 typedef struct checks_result {
     check_finding *findings; /* owned; worst first */
     size_t nfindings;
-    size_t evaluated;        /* how many (check, subject) pairs had data */
+    size_t evaluated; /* how many (check, subject) pairs had data */
     check_status worst;
 } checks_result;
 
@@ -57,7 +57,7 @@ checks_state *checks_state_new(void);
 void checks_state_free(checks_state *st);
 
 typedef struct checks_context {
-    const char *cluster;    /* labels for host-level checks; "" when unknown */
+    const char *cluster; /* labels for host-level checks; "" when unknown */
     const char *local_node;
 } checks_context;
 

@@ -123,28 +123,37 @@ struct collect {
     checks_thresholds *defaults;
 };
 
-static const metric_def def_up = {"esvigil_up", METRIC_GAUGE,
-                                  "1 if the last poll of Elasticsearch succeeded completely, else 0.",
-                                  {NULL}};
-static const metric_def def_build = {"esvigil_build_info", METRIC_GAUGE,
+static const metric_def def_up = {
+    "esvigil_up",
+    METRIC_GAUGE,
+    "1 if the last poll of Elasticsearch succeeded completely, else 0.",
+    {NULL}};
+static const metric_def def_build = {"esvigil_build_info",
+                                     METRIC_GAUGE,
                                      "Always 1; the labels say which esvigil is running.",
                                      {"version", NULL}};
-static const metric_def def_duration = {"esvigil_poll_duration_seconds", METRIC_GAUGE,
+static const metric_def def_duration = {"esvigil_poll_duration_seconds",
+                                        METRIC_GAUGE,
                                         "How long the last poll took, all collectors included.",
                                         {NULL}};
-static const metric_def def_polls = {"esvigil_polls_total", METRIC_COUNTER,
-                                     "Polls run since esvigil started.", {NULL}};
+static const metric_def def_polls = {
+    "esvigil_polls_total", METRIC_COUNTER, "Polls run since esvigil started.", {NULL}};
 static const metric_def def_last_success = {
-    "esvigil_last_success_timestamp_seconds", METRIC_GAUGE,
-    "Unix time of the last poll in which every Elasticsearch collector succeeded.", {NULL}};
-static const metric_def def_coll_duration = {"esvigil_collector_duration_seconds", METRIC_GAUGE,
+    "esvigil_last_success_timestamp_seconds",
+    METRIC_GAUGE,
+    "Unix time of the last poll in which every Elasticsearch collector succeeded.",
+    {NULL}};
+static const metric_def def_coll_duration = {"esvigil_collector_duration_seconds",
+                                             METRIC_GAUGE,
                                              "How long each collector took in the last poll.",
                                              {"collector", NULL}};
-static const metric_def def_coll_success = {"esvigil_collector_success", METRIC_GAUGE,
+static const metric_def def_coll_success = {"esvigil_collector_success",
+                                            METRIC_GAUGE,
                                             "1 if the collector succeeded in the last poll.",
                                             {"collector", NULL}};
 static const metric_def def_errors = {
-    "esvigil_errors_total", METRIC_COUNTER,
+    "esvigil_errors_total",
+    METRIC_COUNTER,
     "Failed collector runs since esvigil started, by collector and reason.",
     {"collector", "reason", NULL}};
 
@@ -218,8 +227,8 @@ static esclient_err fetch(esclient *es, const char *name, const char *path,
     return e;
 }
 
-static void note_es(unsigned long long *counters, const char *name, esclient_err e,
-                    const char *err, collect_result *res)
+static void note_es(unsigned long long *counters, const char *name, esclient_err e, const char *err,
+                    collect_result *res)
 {
     if (e == ESCLIENT_OK)
         return;
@@ -302,8 +311,8 @@ static esclient_err run_es_collector(const es_collector *ec, esclient *es, int a
         snprintf(err, errlen, "%s: out of memory", ec->name);
         return ESCLIENT_ERR_OTHER;
     }
-    esclient_err e = fetch(es, ec->name, all ? ec->path_all : ec->path_local, ec->feed,
-                           ec->finish, ec->error, parser, err, errlen);
+    esclient_err e = fetch(es, ec->name, all ? ec->path_all : ec->path_local, ec->feed, ec->finish,
+                           ec->error, parser, err, errlen);
     if (e == ESCLIENT_OK && metric_set_merge(dst, scratch) != 0) {
         e = ESCLIENT_ERR_OTHER;
         snprintf(err, errlen, "%s: out of memory", ec->name);
@@ -343,8 +352,7 @@ static long es_pid(const collect_opts *o, const identity *id)
     return o->es_pidfile ? procfs_read_pidfile(o->es_pidfile) : -1;
 }
 
-static void note_host_errors(collect *c, int which, const procfs_report *rep,
-                             collect_result *res)
+static void note_host_errors(collect *c, int which, const procfs_report *rep, collect_result *res)
 {
     for (int r = 1; r < PROCFS_ERR_COUNT; r++)
         c->host_errors[which][r] += rep->errors[r];

@@ -11,31 +11,31 @@
 #include "metric.h"
 
 typedef enum {
-    COLLECT_CLUSTER_AUTO,   /* cluster-level families only beside the elected master */
+    COLLECT_CLUSTER_AUTO, /* cluster-level families only beside the elected master */
     COLLECT_CLUSTER_ALWAYS,
     COLLECT_CLUSTER_NEVER
 } collect_cluster_mode;
 
 typedef struct collect_opts {
-    const char *procfs_root;  /* "/proc" or a fixture tree */
-    long es_pid;              /* >0: explicit ES pid (wins: containers see another pid) */
-    const char *es_pidfile;   /* NULL: none; used when node info has no pid */
-    int es_all;               /* poll every node, not only the local one */
+    const char *procfs_root; /* "/proc" or a fixture tree */
+    long es_pid;             /* >0: explicit ES pid (wins: containers see another pid) */
+    const char *es_pidfile;  /* NULL: none; used when node info has no pid */
+    int es_all;              /* poll every node, not only the local one */
     collect_cluster_mode cluster;
     const checks_thresholds *thresholds; /* NULL: the table's defaults */
-    const char *version;      /* for esvigil_build_info */
+    const char *version;                 /* for esvigil_build_info */
 } collect_opts;
 
 typedef struct collect_result {
-    int es_up;               /* every ES collector succeeded */
-    int cluster_reporter;    /* this poll exported the cluster-level families */
-    double duration;         /* seconds */
-    char es_error[256];      /* first ES failure, one line without secrets; "" when none */
-    char es_error_key[64];   /* stable "collector:reason", for log rate limiting */
-    char host_error[256];    /* first procfs failure; "" when none */
-    int host_permission;     /* a procfs read failed for lack of privilege */
-    char warning[256];       /* a setting esvigil could not read; "" when none */
-    checks_result checks;    /* findings of this poll; release with collect_result_free */
+    int es_up;             /* every ES collector succeeded */
+    int cluster_reporter;  /* this poll exported the cluster-level families */
+    double duration;       /* seconds */
+    char es_error[256];    /* first ES failure, one line without secrets; "" when none */
+    char es_error_key[64]; /* stable "collector:reason", for log rate limiting */
+    char host_error[256];  /* first procfs failure; "" when none */
+    int host_permission;   /* a procfs read failed for lack of privilege */
+    char warning[256];     /* a setting esvigil could not read; "" when none */
+    checks_result checks;  /* findings of this poll; release with collect_result_free */
 } collect_result;
 
 /* State kept across polls: error counters, last success, the ES pid seen,

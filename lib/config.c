@@ -134,7 +134,7 @@ static int check_key(const char *key, size_t n, int *row, int *level)
     size_t ln = (size_t)(end - dot - 1);
     *level = ln == 7 && strncmp(dot + 1, "warning", 7) == 0    ? 1
              : ln == 8 && strncmp(dot + 1, "critical", 8) == 0 ? 2
-                                                                : 0;
+                                                               : 0;
     *row = checks_find(check);
     return *row >= 0 && *level != 0;
 }
@@ -1211,9 +1211,10 @@ void config_print_help(FILE *out)
                  "15s, 1m or 1h30m; BYTES like 512kb, 64mb or 1gb.\n\nSettings:\n");
     for (size_t i = 0; i < N_SETTINGS; i++)
         help_flag(out, &settings[i]);
-    fprintf(out, "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off\n"
-                 "        Override a check's threshold (esvigil --print-rules shows the defaults);\n"
-                 "        checks:");
+    fprintf(out,
+            "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off\n"
+            "        Override a check's threshold (esvigil --print-rules shows the defaults);\n"
+            "        checks:");
     for (size_t i = 0; i < checks_count(); i++)
         fprintf(out, "%s%s", i % 6 ? " " : "\n          ", checks_name(i));
     fprintf(out, "\n\nOther flags:\n");

@@ -13,36 +13,36 @@
 /* Fields are public: the daemon reads them. Strings are owned by the config. */
 typedef struct config {
     /* es.* */
-    char *es_uri;                  /* --es.uri, default http://localhost:9200 */
-    long long es_timeout_ms;       /* --es.timeout, default 5s */
-    int es_all;                    /* --es.all: poll every node, default false */
-    char *es_username;             /* --es.username */
-    char *es_password_file;        /* --es.password-file; or env ESVIGIL_ES_PASSWORD */
-    char *es_api_key_file;         /* --es.api-key-file; or env ESVIGIL_ES_API_KEY */
-    char *es_ca;                   /* --es.ca */
-    char *es_client_cert;          /* --es.client-cert */
-    char *es_client_private_key;   /* --es.client-private-key */
-    int es_ssl_skip_verify;        /* --es.ssl-skip-verify */
+    char *es_uri;                    /* --es.uri, default http://localhost:9200 */
+    long long es_timeout_ms;         /* --es.timeout, default 5s */
+    int es_all;                      /* --es.all: poll every node, default false */
+    char *es_username;               /* --es.username */
+    char *es_password_file;          /* --es.password-file; or env ESVIGIL_ES_PASSWORD */
+    char *es_api_key_file;           /* --es.api-key-file; or env ESVIGIL_ES_API_KEY */
+    char *es_ca;                     /* --es.ca */
+    char *es_client_cert;            /* --es.client-cert */
+    char *es_client_private_key;     /* --es.client-private-key */
+    int es_ssl_skip_verify;          /* --es.ssl-skip-verify */
     long long es_max_response_bytes; /* --es.max-response-size, default 64MiB */
-    char *es_pidfile;              /* --es.pidfile: ES pid when node info lacks it */
-    long long es_pid;              /* --es.pid: explicit ES pid, 0 = discover */
+    char *es_pidfile;                /* --es.pidfile: ES pid when node info lacks it */
+    long long es_pid;                /* --es.pid: explicit ES pid, 0 = discover */
     /* cluster.* */
-    char *cluster_metrics;         /* --cluster.metrics: auto|always|never, default auto */
+    char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
-    long long poll_interval_ms;    /* --poll.interval, default 15s */
+    long long poll_interval_ms; /* --poll.interval, default 15s */
     /* path.* */
-    char *path_procfs;             /* --path.procfs, default /proc */
+    char *path_procfs; /* --path.procfs, default /proc */
     /* web.* */
-    char *web_listen_address;      /* --web.listen-address, default :9649 */
-    char *web_telemetry_path;      /* --web.telemetry-path, default /metrics */
+    char *web_listen_address; /* --web.listen-address, default :9649 */
+    char *web_telemetry_path; /* --web.telemetry-path, default /metrics */
     /* log.* */
-    char *log_level;               /* --log.level: debug|info|warn|error, default info */
+    char *log_level; /* --log.level: debug|info|warn|error, default info */
 
     /* Resolved secrets (never printed): filled by config_finalize. */
     char *es_password;
     char *es_api_key;
 
-    char *config_file;             /* the file loaded, NULL when none */
+    char *config_file; /* the file loaded, NULL when none */
 
     /* Internal: where each setting came from (file line, flag or default), so
      * config_finalize can name the line of a bad value. One per table row. */
@@ -77,8 +77,8 @@ int config_load_file(config *c, const char *path, char *err, size_t errlen);
  * see config_file_arg. Non-config flags listed in passthrough (e.g. "--check",
  * "--version", NULL-terminated; may be NULL) take no value and are skipped.
  * Returns 0, or -1 with "flag --X: what is wrong" in err. */
-int config_apply_flags(config *c, int argc, char **argv, const char *const *passthrough,
-                       char *err, size_t errlen);
+int config_apply_flags(config *c, int argc, char **argv, const char *const *passthrough, char *err,
+                       size_t errlen);
 
 /* The value of --config.file in argv (argv[0] skipped; the last one wins),
  * or NULL. Points into argv. */

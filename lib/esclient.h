@@ -23,11 +23,11 @@ typedef enum {
 } esclient_err;
 
 typedef struct esclient_opts {
-    const char *base_url;      /* http(s)://host:port[/prefix]; userinfo allowed */
-    long timeout_ms;           /* whole request; <= 0 means 5 s */
-    const char *username;      /* basic auth, with password */
+    const char *base_url; /* http(s)://host:port[/prefix]; userinfo allowed */
+    long timeout_ms;      /* whole request; <= 0 means 5 s */
+    const char *username; /* basic auth, with password */
     const char *password;
-    const char *api_key;       /* "Authorization: ApiKey <api_key>"; wins over basic */
+    const char *api_key; /* "Authorization: ApiKey <api_key>"; wins over basic */
     const char *ca_file;
     const char *cert_file;
     const char *key_file;

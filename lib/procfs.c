@@ -842,20 +842,22 @@ long procfs_read_pidfile(const char *path)
 
 /* ---- esvigil's own process_* families, like every Prometheus client ---- */
 
-static const metric_def def_self_cpu = {"process_cpu_seconds_total", METRIC_COUNTER,
+static const metric_def def_self_cpu = {"process_cpu_seconds_total",
+                                        METRIC_COUNTER,
                                         "Total user and system CPU time spent in seconds.",
                                         {NULL}};
-static const metric_def def_self_vsize = {"process_virtual_memory_bytes", METRIC_GAUGE,
-                                          "Virtual memory size in bytes.", {NULL}};
-static const metric_def def_self_rss = {"process_resident_memory_bytes", METRIC_GAUGE,
-                                        "Resident memory size in bytes.", {NULL}};
-static const metric_def def_self_start = {"process_start_time_seconds", METRIC_GAUGE,
+static const metric_def def_self_vsize = {
+    "process_virtual_memory_bytes", METRIC_GAUGE, "Virtual memory size in bytes.", {NULL}};
+static const metric_def def_self_rss = {
+    "process_resident_memory_bytes", METRIC_GAUGE, "Resident memory size in bytes.", {NULL}};
+static const metric_def def_self_start = {"process_start_time_seconds",
+                                          METRIC_GAUGE,
                                           "Start time of the process since unix epoch in seconds.",
                                           {NULL}};
-static const metric_def def_self_fds = {"process_open_fds", METRIC_GAUGE,
-                                        "Number of open file descriptors.", {NULL}};
-static const metric_def def_self_max_fds = {"process_max_fds", METRIC_GAUGE,
-                                            "Maximum number of open file descriptors.", {NULL}};
+static const metric_def def_self_fds = {
+    "process_open_fds", METRIC_GAUGE, "Number of open file descriptors.", {NULL}};
+static const metric_def def_self_max_fds = {
+    "process_max_fds", METRIC_GAUGE, "Maximum number of open file descriptors.", {NULL}};
 
 static int read_btime(const char *root, double *btime, procfs_report *rep)
 {

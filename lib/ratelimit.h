@@ -11,7 +11,7 @@
 
 typedef struct ratelimit_slot {
     char key[RATELIMIT_KEY_MAX];
-    double last_logged;  /* when this key was last written */
+    double last_logged; /* when this key was last written */
     double last_seen;
     unsigned suppressed; /* identical messages dropped since then */
 } ratelimit_slot;

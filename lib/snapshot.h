@@ -10,11 +10,11 @@
 #include "metric.h"
 
 typedef struct snapshot_info {
-    double finished_at;   /* unix time the poll ended */
-    double duration;      /* seconds the poll took */
-    int es_up;            /* every ES collector succeeded */
-    unsigned long polls;  /* polls since start */
-    char status[256];     /* one line: "ok" or what failed, free of secrets */
+    double finished_at;  /* unix time the poll ended */
+    double duration;     /* seconds the poll took */
+    int es_up;           /* every ES collector succeeded */
+    unsigned long polls; /* polls since start */
+    char status[256];    /* one line: "ok" or what failed, free of secrets */
 } snapshot_info;
 
 typedef struct snapshot snapshot;

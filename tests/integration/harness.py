@@ -285,8 +285,10 @@ class FakeES:
         return json.loads(body)
 
     def stop(self):
+        """Stops it (idempotent); returns its exit status."""
         rc = _reap(self.proc)
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
         return rc
 
 
@@ -647,8 +649,7 @@ class TestCase(unittest.TestCase):
                 _reap(d.proc, signal.SIGKILL)
             d.close()
         for f in self._fakes:
-            if f.proc.poll() is None:
-                f.stop()
+            f.stop()
 
     def run(self, result=None):
         before = len(result.failures) + len(result.errors) if result else 0

@@ -58,6 +58,13 @@ class Promtool(harness.TestCase):
     def setUpClass(cls):
         cls.allow = set(load_allow())
 
+    @classmethod
+    def tearDownClass(cls):
+        unused = sorted(cls.allow - cls.seen)
+        if unused and cls.seen:
+            sys.stderr.write("note: promtool_allow.txt entries with no lint in any scrape "
+                             "(remove if no longer exported): %s\n" % " ".join(unused))
+
     def check_exposition(self, text):
         lint, problems = promtool_findings(text)
         self.assertEqual(problems, [], "promtool format problems")

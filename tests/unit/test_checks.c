@@ -180,8 +180,8 @@ END_TEST
 START_TEST(test_selectors)
 {
     metric_set *s = metric_set_new();
-    metric_def health = {"elasticsearch_cluster_health_status", METRIC_GAUGE, "t",
-                         {"cluster", "color", NULL}};
+    metric_def health = {
+        "elasticsearch_cluster_health_status", METRIC_GAUGE, "t", {"cluster", "color", NULL}};
     const char *green[] = {"prod", "green"}, *yellow[] = {"prod", "yellow"},
                *red[] = {"prod", "red"};
     metric_set_add(s, &health, green, 0);
@@ -262,9 +262,11 @@ START_TEST(test_rules_text_follows_thresholds)
                                          "(increase(elasticsearch_breakers_tripped[10m])) > 0"));
     ck_assert_ptr_nonnull(strstr(b.data, "and on (instance) (esvigil_host_memory_used_ratio > "
                                          "0.95 or esvigil_host_deleted_mapped_ratio > 0.1)"));
-    ck_assert_ptr_nonnull(strstr(b.data, "esvigil_disk_watermark_headroom_bytes{watermark=\\\"low\\\"}"));
+    ck_assert_ptr_nonnull(
+        strstr(b.data, "esvigil_disk_watermark_headroom_bytes{watermark=\\\"low\\\"}"));
     ck_assert_ptr_null(strstr(b.data, "EsvigilHostMemoryCritical")); /* no such level */
-    ck_assert_ptr_nonnull(strstr(b.data, "record: cluster_dimension:esvigil_imbalance:max_over_mean"));
+    ck_assert_ptr_nonnull(
+        strstr(b.data, "record: cluster_dimension:esvigil_imbalance:max_over_mean"));
     int heap = checks_find("heap_used");
     t->critical[heap] = 0.97;
     buf_reset(&b);

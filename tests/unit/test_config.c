@@ -1013,7 +1013,7 @@ START_TEST(test_check_overrides_file_and_flags)
     config_apply_thresholds(c, t);
     int heap = checks_find("heap_used"), brk = checks_find("breaker"), fds = checks_find("fds");
     ck_assert_double_eq(t->warning[heap], 0.7);
-    ck_assert(isnan(t->critical[heap]));        /* off */
+    ck_assert(isnan(t->critical[heap]));         /* off */
     ck_assert_double_eq(t->critical[brk], 0.97); /* the flag wins over the file */
     ck_assert_double_eq(t->warning[brk], 0.85);  /* untouched: the table's default */
     ck_assert_double_eq(t->warning[fds], 0.5);
@@ -1048,14 +1048,12 @@ START_TEST(test_check_override_errors)
     config_free(c);
 
     c = config_new();
-    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough,
-                           "--checks.heap_used.critical=nan", NULL),
-                     -1);
-    ck_assert_msg(strstr(err, "flag --checks.heap_used.critical: not a number") != NULL, "%s",
-                  err);
-    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough, "--checks.nope.warning=1",
-                           NULL),
-                     -1);
+    ck_assert_int_eq(
+        apply(c, err, sizeof(err), daemon_passthrough, "--checks.heap_used.critical=nan", NULL),
+        -1);
+    ck_assert_msg(strstr(err, "flag --checks.heap_used.critical: not a number") != NULL, "%s", err);
+    ck_assert_int_eq(
+        apply(c, err, sizeof(err), daemon_passthrough, "--checks.nope.warning=1", NULL), -1);
     ck_assert_msg(strstr(err, "unknown flag") != NULL, "%s", err);
     config_free(c);
 }

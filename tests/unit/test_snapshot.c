@@ -11,8 +11,8 @@
 #include "snapshot.h"
 
 static const metric_def up_def = {"demo_up", METRIC_GAUGE, "Demo.", {NULL}};
-static const metric_def req_def = {"demo_requests_total", METRIC_COUNTER, "Demo requests.",
-                                   {"code", NULL}};
+static const metric_def req_def = {
+    "demo_requests_total", METRIC_COUNTER, "Demo requests.", {"code", NULL}};
 
 static metric_set *demo_set(double v)
 {
