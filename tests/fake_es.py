@@ -33,7 +33,6 @@ ROUTES = (
     ("/_nodes/_local", "nodes_local.json"),
     ("/_cluster/health", "cluster_health.json"),
     ("/_cluster/settings", "cluster_settings.json"),
-    ("/_cluster/state/master_node", "cluster_state_master_node.json"),
     ("/_cluster/state/master_node", "master_node.json"),
     ("/_cat/shards", "cat_shards.json"),
     ("/_cat/allocation", "cat_allocation.json"),
@@ -77,7 +76,7 @@ def elected_local_node(fixture_dir):
 
 
 # Fixture files that may be derived from the others when absent.
-SYNTHESIZED = {"cluster_state_master_node.json": elected_local_node}
+SYNTHESIZED = {"master_node.json": elected_local_node}
 
 
 def es_error(status, etype, reason):
@@ -294,7 +293,7 @@ def parse_args(argv):
         description=__doc__ + "\nRoutes (GET, query strings ignored) -> file in --fixture-dir:\n"
         + "".join("  %-22s %s\n" % (r, f) for r, f in (("/", "root.json"),) + ROUTES)
         + "  anything else          404 with an Elasticsearch-style error\n"
-        + "Without cluster_state_master_node.json the nodes_local.json node is the master.\n",
+        + "Without master_node.json the nodes_local.json node is the master.\n",
         epilog="Modes:\n" + "".join("  %-10s %s\n" % m for m in MODE_HELP))
     p.add_argument("--fixture-dir", required=True, help="directory holding the fixture JSON files")
     p.add_argument("--mode", default="healthy", choices=MODES,

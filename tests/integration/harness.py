@@ -737,3 +737,20 @@ def main(need_binary=True, timeout=None):
     if result.testsRun and len(result.skipped) == result.testsRun:
         sys.exit(SKIP)
     sys.exit(0)
+
+
+# ---------------------------------------------------------------- other programs
+
+def spawn(cmd, log_path, env=None):
+    """Starts another program (e.g. the reference exporter) with stdout and stderr in
+    log_path; killed with this file's other processes on any exit path. Stop it with
+    reap()."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env)
+    return _track(proc)
+
+
+def reap(proc, sig=signal.SIGTERM, timeout=5.0):
+    """Stops a process from spawn(): sig, bounded wait, then SIGKILL. Its exit status."""
+    return _reap(proc, sig, timeout)
