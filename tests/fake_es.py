@@ -151,6 +151,9 @@ class FakeState:
 class Handler(BaseHTTPRequestHandler):
     server_version = "fake_es/1.0"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body would wait
+    # for the client's delayed ACK (~40 ms per request), which no real node does.
+    disable_nagle_algorithm = True
 
     # --- plumbing ---
     def log_message(self, fmt, *args):

@@ -1,0 +1,725 @@
+#!/usr/bin/env python3
+"""bench: esvigil against the reference exporter (prometheus-elasticsearch-exporter) on
+the same fake Elasticsearch, in one run. Prints a table (metric, esvigil, reference,
+esvigil/reference) and writes it, with the raw samples, to bench/out/. Run it through
+bench/run.sh; bench/README.md says what each row measures and how to read it.
+
+Python 3 stdlib only; loopback only; every process it starts is stopped by its pid.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.path.dirname(HERE)
+FAKE_ES = os.path.join(HERE, "..", "tests", "fake_es.py")
+GEN_BIG = os.path.join(HERE, "gen_big.py")
+GEN_PROCFS = os.path.join(SRCDIR, "tests", "gen_procfs.py")
+FIXTURE = os.path.join(SRCDIR, "tests", "fixtures", "es", "es-8.9")
+REFERENCE = "prometheus-elasticsearch-exporter"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+LISTEN_RE = re.compile(r"listening on (http://[0-9.:]+)")
+POLL_RE = re.compile(r"poll (\d+) done in ([0-9.]+)s: ([^\"]*)")
+REF_READY_RE = re.compile(r"starting elasticsearch_exporter")
+
+# Per scenario: the flags of each exporter and how many cycles / requests to time.
+# A cycle is one poll followed by one /metrics scrape for esvigil (what Prometheus
+# makes it do) and one scrape for the reference (which polls ES inside the scrape).
+SCENARIOS = {
+    "single": {
+        "title": "single node (tests/fixtures/es/es-8.9)",
+        "esvigil": [],
+        "reference": [],
+        "interval": "50ms", "warmup": 5, "cycles": 300, "requests": 200, "timeout": 10.0,
+    },
+    "big": {
+        "title": "big cluster (bench/gen_big.py: %(nodes)d nodes, %(shards)d shards)",
+        "esvigil": ["--es.all", "--cluster.metrics=always", "--es.max-response-size=1gb",
+                    "--es.timeout=120s"],
+        "reference": ["--es.all", "--es.shards", "--es.cluster_settings", "--es.timeout=120s"],
+        "interval": "2s", "warmup": 2, "cycles": 5, "requests": 8, "timeout": 180.0,
+    },
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ processes
+
+_live = []  # every Popen this script started, stopped by pid on any exit path
+
+
+def stop_proc(proc, timeout=5.0):
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        except ProcessLookupError:
+            pass
+    if proc in _live:
+        _live.remove(proc)
+
+
+def stop_all():
+    for proc in list(_live):
+        try:
+            stop_proc(proc)
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            pass
+
+
+class Proc:
+    """A started process; its merged stdout/stderr collected line by line with the
+    monotonic time each line arrived, and copied to a log file."""
+
+    def __init__(self, name, cmd, log_path):
+        self.name, self.cmd = name, cmd
+        self.lines = []  # (arrival time, text)
+        self.cond = threading.Condition()
+        self.log = open(log_path, "w")
+        self.log.write("$ %s\n" % " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        _live.append(self.proc)
+        self.pid = self.proc.pid
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            now = time.monotonic()
+            text = raw.decode("utf-8", "replace").rstrip("\n")
+            self.log.write(text + "\n")
+            with self.cond:
+                self.lines.append((now, text))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def wait_line(self, rx, timeout, start=0):
+        """(index, arrival time, match) of the first line at or after start matching rx."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    m = rx.search(self.lines[i][1])
+                    if m:
+                        return i, self.lines[i][0], m
+                start = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):
+                    break
+                self.cond.wait(min(left, 0.5))
+        raise BenchError("%s: no output line matching %r within %.0fs (exit status %s); "
+                         "last lines:\n  %s" % (self.name, rx.pattern, timeout, self.proc.poll(),
+                                                "\n  ".join(t for _, t in self.lines[-8:])))
+
+    def first_line_after(self, t):
+        """Arrival time of the first line that arrived after t, or None."""
+        with self.cond:
+            return next((at for at, _ in self.lines if at > t), None)
+
+    def stop(self):
+        stop_proc(self.proc)
+        self.reader.join(5)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+# ------------------------------------------------------------------ measuring
+
+def proc_status(pid):
+    """VmRSS, VmHWM, RssAnon, RssFile of pid, in bytes."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                out[key] = int(rest.split()[0]) * 1024
+    return out
+
+
+def proc_cpu(pid):
+    """utime + stime of the whole process (every thread, live or exited), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def fetch(port, path="/metrics", gz=False, timeout=10.0):
+    """One GET on a fresh connection: (status, content-encoding, body, seconds)."""
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": "gzip"} if gz else {})
+        resp = conn.getresponse()
+        body = resp.read()
+        took = time.perf_counter() - t0
+        return resp.status, resp.getheader("Content-Encoding"), body, took
+    finally:
+        conn.close()
+
+
+def scrape(port, timeout, gz=False):
+    status, enc, body, took = fetch(port, gz=gz, timeout=timeout)
+    if status != 200:
+        raise BenchError("GET /metrics on port %d -> %d: %r" % (port, status, body[:200]))
+    return enc, body, took
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def parse_seconds(text):
+    """"50ms", "2s", "1h" -> seconds."""
+    m = re.fullmatch(r"([0-9.]+)(ms|s|m|h)", text)
+    return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return (s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2) if n else None
+
+
+def pct(xs, p):
+    """Nearest-rank percentile (p99 of fewer than 100 samples is the maximum)."""
+    s = sorted(xs)
+    return s[max(0, -(-len(s) * p // 100) - 1)] if s else None
+
+
+def samples_in(body):
+    return sum(1 for line in body.split(b"\n") if line and not line.startswith(b"#"))
+
+
+def metric_value(body, name):
+    m = re.search(rb"^" + re.escape(name.encode()) + rb" (\S+)$", body, re.M)
+    return float(m.group(1)) if m else None
+
+
+# ------------------------------------------------------------------ the run
+
+class Bench:
+    def __init__(self, args, work):
+        self.a, self.work = args, work
+        self.results = {"scenarios": {}}
+
+    def log_path(self, name):
+        return os.path.join(self.work, "logs", name + ".log")
+
+    def say(self, msg):
+        print("bench: " + msg, file=sys.stderr, flush=True)
+
+    # --- fake ES
+    def start_fake(self, fixture_dir, name):
+        port_file = os.path.join(self.work, name + ".port")
+        p = Proc("fake_es", [sys.executable, FAKE_ES, "--fixture-dir", fixture_dir,
+                             "--port", "0", "--port-file", port_file, "--verbose",
+                             "--max-seconds", str(int(self.a.max_seconds) + 60)],
+                 self.log_path(name))
+        p.wait_line(re.compile(r"fake_es listening on"), 20)
+        with open(port_file) as f:
+            p.port = int(f.read())
+        return p
+
+    def fake_requests(self, fake):
+        status, _, body, _ = fetch(fake.port, "/_fake/requests")
+        return json.loads(body)["total"]  # /_fake/requests itself is not counted
+
+    # --- esvigil
+    def start_esvigil(self, fake, sc, interval, procfs, name):
+        cmd = [self.a.esvigil, "--es.uri=http://127.0.0.1:%d" % fake.port,
+               "--web.listen-address=127.0.0.1:0", "--log.level=debug",
+               "--poll.interval=" + interval, "--path.procfs=" + procfs] + sc["esvigil"]
+        p = Proc("esvigil", cmd, self.log_path(name))
+        _, _, m = p.wait_line(LISTEN_RE, 20)
+        p.port = int(m.group(1).rsplit(":", 1)[1])
+        return p
+
+    def wait_poll(self, ev, n, timeout, start=0):
+        """Waits for esvigil's "poll n done" line: (line index, arrival time)."""
+        while True:
+            i, t, m = ev.wait_line(POLL_RE, timeout, start)
+            if int(m.group(1)) >= n:
+                if m.group(3) != "ok":
+                    raise BenchError("esvigil poll %s failed: %s" % (m.group(1), m.group(3)))
+                return i, t
+            start = i + 1
+
+    def esvigil_cycles(self, sc, fake, procfs, res):
+        """Poll-then-scrape cycles: poll times, CPU, RSS, ES requests per poll."""
+        ev = self.start_esvigil(fake, sc, sc["interval"], procfs, res["name"] + "-esvigil-cycles")
+        try:
+            tmo = sc["timeout"]
+            idx, _ = self.wait_poll(ev, 1, tmo)
+            n = 1
+            for _ in range(sc["warmup"]):
+                n += 1
+                idx, _ = self.wait_poll(ev, n, tmo, idx + 1)
+                scrape(ev.port, tmo)
+            res["rss_warm"] = proc_status(ev.pid)
+            req0, cpu0 = self.fake_requests(fake), proc_cpu(ev.pid)
+            # A poll starts on a fixed schedule, at least interval/4 after the last one
+            # ended; fake_es lines arriving before that guard belong to the last poll.
+            guard = parse_seconds(sc["interval"]) / 4
+            t_prev = time.monotonic()
+            durs, walls = [], []
+            for _ in range(sc["cycles"]):
+                n += 1
+                idx, t_done = self.wait_poll(ev, n, tmo, idx + 1)
+                t_first = fake.first_line_after(t_prev + guard)
+                if t_first is not None and t_first < t_done:
+                    walls.append(t_done - t_first)
+                t_prev = t_done
+                _, body, _ = scrape(ev.port, tmo)
+                durs.append(metric_value(body, "esvigil_poll_duration_seconds"))
+            cpu1 = proc_cpu(ev.pid)
+            req1 = self.fake_requests(fake)
+            res.update(poll=durs, poll_wall=walls, cpu=cpu1 - cpu0,
+                       es_requests=(req1 - req0) / sc["cycles"],
+                       rss_end=proc_status(ev.pid), samples=samples_in(body),
+                       size_plain=len(body))
+        finally:
+            ev.stop()
+
+    def esvigil_latency(self, sc, fake, procfs, res):
+        """/metrics latency with no poll running (interval 1h after the first)."""
+        ev = self.start_esvigil(fake, sc, "1h", procfs, res["name"] + "-esvigil-latency")
+        try:
+            self.wait_poll(ev, 1, sc["timeout"])
+            self.latency(ev.port, sc, res)
+            res["rss_latency_end"] = proc_status(ev.pid)
+        finally:
+            ev.stop()
+
+    # --- reference
+    def start_reference(self, fake, sc, name):
+        for _ in range(3):  # free_port() can race with another program: retry
+            port = free_port()
+            cmd = [self.a.reference, "--es.uri=http://127.0.0.1:%d" % fake.port,
+                   "--web.listen-address=127.0.0.1:%d" % port] + sc["reference"]
+            p = Proc("reference", cmd, self.log_path(name))
+            p.port = port
+            try:
+                p.wait_line(REF_READY_RE, 20)
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and p.proc.poll() is None:
+                    try:
+                        if fetch(port, "/", timeout=2)[0] in (200, 404):
+                            return p
+                    except OSError:
+                        time.sleep(0.05)
+            except BenchError:
+                pass
+            p.stop()
+        raise BenchError("the reference exporter did not start; see " + self.log_path(name))
+
+    def reference_run(self, sc, fake, res):
+        ref = self.start_reference(fake, sc, res["name"] + "-reference")
+        try:
+            tmo = sc["timeout"]
+            for _ in range(sc["warmup"] + 1):
+                scrape(ref.port, tmo)
+            res["rss_warm"] = proc_status(ref.pid)
+            req0, cpu0 = self.fake_requests(fake), proc_cpu(ref.pid)
+            lat = []
+            for _ in range(sc["cycles"]):
+                _, body, took = scrape(ref.port, tmo)
+                lat.append(took)
+            cpu1 = proc_cpu(ref.pid)
+            req1 = self.fake_requests(fake)
+            res.update(poll=lat, cpu=cpu1 - cpu0, es_requests=(req1 - req0) / sc["cycles"],
+                       rss_end=proc_status(ref.pid), samples=samples_in(body),
+                       size_plain=len(body))
+            self.latency(ref.port, sc, res)
+            res["rss_latency_end"] = proc_status(ref.pid)
+        finally:
+            ref.stop()
+
+    def latency(self, port, sc, res):
+        for kind, gz in (("plain", False), ("gzip", True)):
+            lat, encs = [], set()
+            for _ in range(sc["requests"]):
+                enc, body, took = scrape(port, sc["timeout"], gz)
+                lat.append(took)
+                encs.add(enc or "identity")
+            res["lat_" + kind] = lat
+            res["enc_" + kind] = sorted(encs)
+            res["size_" + kind] = len(body)
+
+    # --- --check
+    def check_run(self, sc, fake, procfs, res):
+        cmd = [self.a.esvigil, "--check", "--es.uri=http://127.0.0.1:%d" % fake.port,
+               "--path.procfs=" + procfs] + sc["esvigil"]
+        with open(self.log_path(res["name"] + "-check"), "w") as log:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+            _live.append(p)
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            _live.remove(p)
+        if p.returncode not in (0, 1, 2, 3):
+            raise BenchError("esvigil --check exited %d; see %s"
+                             % (p.returncode, self.log_path(res["name"] + "-check")))
+        # (no ru_maxrss: it would include the forked python image from before exec)
+        res["check"] = {"wall": wall, "exit": p.returncode, "cpu": ru.ru_utime + ru.ru_stime}
+
+    # --- scenarios
+    def procfs_for(self, fixture_dir, name):
+        """A gen_procfs tree whose ES process has the pid the fixture's node info reports."""
+        dest = os.path.join(self.work, name + "-proc")
+        cmd = [sys.executable, GEN_PROCFS, dest]
+        try:
+            with open(os.path.join(fixture_dir, "nodes_local.json")) as f:
+                node = next(iter(json.load(f)["nodes"].values()))
+            cmd += ["--pid", str(node["process"]["id"])]
+        except (OSError, ValueError, KeyError, StopIteration):
+            pass
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                       timeout=60)
+        return dest
+
+    def scenario(self, name, fixture_dir):
+        sc = dict(SCENARIOS[name])
+        sc["title"] = sc["title"] % {"nodes": self.a.nodes, "shards": self.a.shards}
+        if self.a.quick:
+            sc.update(cycles=max(3, sc["cycles"] // 10), requests=max(3, sc["requests"] // 10))
+        self.say("%s: starting fake ES on %s" % (name, fixture_dir))
+        procfs = self.procfs_for(fixture_dir, name)
+        fake = self.start_fake(fixture_dir, name + "-fake_es")
+        ev = {"name": name + "-esvigil"}
+        ref = {"name": name + "-reference"}
+        try:
+            self.say("%s: esvigil, %d poll+scrape cycles every %s"
+                     % (name, sc["cycles"], sc["interval"]))
+            self.esvigil_cycles(sc, fake, procfs, ev)
+            self.say("%s: esvigil, %d+%d /metrics requests" % (name, sc["requests"],
+                                                              sc["requests"]))
+            self.esvigil_latency(sc, fake, procfs, ev)
+            self.say("%s: esvigil --check" % name)
+            self.check_run(sc, fake, procfs, ev)
+            self.say("%s: reference, %d scrapes, then %d+%d requests"
+                     % (name, sc["cycles"], sc["requests"], sc["requests"]))
+            self.reference_run(sc, fake, ref)
+        finally:
+            fake.stop()
+        self.results["scenarios"][name] = {"config": sc, "esvigil": ev, "reference": ref}
+
+    def binaries(self):
+        stripped = os.path.join(self.work, "esvigil.stripped")
+        subprocess.run(["strip", "-o", stripped, self.a.esvigil], check=True)
+        self.results["binary"] = {
+            "esvigil": {"unstripped": os.path.getsize(self.a.esvigil),
+                        "stripped": os.path.getsize(stripped),
+                        "has_symtab": has_symtab(self.a.esvigil),
+                        "libs": shared_libs(self.a.esvigil)},
+            "reference": {"size": os.path.getsize(self.a.reference),
+                          "has_symtab": has_symtab(self.a.reference),
+                          "libs": shared_libs(self.a.reference)},
+        }
+
+    def run(self):
+        self.binaries()
+        self.scenario("single", FIXTURE)
+        if not self.a.skip_big:
+            big = os.path.join(self.work, "big")
+            self.say("big: generating %d nodes, %d shards" % (self.a.nodes, self.a.shards))
+            subprocess.run([sys.executable, GEN_BIG, "--out", big, "--nodes", str(self.a.nodes),
+                            "--shards", str(self.a.shards)], check=True,
+                           stdin=subprocess.DEVNULL, timeout=300)
+            self.scenario("big", big)
+
+
+def has_symtab(path):
+    out = subprocess.run(["readelf", "-S", "-W", path], capture_output=True, text=True).stdout
+    return ".symtab" in out
+
+
+GLIBC = re.compile(r"^(libc|libm|libpthread|libdl|librt|ld-linux[-a-z0-9_]*)\.so")
+
+
+def shared_libs(path):
+    """Libraries ldd resolves for path, minus glibc: [(name, bytes)]."""
+    out = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
+    libs = []
+    for line in out.splitlines():
+        m = re.match(r"\s*(\S+) => (/\S+)", line)
+        if m and not GLIBC.match(m.group(1)):
+            libs.append((m.group(1), os.path.getsize(os.path.realpath(m.group(2)))))
+    return libs
+
+
+# ------------------------------------------------------------------ the table
+
+def kib(n):
+    if n is None:
+        return "-"
+    if n >= 10 * 1024 * 1024:
+        return "%.1f MiB" % (n / 1048576)
+    return "%.0f KiB" % (n / 1024)
+
+
+def ms(s):
+    if s is None:
+        return "-"
+    return "%.3f s" % s if s >= 10 else "%.2f ms" % (s * 1000) if s < 0.1 else \
+        "%.0f ms" % (s * 1000)
+
+
+def num(x, fmt="%d"):
+    return "-" if x is None else fmt % x
+
+
+def ratio(a, b):
+    return "%.3g" % (a / b) if a is not None and b else "-"
+
+
+def rows_for(name, data):
+    sc, ev, ref = data["config"], data["esvigil"], data["reference"]
+    k, r = sc["cycles"], sc["requests"]
+    out = [("== " + sc["title"], None, None, None)]
+
+    def add(label, e, f, fmt):
+        out.append((label, fmt(e), fmt(f), ratio(e, f) if e is not None and f is not None
+                    else "-"))
+
+    def rss(key, field):
+        return ev.get(key, {}).get(field), ref.get(key, {}).get(field)
+
+    warm = sc["warmup"]
+    add("RSS after startup + %d polls/scrapes (VmRSS)" % (warm + 1), *rss("rss_warm", "VmRSS"),
+        kib)
+    add("  of which private (RssAnon)", *rss("rss_warm", "RssAnon"), kib)
+    add("RSS after %d more polls/scrapes (VmRSS)" % k, *rss("rss_end", "VmRSS"), kib)
+    add("peak RSS over those (VmHWM)", *rss("rss_end", "VmHWM"), kib)
+    add("peak RSS after the latency run (VmHWM)", *rss("rss_latency_end", "VmHWM"), kib)
+    add("ES requests per poll (esvigil) / scrape (ref)", ev.get("es_requests"),
+        ref.get("es_requests"), lambda x: num(x, "%.1f"))
+    add("poll time, median of %d: esvigil_poll_duration_seconds" % k
+        + " vs ref /metrics", median(ev["poll"]), median(ref["poll"]), ms)
+    if ev.get("poll_wall"):
+        add("poll time incl. render+gzip, median (first ES answer->'poll N done')",
+            median(ev["poll_wall"]), median(ref["poll"]), ms)
+    add("CPU per poll+scrape (esvigil) / scrape (ref), utime+stime over %d" % k,
+        ev["cpu"] / k, ref["cpu"] / k, ms)
+    for kind in ("plain", "gzip"):
+        tail = "p99" if r >= 100 else "max"
+        add("/metrics latency %s, median of %d" % (kind, r), median(ev["lat_" + kind]),
+            median(ref["lat_" + kind]), ms)
+        add("/metrics latency %s, %s of %d" % (kind, tail, r), pct(ev["lat_" + kind], 99),
+            pct(ref["lat_" + kind], 99), ms)
+    add("/metrics size plain", ev.get("size_plain"), ref.get("size_plain"), kib)
+    add("/metrics size gzip", ev.get("size_gzip"), ref.get("size_gzip"), kib)
+    for who, d in (("esvigil", ev), ("reference", ref)):
+        if d.get("enc_gzip") != ["gzip"]:
+            out.append(("  (!) %s answered gzip requests with %s" % (who, d.get("enc_gzip")),
+                        "", "", ""))
+    add("samples in /metrics", ev.get("samples"), ref.get("samples"), num)
+    c = ev.get("check")
+    if c:
+        out.append(("esvigil --check: wall time (exit %d)" % c["exit"], ms(c["wall"]), "-", "-"))
+        out.append(("esvigil --check: CPU (utime+stime)", ms(c["cpu"]), "-", "-"))
+    return out
+
+
+def table(results):
+    b = results["binary"]
+    e, f = b["esvigil"], b["reference"]
+    elibs = sum(s for _, s in e["libs"])
+    flibs = sum(s for _, s in f["libs"])
+    rows = [("== binary", None, None, None),
+            ("binary size, as built%s" % ("" if e["has_symtab"] else " (no symtab)"),
+             kib(e["unstripped"]), kib(f["size"]), ratio(e["unstripped"], f["size"])),
+            ("binary size, stripped (esvigil) / as packaged (ref%s)"
+             % (", stripped" if not f["has_symtab"] else ", has symtab"),
+             kib(e["stripped"]), kib(f["size"]), ratio(e["stripped"], f["size"])),
+            ("shared libraries loaded besides glibc (ldd)", str(len(e["libs"])),
+             str(len(f["libs"])), "-"),
+            ("stripped binary + those libraries, on disk", kib(e["stripped"] + elibs),
+             kib(f["size"] + flibs), ratio(e["stripped"] + elibs, f["size"] + flibs))]
+    for name in ("single", "big"):
+        if name in results["scenarios"]:
+            rows += rows_for(name, results["scenarios"][name])
+    head = ("metric", "esvigil", "reference", "esvigil/ref")
+    w0 = max(len(r[0]) for r in rows + [head])
+    w = [max(len(str(r[i] or "")) for r in rows + [head]) for i in (1, 2, 3)]
+    lines = ["%-*s  %*s  %*s  %*s" % (w0, head[0], w[0], head[1], w[1], head[2], w[2], head[3]),
+             "-" * (w0 + sum(w) + 6)]
+    for label, a, b_, c in rows:
+        if a is None:
+            lines.append(label)
+        else:
+            lines.append("%-*s  %*s  %*s  %*s" % (w0, label, w[0], a, w[1], b_, w[2], c))
+    return "\n".join(lines)
+
+
+def environment(args):
+    def first(cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=10, cwd=SRCDIR)
+            return (p.stdout or p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "?"
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f
+                       if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    commit = first(["git", "rev-parse", "--short", "HEAD"])
+    dirty = first(["git", "status", "--porcelain", "--untracked-files=no"])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return [
+        "date:      %s" % now.strftime("%Y-%m-%d %H:%M UTC"),
+        "host:      %s, %s x %d CPUs, Linux %s, Python %s" % (
+            platform.node(), cpu, os.cpu_count() or 0, platform.release(),
+            platform.python_version()),
+        "esvigil:   %s (%s), git %s%s" % (first([args.esvigil, "--version"]), args.esvigil,
+                                          commit, " + uncommitted changes" if dirty not in ("", "?")
+                                          else ""),
+        "reference: %s (%s)" % (first([args.reference, "--version"]), args.reference),
+        "command:   bench/run.sh %s" % " ".join(sys.argv[1:]),
+    ]
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "?"
+
+
+# ------------------------------------------------------------------ main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="bench/run.sh", description=__doc__.split("\n\n")[0])
+    p.add_argument("--esvigil", help="esvigil binary (default $ESVIGIL_BIN, else the newer of "
+                   "./esvigil and build/esvigil)")
+    p.add_argument("--reference", help="reference exporter binary (default %s on PATH)"
+                   % REFERENCE)
+    p.add_argument("--nodes", type=int, default=500, help="big cluster nodes (default 500)")
+    p.add_argument("--shards", type=int, default=100000,
+                   help="big cluster shards (default 100000)")
+    p.add_argument("--skip-big", action="store_true", help="only the single-node scenario")
+    p.add_argument("--quick", action="store_true",
+                   help="a tenth of the cycles and requests (smoke test, noisy numbers)")
+    p.add_argument("--out", default=os.path.join(HERE, "out"),
+                   help="where results-latest.{txt,json} go (default bench/out)")
+    p.add_argument("--keep", action="store_true", help="keep the scratch dir (logs, fixtures)")
+    p.add_argument("--max-seconds", type=float, default=600,
+                   help="abort the whole run after this long (default 600)")
+    return p.parse_args(argv)
+
+
+def find_binaries(args):
+    """Fills args.esvigil/args.reference; returns what is missing, one line each."""
+    missing = []
+    if not args.esvigil:
+        args.esvigil = os.environ.get("ESVIGIL_BIN")
+    if not args.esvigil:  # an in-tree build or scripts/test's build/: the newer one
+        cands = [c for c in (os.path.join(SRCDIR, "esvigil"),
+                             os.path.join(SRCDIR, "build", "esvigil")) if os.access(c, os.X_OK)]
+        args.esvigil = max(cands, key=os.path.getmtime, default=None)
+    if not args.esvigil or not os.access(args.esvigil, os.X_OK):
+        missing.append("esvigil binary: build it (make esvigil, or scripts/test) or set "
+                       "ESVIGIL_BIN / --esvigil")
+    else:
+        args.esvigil = os.path.abspath(args.esvigil)
+    args.reference = args.reference or shutil.which(REFERENCE)
+    if not args.reference or not os.access(args.reference, os.X_OK):
+        missing.append("%s: apt-get install prometheus-elasticsearch-exporter (Debian), "
+                       "or pass --reference" % REFERENCE)
+    else:
+        args.reference = os.path.abspath(args.reference)
+    for tool, pkg in (("strip", "binutils"), ("readelf", "binutils"), ("ldd", "libc-bin")):
+        if not shutil.which(tool):
+            missing.append("%s: apt-get install %s" % (tool, pkg))
+    for path in (FAKE_ES, GEN_BIG, GEN_PROCFS, os.path.join(SRCDIR, "tests", "fake_es.py"),
+                 os.path.join(FIXTURE, "nodes_local_stats.json")):
+        if not os.path.exists(path):
+            missing.append("%s: missing from the source tree" % path)
+    return missing
+
+
+def main(argv):
+    args = parse_args(argv)
+    missing = find_binaries(args)
+    if missing:
+        print("bench: cannot run, missing:\n  " + "\n  ".join(missing), file=sys.stderr)
+        return 2
+
+    def on_alarm(*_):
+        raise BenchError("the run exceeded --max-seconds %g" % args.max_seconds)
+
+    def on_term(sig, _):
+        raise BenchError("stopped by signal %d" % sig)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.alarm(int(args.max_seconds))
+    work = tempfile.mkdtemp(prefix="esvigil-bench-")
+    os.makedirs(os.path.join(work, "logs"))
+    bench = Bench(args, work)
+    t0 = time.monotonic()
+    load0 = loadavg()
+    try:
+        env = environment(args)
+        bench.run()
+    except (BenchError, subprocess.CalledProcessError, OSError, KeyboardInterrupt) as e:
+        stop_all()
+        print("bench: FAILED: %s\nbench: logs kept in %s" % (e, work), file=sys.stderr)
+        return 1
+    finally:
+        signal.alarm(0)
+        stop_all()
+    took = time.monotonic() - t0
+    text = "\n".join(env + [
+        "took:      %.0f s%s; 1-min load average %s at start, %s at end (other work on the "
+        "host skews the numbers)" % (took, " (--quick)" if args.quick else "", load0, loadavg()),
+        "", table(bench.results), ""])
+    print(text)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results-latest.txt"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, "results-latest.json"), "w") as f:
+        json.dump({"environment": env, "seconds": took, "results": bench.results}, f, indent=1)
+    print("bench: wrote %s/results-latest.{txt,json}" % os.path.relpath(args.out),
+          file=sys.stderr)
+    if args.keep:
+        print("bench: scratch kept in " + work, file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
