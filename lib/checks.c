@@ -704,10 +704,16 @@ static int crosses(check_cmp cmp, double v, double t)
     return !isnan(t) && (cmp == CMP_GT ? v > t : v < t);
 }
 
-static int guard_holds(const check_def *d, const metric_set *set)
+/* The guard families describe the host esvigil runs on, so they can only
+ * vouch for the local node; other nodes (cluster mode) never get past warning
+ * on a guarded check. */
+static int guard_holds(const check_def *d, const metric_set *set, const subject *s,
+                       const checks_context *ctx)
 {
     if (!d->guard[0].family)
         return 1;
+    if (!ctx || !ctx->local_node || strcmp(s->name, ctx->local_node) != 0)
+        return 0;
     for (size_t g = 0; g < 2 && d->guard[g].family; g++) {
         double v;
         if (metric_set_lookup(set, d->guard[g].family, NULL, &v) && v > d->guard[g].above)
@@ -787,15 +793,15 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     double warn = e->t->warning[row], crit = e->t->critical[row];
     check_status status = CHECK_OK;
     double thr = NAN;
-    if (crosses(d->cmp, v, crit) && guard_holds(d, e->set)) {
+    subject s;
+    subject_of(d, f, i, e->ctx, &s);
+    if (crosses(d->cmp, v, crit) && guard_holds(d, e->set, &s, e->ctx)) {
         status = CHECK_CRITICAL;
         thr = crit;
     } else if (crosses(d->cmp, v, warn)) {
         status = CHECK_WARNING;
         thr = warn;
     }
-    subject s;
-    subject_of(d, f, i, e->ctx, &s);
     int rc = 0;
     if (e->out) {
         const char *vals[] = {d->name, isnan(crit) ? "warning" : "critical", s.cluster, s.name,
@@ -879,9 +885,12 @@ int checks_report(const checks_result *res, const char *es_error, buf *out)
     check_status worst = res->worst;
     if (es_error && *es_error && worst < CHECK_CRITICAL)
         worst = CHECK_CRITICAL;
+    size_t value_checks = 0; /* rule-only and counter rows need more than one poll */
+    for (size_t i = 0; i < CHECKS_N; i++)
+        value_checks += check_table[i].kind == KIND_VALUE;
     buf_printf(out, "ESVIGIL %s - %zu critical, %zu warning (%zu checks on %zu subjects)\n",
-               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING], CHECKS_N,
-               res->evaluated);
+               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING],
+               value_checks, res->evaluated);
     if (es_error && *es_error)
         buf_printf(out, "CRITICAL es_unreachable: %s\n  hint: %s\n", es_error,
                    check_table[checks_find("es_unreachable")].hint);
@@ -1024,12 +1033,16 @@ static void render_alert(buf *b, const check_def *d, double t, int critical)
 static const struct {
     const char *dimension;
     const char *series;
+    const char *fallback; /* used where series is absent, or NULL */
 } imbalance_sources[] = {
-    {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}"},
+    {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}",
+     /* before 8.x only the cluster reporter knows shards per node */
+     "elasticsearch_node_shards_total"},
     {"disk", "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
-             "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}"},
-    {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}"},
-    {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}"},
+             "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}",
+     NULL},
+    {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}", NULL},
+    {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}", NULL},
 };
 
 static void render_recording(buf *b)
@@ -1038,8 +1051,11 @@ static void render_recording(buf *b)
     for (size_t i = 0; i < sizeof(imbalance_sources) / sizeof(imbalance_sources[0]); i++) {
         buf tmp;
         buf_init(&tmp);
-        buf_printf(&tmp, "max by (cluster) (%s) / avg by (cluster) (%s)",
-                   imbalance_sources[i].series, imbalance_sources[i].series);
+        const char *a = imbalance_sources[i].series, *fb = imbalance_sources[i].fallback;
+        buf_printf(&tmp, "%smax by (cluster) (%s) / avg by (cluster) (%s)%s", fb ? "(" : "", a, a,
+                   fb ? ")" : "");
+        if (fb)
+            buf_printf(&tmp, " or (max by (cluster) (%s) / avg by (cluster) (%s))", fb, fb);
         buf_puts(b, "      - record: cluster_dimension:esvigil_imbalance:max_over_mean\n"
                     "        expr: ");
         yaml_quoted(b, tmp.data);

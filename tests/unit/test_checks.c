@@ -129,6 +129,28 @@ START_TEST(test_mapped_guard)
 }
 END_TEST
 
+/* In cluster mode the host's pressure says nothing about other nodes: they
+ * stay at warning however full the local host is. */
+START_TEST(test_mapped_guard_local_node_only)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 0.7);
+    node(s, "esvigil_mapped_buffers_ratio", "es-2", 0.7);
+    host(s, "esvigil_host_memory_used_ratio", 0.99);
+    checks_result r = eval(s, NULL, NULL); /* local node: es-1 */
+    ck_assert_uint_eq(r.nfindings, 3);
+    for (size_t i = 0; i < r.nfindings; i++) {
+        const check_finding *f = &r.findings[i];
+        if (strcmp(checks_name(f->check), "mapped_buffers") != 0)
+            continue;
+        ck_assert_int_eq(f->status, strcmp(f->subject, "prod/es-1") == 0 ? CHECK_CRITICAL
+                                                                          : CHECK_WARNING);
+    }
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -288,6 +310,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_defaults_from_table);
     tcase_add_test(tc, test_heap_levels);
     tcase_add_test(tc, test_mapped_guard);
+    tcase_add_test(tc, test_mapped_guard_local_node_only);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
