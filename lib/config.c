@@ -778,7 +778,24 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
+/* Error lines end up in logs and in front of Nagios: a key, flag or path
+ * holding a control character must not break them into several lines. */
+static int one_line(int rc, char *err)
+{
+    for (unsigned char *p = (unsigned char *)err; rc && p && *p; p++)
+        if (*p < ' ' || *p == 0x7f)
+            *p = '?';
+    return rc;
+}
+
+static int load_file(config *c, const char *path, char *err, size_t errlen);
+
 int config_load_file(config *c, const char *path, char *err, size_t errlen)
+{
+    return one_line(load_file(c, path, err, errlen), err);
+}
+
+static int load_file(config *c, const char *path, char *err, size_t errlen)
 {
     struct loader l = {.c = c, .path = path, .err = err, .errlen = errlen};
     char *text = slurp(path, &l.len, err, errlen);
@@ -915,7 +932,7 @@ int config_apply_flags(config *c, int argc, char **argv, const char *const *pass
 {
     for (int i = 1; i < argc; i++)
         if (apply_flag(c, argc, argv, &i, passthrough, err, errlen))
-            return -1;
+            return one_line(-1, err);
     return 0;
 }
 
@@ -1184,8 +1201,8 @@ static int resolve_secrets(config *c, char *err, size_t errlen)
 int config_finalize(config *c, char *err, size_t errlen)
 {
     if (check_values(c, err, errlen))
-        return -1;
-    return resolve_secrets(c, err, errlen);
+        return one_line(-1, err);
+    return one_line(resolve_secrets(c, err, errlen), err);
 }
 
 /* ---- --help ---- */

@@ -1022,6 +1022,24 @@ START_TEST(test_check_overrides_file_and_flags)
 }
 END_TEST
 
+/* A control character in a key or flag never splits the error line. */
+START_TEST(test_error_is_one_line_whatever_the_key)
+{
+    char err[512];
+    static const char yml[] = "\"es\\nuri\": x\n";
+    config *c = config_new();
+    const char *path = write_tmp("newline-key.yml", yml, sizeof(yml) - 1);
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), -1);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    ck_assert_msg(strstr(err, "es?uri: unknown key") != NULL, "%s", err);
+    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough, "-\n", NULL), -1);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    ck_assert_int_eq(apply(c, err, sizeof(err), daemon_passthrough, "--es.\turi=x", NULL), -1);
+    ck_assert_ptr_null(strchr(err, '\t'));
+    config_free(c);
+}
+END_TEST
+
 START_TEST(test_check_override_errors)
 {
     char err[512];
@@ -1123,6 +1141,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_check_overrides_file_and_flags);
     tcase_add_test(tc, test_check_override_errors);
+    tcase_add_test(tc, test_error_is_one_line_whatever_the_key);
     suite_add_tcase(s, tc);
     return s;
 }
