@@ -239,7 +239,7 @@ START_TEST(test_many_families)
         for (int i = 0; i < N; i++) {
             snprintf(name, sizeof(name), "demo_family_%d_bytes", i);
             metric_def d = {name, METRIC_GAUGE, "Many.", {"k", NULL}};
-            char kv[8];
+            char kv[16];
             snprintf(kv, sizeof(kv), "%d", k);
             errors += add1(s, &d, kv, i * 10.0 + k) != 0;
         }
