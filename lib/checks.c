@@ -889,8 +889,8 @@ int checks_report(const checks_result *res, const char *es_error, buf *out)
     for (size_t i = 0; i < CHECKS_N; i++)
         value_checks += check_table[i].kind == KIND_VALUE;
     buf_printf(out, "ESVIGIL %s - %zu critical, %zu warning (%zu checks on %zu subjects)\n",
-               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING],
-               value_checks, res->evaluated);
+               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING], value_checks,
+               res->evaluated);
     if (es_error && *es_error)
         buf_printf(out, "CRITICAL es_unreachable: %s\n  hint: %s\n", es_error,
                    check_table[checks_find("es_unreachable")].hint);
@@ -1038,8 +1038,9 @@ static const struct {
     {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}",
      /* before 8.x only the cluster reporter knows shards per node */
      "elasticsearch_node_shards_total"},
-    {"disk", "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
-             "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}",
+    {"disk",
+     "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
+     "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}",
      NULL},
     {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}", NULL},
     {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}", NULL},

@@ -72,18 +72,8 @@ struct health {
     int have_status_field;
     char *cluster;
     int is_object;
-    int finished, failed;
-    char err[256];
+    int finished;
 };
-
-static int fail(health *p, const char *msg)
-{
-    if (!p->failed) {
-        p->failed = 1;
-        snprintf(p->err, sizeof(p->err), "cluster health: %s", msg);
-    }
-    return -1;
-}
 
 static int color_index(const char *s, size_t len)
 {
@@ -101,7 +91,7 @@ static int on_string(health *p, const char *key, const jsonwalk_value *v)
     } else if (strcmp(key, "cluster_name") == 0) {
         free(p->cluster);
         if (!(p->cluster = strndup(v->str, v->len)))
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     }
     return 0;
 }
@@ -139,13 +129,13 @@ static int emit(health *p)
     const char *labels[2] = {p->cluster ? p->cluster : "", NULL};
     for (size_t i = 0; i < HL_NROWS; i++)
         if (p->have[i] && metric_set_add(p->out, &hl_table[i].def, labels, p->value[i]) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     if (p->color < 0)
         return 0;
     for (size_t c = 0; c < HL_NCOLORS; c++) {
         labels[1] = hl_colors[c];
         if (metric_set_add(p->out, &hl_status_def, labels, (int)c == p->color) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     }
     return 0;
 }
@@ -162,6 +152,7 @@ health *health_new(metric_set *out)
         free(p);
         return NULL;
     }
+    jsonwalk_set_label(p->walk, "cluster health");
     return p;
 }
 
@@ -176,28 +167,19 @@ void health_free(health *p)
 
 int health_feed(void *ctx, const char *data, size_t len)
 {
-    health *p = ctx;
-    if (p->failed)
-        return -1;
-    if (p->finished)
-        return fail(p, "data after the end of the document");
-    if (jsonwalk_feed(p->walk, data, len) < 0)
-        return fail(p, jsonwalk_error(p->walk));
-    return 0;
+    return jsonwalk_feed(((health *)ctx)->walk, data, len);
 }
 
 int health_finish(health *p)
 {
-    if (p->failed)
-        return -1;
     if (p->finished)
         return 0;
     if (jsonwalk_finish(p->walk) < 0)
-        return fail(p, jsonwalk_error(p->walk));
+        return -1;
     if (!p->is_object)
-        return fail(p, "the response is not a JSON object");
+        return jsonwalk_fail(p->walk, "the response is not a JSON object");
     if (!p->cluster && !p->have_status_field)
-        return fail(p, "neither cluster_name nor status in the response");
+        return jsonwalk_fail(p->walk, "neither cluster_name nor status in the response");
     if (emit(p) < 0)
         return -1;
     p->finished = 1;
@@ -206,7 +188,7 @@ int health_finish(health *p)
 
 const char *health_error(const health *p)
 {
-    return p->failed ? p->err : "";
+    return jsonwalk_error(p->walk);
 }
 
 const char *health_status(const health *p)

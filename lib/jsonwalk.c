@@ -27,6 +27,7 @@ struct jsonwalk {
     buf keys;
     buf num; /* scratch for NUL-terminating numbers */
     int failed, started, finished;
+    const char *label; /* error prefix, or NULL */
     char err[256];
 };
 
@@ -34,7 +35,8 @@ static int fail(jsonwalk *w, const char *msg)
 {
     if (!w->failed) {
         w->failed = 1;
-        snprintf(w->err, sizeof(w->err), "%s", msg);
+        snprintf(w->err, sizeof(w->err), "%s%s%s", w->label ? w->label : "", w->label ? ": " : "",
+                 msg);
     }
     return 0; /* yajl: cancel the parse */
 }
@@ -202,16 +204,17 @@ void jsonwalk_free(jsonwalk *w)
 static void take_yajl_error(jsonwalk *w, const unsigned char *data, size_t len)
 {
     unsigned char *msg = yajl_get_error(w->h, 0, data, len);
-    snprintf(w->err, sizeof(w->err), "%s", msg ? (const char *)msg : "invalid JSON");
+    char line[sizeof(w->err)];
+    snprintf(line, sizeof(line), "%s", msg ? (const char *)msg : "invalid JSON");
     if (msg)
         yajl_free_error(w->h, msg);
-    for (char *p = w->err; *p; p++)
+    for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
-    size_t n = strlen(w->err);
-    while (n && w->err[n - 1] == ' ')
-        w->err[--n] = '\0';
-    w->failed = 1;
+    size_t n = strlen(line);
+    while (n && line[n - 1] == ' ')
+        line[--n] = '\0';
+    fail(w, line);
 }
 
 int jsonwalk_feed(jsonwalk *w, const char *data, size_t len)
@@ -227,8 +230,8 @@ int jsonwalk_feed(jsonwalk *w, const char *data, size_t len)
     w->started = 1;
     yajl_status st = yajl_parse(w->h, (const unsigned char *)data, len);
     if (st == yajl_status_ok)
-        return 0;
-    if (!w->failed) /* syntax error rather than our own abort */
+        return w->failed ? -1 : 0; /* a callback may fail without aborting */
+    if (!w->failed)                /* syntax error rather than our own abort */
         take_yajl_error(w, (const unsigned char *)data, len);
     return -1;
 }
@@ -256,6 +259,22 @@ int jsonwalk_finish(jsonwalk *w)
 const char *jsonwalk_error(const jsonwalk *w)
 {
     return w->failed ? w->err : "";
+}
+
+int jsonwalk_fail(jsonwalk *w, const char *msg)
+{
+    fail(w, msg);
+    return -1;
+}
+
+int jsonwalk_failed(const jsonwalk *w)
+{
+    return w->failed;
+}
+
+void jsonwalk_set_label(jsonwalk *w, const char *label)
+{
+    w->label = label;
 }
 
 /* Length of the pattern segment starting at p. */

@@ -34,8 +34,18 @@ void jsonwalk_free(jsonwalk *w);
 int jsonwalk_feed(jsonwalk *w, const char *data, size_t len);
 /* Ends the document; -1 if it was incomplete or invalid. */
 int jsonwalk_finish(jsonwalk *w);
-/* Why the last call failed (one line, static or owned by w). */
+/* Why the walk failed (one line, owned by w), "" while it has not. */
 const char *jsonwalk_error(const jsonwalk *w);
+
+/* Parsers built on jsonwalk fail through it, so the failure is sticky and
+ * the error line has one home: records msg unless the walk already failed,
+ * makes every later feed and finish fail, and returns -1 (a callback can
+ * `return jsonwalk_fail(w, "...")`). */
+int jsonwalk_fail(jsonwalk *w, const char *msg);
+int jsonwalk_failed(const jsonwalk *w);
+/* Prefix every error line with "label: " (a static string, e.g.
+ * "cluster health"), for parsers whose errors must say what was parsed. */
+void jsonwalk_set_label(jsonwalk *w, const char *label);
 
 /* Matches path[from..depth-1] against a dotted pattern where "*" matches
  * any one segment. Up to maxcap matched "*" segments are stored in caps.

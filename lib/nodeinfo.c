@@ -60,24 +60,14 @@ struct nodeinfo {
     int has_roles, has_http, data_tier;
     int role[NROLES];
     int attr_set[NROLES], attr_val[NROLES];
-    int failed, finished;
-    char err[256];
+    int finished;
 };
-
-static int fail(nodeinfo *p, const char *msg)
-{
-    if (!p->failed) {
-        p->failed = 1;
-        snprintf(p->err, sizeof(p->err), "%s", msg);
-    }
-    return -1;
-}
 
 static int set_str(nodeinfo *p, int which, const char *s, size_t len)
 {
     buf_reset(&p->str[which]);
     if (buf_append(&p->str[which], s, len) < 0)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     return 0;
 }
 
@@ -178,7 +168,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
 {
     nodeinfo *p = ctx;
     if (depth == 0 && is_array)
-        return fail(p, "expected a JSON object (node info)");
+        return jsonwalk_fail(p->walk, "expected a JSON object (node info)");
     if (is_node(path, depth) && !is_array && !p->have_node) {
         p->in_node = 1;
         p->have_node = 1;
@@ -201,7 +191,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 {
     nodeinfo *p = ctx;
     if (depth == 0)
-        return fail(p, "expected a JSON object (node info)");
+        return jsonwalk_fail(p->walk, "expected a JSON object (node info)");
     if (depth == 1 && strcmp(path[0], "cluster_name") == 0 && v->kind == JSONWALK_STRING)
         return set_str(p, S_CLUSTER, v->str, v->len);
     if (!p->in_node || depth < 3)
@@ -245,12 +235,7 @@ void nodeinfo_free(nodeinfo *p)
 
 int nodeinfo_feed(void *ctx, const char *data, size_t len)
 {
-    nodeinfo *p = ctx;
-    if (p->failed)
-        return -1;
-    if (jsonwalk_feed(p->walk, data, len) < 0)
-        return fail(p, jsonwalk_error(p->walk));
-    return 0;
+    return jsonwalk_feed(((nodeinfo *)ctx)->walk, data, len);
 }
 
 /* The reference's getRoles: roles win, else attributes; client unless no http. */
@@ -274,7 +259,7 @@ static int add(nodeinfo *p, int def, const char *const *values, double v)
     if (metric_set_add(p->out, &nodeinfo_defs[def], values, v) < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "cannot add %s sample", nodeinfo_defs[def].name);
-        return fail(p, msg);
+        return jsonwalk_fail(p->walk, msg);
     }
     return 0;
 }
@@ -302,25 +287,23 @@ static int emit(nodeinfo *p)
 int nodeinfo_finish(nodeinfo *p)
 {
     if (p->finished)
-        return p->failed ? -1 : 0;
+        return jsonwalk_failed(p->walk) ? -1 : 0;
     p->finished = 1;
-    if (p->failed)
-        return -1;
     if (jsonwalk_finish(p->walk) < 0)
-        return fail(p, jsonwalk_error(p->walk));
+        return -1;
     if (!p->have_node)
-        return fail(p, "no node under \"nodes\" in the node info");
+        return jsonwalk_fail(p->walk, "no node under \"nodes\" in the node info");
     return emit(p);
 }
 
 const char *nodeinfo_error(const nodeinfo *p)
 {
-    return p->failed ? p->err : "";
+    return jsonwalk_error(p->walk);
 }
 
 static int ready(const nodeinfo *p)
 {
-    return p->finished && !p->failed;
+    return p->finished && !jsonwalk_failed(p->walk);
 }
 
 static const char *field(const nodeinfo *p, int which)
@@ -398,24 +381,15 @@ struct nodeinfo_master {
     jsonwalk *walk;
     buf id;
     int has_id;
-    int failed, finished;
-    char err[256];
+    int finished;
 };
-
-static int master_fail(nodeinfo_master *m, const char *msg)
-{
-    if (!m->failed) {
-        m->failed = 1;
-        snprintf(m->err, sizeof(m->err), "%s", msg);
-    }
-    return -1;
-}
 
 static int master_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     (void)path;
     if (depth == 0 && is_array)
-        return master_fail(ctx, "expected a JSON object (cluster state)");
+        return jsonwalk_fail(((nodeinfo_master *)ctx)->walk,
+                             "expected a JSON object (cluster state)");
     return 0;
 }
 
@@ -423,7 +397,7 @@ static int master_scalar(void *ctx, const char *const *path, size_t depth, const
 {
     nodeinfo_master *m = ctx;
     if (depth == 0)
-        return master_fail(m, "expected a JSON object (cluster state)");
+        return jsonwalk_fail(m->walk, "expected a JSON object (cluster state)");
     if (depth != 1 || strcmp(path[0], "master_node") != 0)
         return 0;
     buf_reset(&m->id);
@@ -431,7 +405,7 @@ static int master_scalar(void *ctx, const char *const *path, size_t depth, const
     if (v->kind != JSONWALK_STRING || v->len == 0)
         return 0; /* null: no master elected right now */
     if (buf_append(&m->id, v->str, v->len) < 0)
-        return master_fail(m, "out of memory");
+        return jsonwalk_fail(m->walk, "out of memory");
     m->has_id = 1;
     return 0;
 }
@@ -463,32 +437,25 @@ void nodeinfo_master_free(nodeinfo_master *m)
 
 int nodeinfo_master_feed(void *ctx, const char *data, size_t len)
 {
-    nodeinfo_master *m = ctx;
-    if (m->failed)
-        return -1;
-    if (jsonwalk_feed(m->walk, data, len) < 0)
-        return master_fail(m, jsonwalk_error(m->walk));
-    return 0;
+    return jsonwalk_feed(((nodeinfo_master *)ctx)->walk, data, len);
 }
 
 int nodeinfo_master_finish(nodeinfo_master *m)
 {
     if (m->finished)
-        return m->failed ? -1 : 0;
+        return jsonwalk_failed(m->walk) ? -1 : 0;
     m->finished = 1;
-    if (m->failed)
-        return -1;
     if (jsonwalk_finish(m->walk) < 0)
-        return master_fail(m, jsonwalk_error(m->walk));
+        return -1;
     return 0;
 }
 
 const char *nodeinfo_master_error(const nodeinfo_master *m)
 {
-    return m->failed ? m->err : "";
+    return jsonwalk_error(m->walk);
 }
 
 const char *nodeinfo_master_id(const nodeinfo_master *m)
 {
-    return m->finished && !m->failed && m->has_id ? m->id.data : NULL;
+    return m->finished && !jsonwalk_failed(m->walk) && m->has_id ? m->id.data : NULL;
 }

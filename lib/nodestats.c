@@ -438,8 +438,7 @@ struct nodestats {
     char *cluster;
     int have_cluster;
     size_t nodes;
-    int finished, failed;
-    char err[256];
+    int finished;
 };
 
 /* ---- table compilation ---- */
@@ -596,15 +595,6 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-static int fail(nodestats *p, const char *msg)
-{
-    if (!p->failed) {
-        p->failed = 1;
-        snprintf(p->err, sizeof(p->err), "%s", msg);
-    }
-    return -1;
-}
-
 /* ---- emission ---- */
 
 static void node_roles(const ns_node *n, int role[NROLES])
@@ -663,13 +653,13 @@ static int node_emit(nodestats *p, const ns_node *n)
     for (int r = 0; r < NROLES; r++) {
         const char *rv[4] = {values[0], values[1], values[2], ns_role_names[r]};
         if (role[r] && metric_set_add(p->out, &ns_roles_def, rv, 1) < 0)
-            return fail(p, "cannot add elasticsearch_nodes_roles sample");
+            return jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample");
     }
     for (size_t i = 0; i < n->npend; i++) {
         if (emit_sample(p, n, &n->pend[i], values) < 0) {
             char msg[160];
             snprintf(msg, sizeof(msg), "cannot add %s sample", p->rows[n->pend[i].row].def.name);
-            return fail(p, msg);
+            return jsonwalk_fail(p->walk, msg);
         }
     }
     return 0;
@@ -701,7 +691,7 @@ static int node_close(nodestats *p)
     if (!fresh ||
         grow((void **)&p->deferred, &p->capdeferred, p->ndeferred, sizeof(*p->deferred)) < 0) {
         node_free(fresh);
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     }
     p->deferred[p->ndeferred++] = p->cur;
     p->cur = fresh;
@@ -778,7 +768,7 @@ static int add_pending(nodestats *p, int row, const char *const *path, size_t de
     ns_node *n = p->cur;
     const crow *c = &p->rows[row];
     if (grow((void **)&n->pend, &n->cappend, n->npend, sizeof(*n->pend)) < 0)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     pending *s = &n->pend[n->npend];
     s->row = row;
     s->parent = p->objid[depth - 1];
@@ -786,7 +776,7 @@ static int add_pending(nodestats *p, int row, const char *const *path, size_t de
     for (int k = 0; k < c->ncaps; k++) {
         const char *seg = path[2 + c->cap_seg[k]]; /* below nodes.<id> */
         if ((s->cap[k] = node_str(n, seg, strlen(seg))) == SIZE_MAX)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     }
     n->npend++;
     return 0;
@@ -801,7 +791,7 @@ static int node_string(nodestats *p, const char *const *path, size_t depth, size
     if (r == 1 && (strcmp(key, "name") == 0 || strcmp(key, "host") == 0)) {
         size_t off = node_str(n, v->str, v->len);
         if (off == SIZE_MAX)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
         if (key[0] == 'n') {
             n->name = off;
             n->has_name = 1;
@@ -825,13 +815,13 @@ static int node_string(nodestats *p, const char *const *path, size_t depth, size
             if (strcmp(key, p->sib_keys[k]) != 0)
                 continue;
             if (grow((void **)&n->sib, &n->capsib, n->nsib, sizeof(*n->sib)) < 0)
-                return fail(p, "out of memory");
+                return jsonwalk_fail(p->walk, "out of memory");
             sibling *s = &n->sib[n->nsib];
             s->parent = p->objid[depth - 1];
             s->key = node_str(n, key, strlen(key));
             s->val = node_str(n, v->str, v->len);
             if (s->key == SIZE_MAX || s->val == SIZE_MAX)
-                return fail(p, "out of memory");
+                return jsonwalk_fail(p->walk, "out of memory");
             n->nsib++;
         }
     }
@@ -843,7 +833,7 @@ static int on_cluster_name(nodestats *p, const jsonwalk_value *v)
     free(p->cluster);
     p->cluster = strndup(v->str, v->len);
     if (!p->cluster)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     p->have_cluster = 1;
     return flush_deferred(p);
 }
@@ -905,29 +895,20 @@ void nodestats_free(nodestats *p)
 
 int nodestats_feed(void *ctx, const char *data, size_t len)
 {
-    nodestats *p = ctx;
-    if (p->failed)
-        return -1;
-    if (jsonwalk_feed(p->walk, data, len) < 0) {
-        fail(p, jsonwalk_error(p->walk));
-        return -1;
-    }
-    return 0;
+    return jsonwalk_feed(((nodestats *)ctx)->walk, data, len);
 }
 
 int nodestats_finish(nodestats *p)
 {
-    if (p->failed)
-        return -1;
     if (jsonwalk_finish(p->walk) < 0)
-        return fail(p, jsonwalk_error(p->walk));
+        return -1;
     p->finished = 1;
     return 0;
 }
 
 const char *nodestats_error(const nodestats *p)
 {
-    return p->failed ? p->err : "";
+    return jsonwalk_error(p->walk);
 }
 
 const char *nodestats_cluster_name(const nodestats *p)

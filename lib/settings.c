@@ -138,18 +138,8 @@ struct settings {
     settings_wm_kind wm_kind[3];
     buf warn;
     int is_object, nsections;
-    int finished, failed;
-    char err[256];
+    int finished;
 };
-
-static int fail(settings *p, const char *msg)
-{
-    if (!p->failed) {
-        p->failed = 1;
-        snprintf(p->err, sizeof(p->err), "cluster settings: %s", msg);
-    }
-    return -1;
-}
 
 /* ---- streaming: keep the raw values of the wanted keys ---- */
 
@@ -421,7 +411,7 @@ static int emit(settings *p)
 {
     for (int k = 0; k < NKEYS; k++)
         if (p->res[k] == R_OK && emit_key(p, k) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     return 0;
 }
 
@@ -439,6 +429,7 @@ settings *settings_new(metric_set *out)
         free(p);
         return NULL;
     }
+    jsonwalk_set_label(p->walk, "cluster settings");
     return p;
 }
 
@@ -453,38 +444,30 @@ void settings_free(settings *p)
 
 int settings_feed(void *ctx, const char *data, size_t len)
 {
-    settings *p = ctx;
-    if (p->failed)
-        return -1;
-    if (p->finished)
-        return fail(p, "data after the end of the document");
-    if (jsonwalk_feed(p->walk, data, len) < 0)
-        return fail(p, jsonwalk_error(p->walk));
-    return 0;
+    return jsonwalk_feed(((settings *)ctx)->walk, data, len);
 }
 
 int settings_finish(settings *p)
 {
-    if (p->failed)
-        return -1;
     if (p->finished)
         return 0;
     if (jsonwalk_finish(p->walk) < 0)
-        return fail(p, jsonwalk_error(p->walk));
+        return -1;
     if (!p->is_object)
-        return fail(p, "the response is not a JSON object");
+        return jsonwalk_fail(p->walk, "the response is not a JSON object");
     if (p->nsections == 0)
-        return fail(p, "no persistent, transient or defaults section in the response");
+        return jsonwalk_fail(p->walk,
+                             "no persistent, transient or defaults section in the response");
     resolve(p);
     if (p->warn.failed || emit(p) < 0)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     p->finished = 1;
     return 0;
 }
 
 const char *settings_error(const settings *p)
 {
-    return p->failed ? p->err : "";
+    return jsonwalk_error(p->walk);
 }
 
 const char *settings_warning(const settings *p)

@@ -225,18 +225,8 @@ struct shards {
     int set[NFIELDS];
     double store_num; /* a numeric "store" (hand-made input) */
     int store_is_num;
-    int failed, finished;
-    char err[256];
+    int finished;
 };
-
-static int fail(shards *p, const char *msg)
-{
-    if (!p->failed) {
-        p->failed = 1;
-        snprintf(p->err, sizeof(p->err), "%s", msg);
-    }
-    return -1;
-}
 
 static int field_of(const char *key)
 {
@@ -312,7 +302,7 @@ static int row_node(shards *p, const char *state)
     size_t len = source_node_len(node, p->field[F_NODE].len);
     long id = strtab_intern(&p->nodes, node, len);
     if (id < 0 || grow_counts((void **)&p->agg, &p->agg_cap, (size_t)id, sizeof(*p->agg)) < 0)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     node_agg *a = &p->agg[id];
     if (strcmp(state, "STARTED") == 0)
         a->started++;
@@ -324,7 +314,7 @@ static int row_node(shards *p, const char *state)
     if (p->set[F_INDEX]) {
         long ix = strtab_intern(&p->indices, p->field[F_INDEX].data, p->field[F_INDEX].len);
         if (ix < 0 || pairtab_add(&p->pairs, (uint32_t)id, (uint32_t)ix) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     }
     return 0;
 }
@@ -334,11 +324,11 @@ static int row_done(shards *p)
     const char *state = p->set[F_STATE] ? p->field[F_STATE].data : "UNKNOWN";
     p->total++;
     if (count_name(&p->states, &p->state_n, &p->state_cap, state, strlen(state)) < 0)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     if (strcmp(state, "UNASSIGNED") == 0) {
         const char *reason = p->set[F_REASON] ? p->field[F_REASON].data : "UNKNOWN";
         if (count_name(&p->reasons, &p->reason_n, &p->reason_cap, reason, strlen(reason)) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
     } else if (p->set[F_NODE]) {
         return row_node(p, state);
     }
@@ -350,9 +340,9 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     shards *p = ctx;
     (void)path;
     if (depth == 0 && !is_array)
-        return fail(p, "expected a JSON array of shard rows");
+        return jsonwalk_fail(p->walk, "expected a JSON array of shard rows");
     if (depth == 1 && is_array)
-        return fail(p, "expected each shard row to be an object");
+        return jsonwalk_fail(p->walk, "expected each shard row to be an object");
     if (depth == 1)
         row_reset(p);
     return 0;
@@ -369,9 +359,9 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 {
     shards *p = ctx;
     if (depth == 0)
-        return fail(p, "expected a JSON array of shard rows");
+        return jsonwalk_fail(p->walk, "expected a JSON array of shard rows");
     if (depth == 1)
-        return fail(p, "expected each shard row to be an object");
+        return jsonwalk_fail(p->walk, "expected each shard row to be an object");
     if (depth != 2)
         return 0;
     int f = field_of(path[1]);
@@ -382,10 +372,10 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
         p->store_is_num = 1;
     } else if (v->kind == JSONWALK_STRING && v->len > 0) {
         if (memchr(v->str, '\0', v->len))
-            return fail(p, "NUL byte in a shard row string");
+            return jsonwalk_fail(p->walk, "NUL byte in a shard row string");
         buf_reset(&p->field[f]);
         if (buf_append(&p->field[f], v->str, v->len) < 0)
-            return fail(p, "out of memory");
+            return jsonwalk_fail(p->walk, "out of memory");
         p->set[f] = 1;
     }
     return 0; /* null (unassigned rows) and empty strings mean "absent" */
@@ -436,12 +426,7 @@ void shards_free(shards *p)
 
 int shards_feed(void *ctx, const char *data, size_t len)
 {
-    shards *p = ctx;
-    if (p->failed)
-        return -1;
-    if (jsonwalk_feed(p->walk, data, len) < 0)
-        return fail(p, jsonwalk_error(p->walk));
-    return 0;
+    return jsonwalk_feed(((shards *)ctx)->walk, data, len);
 }
 
 /* ---- finish: maxima, ordering, samples ---- */
@@ -492,7 +477,7 @@ static int add(shards *p, int def, const char *a, const char *b, double v)
     if (metric_set_add(p->out, &shards_defs[def], values, v) < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "cannot add %s sample", shards_defs[def].name);
-        return fail(p, msg);
+        return jsonwalk_fail(p->walk, msg);
     }
     return 0;
 }
@@ -503,7 +488,7 @@ static int emit_nodes(shards *p)
     p->order = malloc((p->nodes.n ? p->nodes.n : 1) * sizeof(*p->order));
     if (!v || !p->order) {
         free(v);
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     }
     int rc = 0;
     for (size_t i = 0; i < p->nodes.n && rc == 0; i++) {
@@ -530,7 +515,7 @@ static int emit_counts(shards *p, int def, strtab *t, const size_t *cnt, const c
             return -1;
     named *v = sorted_ids(t);
     if (!v)
-        return fail(p, "out of memory");
+        return jsonwalk_fail(p->walk, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < t->n && rc == 0; i++)
         rc = add(p, def, p->cluster, v[i].name, (double)cnt[v[i].id]);
@@ -541,12 +526,10 @@ static int emit_counts(shards *p, int def, strtab *t, const size_t *cnt, const c
 int shards_finish(shards *p)
 {
     if (p->finished)
-        return p->failed ? -1 : 0;
+        return jsonwalk_failed(p->walk) ? -1 : 0;
     p->finished = 1;
-    if (p->failed)
-        return -1;
     if (jsonwalk_finish(p->walk) < 0)
-        return fail(p, jsonwalk_error(p->walk));
+        return -1;
     compute_index_max(p);
     if (emit_nodes(p) < 0)
         return -1;
@@ -559,14 +542,14 @@ int shards_finish(shards *p)
 
 const char *shards_error(const shards *p)
 {
-    return p->failed ? p->err : "";
+    return jsonwalk_error(p->walk);
 }
 
 /* ---- accessors ---- */
 
 static int ready(const shards *p)
 {
-    return p->finished && !p->failed;
+    return p->finished && !jsonwalk_failed(p->walk);
 }
 
 size_t shards_total(const shards *p)

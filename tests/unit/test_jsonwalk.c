@@ -409,6 +409,43 @@ START_TEST(test_match_on_walk)
 }
 END_TEST
 
+/* A callback that fails without aborting still fails the walk; the first
+ * message wins, the label prefixes it, and every later call fails. */
+static int fail_on_b(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
+{
+    (void)v;
+    if (depth == 1 && strcmp(path[0], "b") == 0)
+        jsonwalk_fail(*(jsonwalk **)ctx, "b is not allowed");
+    return 0;
+}
+
+START_TEST(test_fail_is_sticky_and_labelled)
+{
+    jsonwalk *w = NULL;
+    jsonwalk_callbacks cb = {fail_on_b, NULL, NULL};
+    w = jsonwalk_new(&cb, &w);
+    jsonwalk_set_label(w, "demo");
+    ck_assert_int_eq(jsonwalk_failed(w), 0);
+    ck_assert_str_eq(jsonwalk_error(w), "");
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\":1,\"b\":2", 14), -1);
+    ck_assert_int_eq(jsonwalk_failed(w), 1);
+    ck_assert_str_eq(jsonwalk_error(w), "demo: b is not allowed");
+    ck_assert_int_eq(jsonwalk_fail(w, "second"), -1);
+    ck_assert_str_eq(jsonwalk_error(w), "demo: b is not allowed");
+    ck_assert_int_eq(jsonwalk_feed(w, "}", 1), -1);
+    ck_assert_int_eq(jsonwalk_finish(w), -1);
+    jsonwalk_free(w);
+
+    jsonwalk_callbacks none = {NULL, NULL, NULL};
+    w = jsonwalk_new(&none, NULL);
+    jsonwalk_set_label(w, "demo");
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\":]", 7), -1);
+    ck_assert_msg(strncmp(jsonwalk_error(w), "demo: ", 6) == 0, "%s", jsonwalk_error(w));
+    ck_assert_ptr_null(strchr(jsonwalk_error(w), '\n'));
+    jsonwalk_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jsonwalk");
@@ -426,6 +463,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_null_callbacks);
     tcase_add_test(tc, test_match_table);
     tcase_add_test(tc, test_match_on_walk);
+    tcase_add_test(tc, test_fail_is_sticky_and_labelled);
     suite_add_tcase(s, tc);
     return s;
 }
