@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "checkreport.h"
+#include "checkrules.h"
 #include "checks.h"
 #include "collect.h"
 #include "config.h"
@@ -65,7 +67,7 @@ static char *render_rules(const checks_thresholds *t)
 {
     buf b;
     buf_init(&b);
-    if (checks_render_rules(t, &b) != 0) {
+    if (checkrules_render(t, &b) != 0) {
         buf_free(&b);
         return NULL;
     }
@@ -257,7 +259,7 @@ static int run_check(const config *cfg)
     if (t && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
-        checks_report(&res.checks, res.es_up ? NULL : res.es_error, &b);
+        checkreport_render(&res.checks, res.es_up ? NULL : res.es_error, &b);
         fputs(b.data ? b.data : "", stdout);
         buf_free(&b);
         status = res.checks.worst;

@@ -1,7 +1,5 @@
-/* checks: each row says which family to read, how to compare, the default
- * thresholds, where the check comes from (seed) and what to do about it.
- * Evaluation, the --check report and the rule file are all generated from
- * these rows. */
+/* checks: evaluation of the check table on a metric set, the thresholds in
+ * force and the counter baselines that "new trip" checks compare against. */
 #include "checks.h"
 
 #include <math.h>
@@ -9,483 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { CMP_GT, CMP_LT } check_cmp;
-typedef enum { KIND_VALUE, KIND_INCREASE, KIND_RULE_ONLY } check_kind;
-typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT } check_unit;
+#include "checktable.h"
 
-/* "Real pressure" alternatives that a critical level also requires. */
-typedef struct check_guard {
-    const char *family; /* label-less host family */
-    double above;
-} check_guard;
-
-typedef struct check_def {
-    const char *name;
-    check_kind kind;
-    const char *family;
-    const char *selector; /* one label matcher name="value", or NULL */
-    const char *by;       /* aggregation labels in the rules; the first two name the subject */
-    check_cmp cmp;
-    double warn, crit;    /* NAN: level unused */
-    check_guard guard[2]; /* critical also needs one of these, when set */
-    const char *for_;
-    check_unit unit;
-    const char *seed;
-    const char *summary; /* what is wrong, for humans */
-    const char *hint;    /* what to do */
-    const char *expr;    /* KIND_RULE_ONLY: the PromQL condition, $T = threshold */
-    const char *source;  /* rules read this instead of family{selector}, or NULL */
-} check_def;
-
-#define NONE NAN
-#define GIB 1073741824.0
-
-static const check_def check_table[] = {
-    {"mapped_buffers",
-     KIND_VALUE,
-     "esvigil_mapped_buffers_ratio",
-     NULL,
-     "cluster, name, instance",
-     CMP_GT,
-     0.5,
-     0.5,
-     {{"esvigil_host_memory_used_ratio", 0.95}, {"esvigil_host_deleted_mapped_ratio", 0.10}},
-     "15m",
-     UNIT_RATIO,
-     "000",
-     "mmapped JVM buffers are a large share of RAM (critical once the host is short of memory "
-     "or deleted segment files stay mapped)",
-     "look for leaked scroll contexts (indices.search.scroll_current) and clear them: "
-     "DELETE _search/scroll/_all",
-     NULL,
-     NULL},
-    {"host_memory",
-     KIND_VALUE,
-     "esvigil_host_memory_used_ratio",
-     NULL,
-     "instance",
-     CMP_GT,
-     0.80,
-     NONE,
-     {{0}},
-     "10m",
-     UNIT_RATIO,
-     "000",
-     "host memory is nearly used up",
-     "see what holds it: JVM mapped buffers, page cache, other processes (free -m; pmap -x <es "
-     "pid>)",
-     NULL,
-     NULL},
-    {"map_count",
-     KIND_VALUE,
-     "esvigil_host_map_count_ratio",
-     NULL,
-     "instance",
-     CMP_GT,
-     0.80,
-     0.95,
-     {{0}},
-     "5m",
-     UNIT_RATIO,
-     "000",
-     "the ES process nears vm.max_map_count (mmap fails past it)",
-     "raise vm.max_map_count (sysctl -w vm.max_map_count=262144) and look for leaked scrolls",
-     NULL,
-     NULL},
-    {"max_map_count_low",
-     KIND_VALUE,
-     "esvigil_host_vm_map_areas_max",
-     NULL,
-     "instance",
-     CMP_LT,
-     262144,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_COUNT,
-     "000",
-     "vm.max_map_count is below what ES needs",
-     "raise vm.max_map_count to 262144 (sysctl -w vm.max_map_count=262144, persist in "
-     "/etc/sysctl.d)",
-     NULL,
-     NULL},
-    {"fds",
-     KIND_VALUE,
-     "esvigil_fd_ratio",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     0.80,
-     0.95,
-     {{0}},
-     "5m",
-     UNIT_RATIO,
-     "000",
-     "open file descriptors near the process limit",
-     "raise LimitNOFILE for elasticsearch; look for leaked scroll contexts and too many shards",
-     NULL,
-     NULL},
-    {"scroll_contexts",
-     KIND_VALUE,
-     "esvigil_scroll_contexts_ratio",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     0.50,
-     0.90,
-     {{0}},
-     "5m",
-     UNIT_RATIO,
-     "000",
-     "open scroll contexts near search.max_open_scroll_context",
-     "clear scroll contexts (DELETE _search/scroll/_all) and fix clients that never clear theirs",
-     NULL,
-     NULL},
-    {"breaker",
-     KIND_VALUE,
-     "esvigil_breaker_ratio",
-     NULL,
-     "cluster, name, breaker",
-     CMP_GT,
-     0.85,
-     0.95,
-     {{0}},
-     "5m",
-     UNIT_RATIO,
-     "002",
-     "a circuit breaker is close to its limit",
-     "shed load: smaller bulks, fewer concurrent recoveries "
-     "(cluster.routing.allocation.node_concurrent_recoveries), or more heap",
-     NULL,
-     NULL},
-    {"breaker_trips",
-     KIND_INCREASE,
-     "elasticsearch_breakers_tripped",
-     NULL,
-     "cluster, name, breaker",
-     CMP_GT,
-     0,
-     NONE,
-     {{0}},
-     NULL,
-     UNIT_COUNT,
-     "002",
-     "a circuit breaker tripped: requests fail with \"Data too large\"",
-     "find the breaker and what fills it (GET _nodes/stats/breaker); shed load before retrying",
-     NULL,
-     NULL},
-    {"heap_used",
-     KIND_VALUE,
-     "esvigil_heap_used_ratio",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     0.80,
-     0.90,
-     {{0}},
-     "10m",
-     UNIT_RATIO,
-     "003",
-     "JVM heap under pressure: expect 429 rejections",
-     "reduce indexing/search load or add heap/nodes; check fielddata and large aggregations",
-     NULL,
-     NULL},
-    {"thread_pool_rejections",
-     KIND_INCREASE,
-     "elasticsearch_thread_pool_rejected_count",
-     NULL,
-     "cluster, name, type",
-     CMP_GT,
-     0,
-     NONE,
-     {{0}},
-     NULL,
-     UNIT_COUNT,
-     "003",
-     "a thread pool rejected requests: clients get 429 Too Many Requests",
-     "clients should back off and retry; add capacity if the queue is always full",
-     NULL,
-     NULL},
-    {"disk_low_watermark",
-     KIND_VALUE,
-     "esvigil_disk_watermark_headroom_bytes",
-     "watermark=\"low\"",
-     "cluster, name",
-     CMP_LT,
-     0,
-     NONE,
-     {{0}},
-     "5m",
-     UNIT_BYTES,
-     "001",
-     "disk past the low watermark: no new shards here, merges stall",
-     "free disk: delete old indices, or force-merge deleted docs off-peak "
-     "(POST INDEX/_forcemerge?only_expunge_deletes=true)",
-     NULL,
-     NULL},
-    {"disk_high_watermark",
-     KIND_VALUE,
-     "esvigil_disk_watermark_headroom_bytes",
-     "watermark=\"high\"",
-     "cluster, name",
-     CMP_LT,
-     NONE,
-     0,
-     {{0}},
-     "5m",
-     UNIT_BYTES,
-     "001",
-     "disk past the high watermark: ES relocates shards away from this node",
-     "free disk now or add nodes before the flood stage makes indices read-only",
-     NULL,
-     NULL},
-    {"disk_flood_stage",
-     KIND_VALUE,
-     "esvigil_disk_watermark_headroom_bytes",
-     "watermark=\"flood_stage\"",
-     "cluster, name",
-     CMP_LT,
-     NONE,
-     0,
-     {{0}},
-     "1m",
-     UNIT_BYTES,
-     "001",
-     "disk past the flood stage: indices on this node are read-only",
-     "free disk; the read_only_allow_delete block lifts by itself once below the high watermark "
-     "(7.4+)",
-     NULL,
-     NULL},
-    {"compressed_oops",
-     KIND_VALUE,
-     "elasticsearch_jvm_compressed_oops",
-     NULL,
-     "cluster, name",
-     CMP_LT,
-     NONE,
-     1,
-     {{0}},
-     "5m",
-     UNIT_COUNT,
-     "001",
-     "the JVM runs without compressed oops (heap above ~31 GB wastes memory)",
-     "set -Xms/-Xmx to 31g or less (jvm.options.d)",
-     NULL,
-     NULL},
-    {"heap_to_ram",
-     KIND_VALUE,
-     "esvigil_heap_to_ram_ratio",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     0.50,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_RATIO,
-     "001",
-     "heap takes more than half the RAM",
-     "lower -Xmx: Lucene needs the rest as OS page cache",
-     NULL,
-     NULL},
-    {"shards_per_heap",
-     KIND_VALUE,
-     "esvigil_shards_per_heap_gigabyte",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     20,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_COUNT,
-     "004",
-     "too many shards per GB of heap",
-     "shrink or merge small indices; roll over by size with ILM",
-     NULL,
-     NULL},
-    {"cluster_red",
-     KIND_VALUE,
-     "elasticsearch_cluster_health_status",
-     "color=\"red\"",
-     "cluster",
-     CMP_GT,
-     NONE,
-     0,
-     {{0}},
-     "1m",
-     UNIT_COUNT,
-     "002",
-     "cluster health is red: some primary shards are unassigned",
-     "GET _cluster/allocation/explain to see why",
-     NULL,
-     NULL},
-    {"cluster_yellow",
-     KIND_VALUE,
-     "elasticsearch_cluster_health_status",
-     "color=\"yellow\"",
-     "cluster",
-     CMP_GT,
-     0,
-     NONE,
-     {{0}},
-     "15m",
-     UNIT_COUNT,
-     "002",
-     "cluster health is yellow: some replicas are unassigned",
-     "GET _cluster/allocation/explain to see why",
-     NULL,
-     NULL},
-    {"allocation_failed",
-     KIND_VALUE,
-     "elasticsearch_cluster_unassigned_shards",
-     "reason=\"ALLOCATION_FAILED\"",
-     "cluster",
-     CMP_GT,
-     NONE,
-     0,
-     {{0}},
-     "5m",
-     UNIT_COUNT,
-     "002",
-     "shards stay unassigned after exceeding the maximum number of allocation retries",
-     "fix the cause (GET _cluster/allocation/explain), then POST "
-     "_cluster/reroute?retry_failed=true",
-     NULL,
-     NULL},
-    {"allocation_disabled",
-     KIND_VALUE,
-     "elasticsearch_clustersettings_allocation_enable",
-     "state=\"all\"",
-     "cluster",
-     CMP_LT,
-     1,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_COUNT,
-     "002",
-     "shard allocation is not \"all\" (left disabled after maintenance?)",
-     "PUT _cluster/settings {\"persistent\":{\"cluster.routing.allocation.enable\":null}}",
-     NULL,
-     NULL},
-    {"imbalance",
-     KIND_VALUE,
-     "esvigil_imbalance_ratio",
-     NULL,
-     "cluster, dimension",
-     CMP_GT,
-     1.5,
-     NONE,
-     {{0}},
-     "30m",
-     UNIT_COUNT,
-     "004",
-     "load is uneven across data nodes (max / mean)",
-     "check shard spread (GET _cat/allocation?v), index.routing.allocation.total_shards_per_node, "
-     "and long-lived client connections pinned to a few nodes",
-     NULL,
-     /* per-node daemons: the recording rules below compute the same ratio */
-     "(esvigil_imbalance_ratio or cluster_dimension:esvigil_imbalance:max_over_mean)"},
-    {"deleted_docs",
-     KIND_VALUE,
-     "esvigil_deleted_docs_ratio",
-     NULL,
-     "cluster, name",
-     CMP_GT,
-     0.30,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_RATIO,
-     "004",
-     "many deleted documents still take space and CPU",
-     "force-merge deleted docs off-peak (POST INDEX/_forcemerge?only_expunge_deletes=true)",
-     NULL,
-     NULL},
-    {"shard_size",
-     KIND_VALUE,
-     "elasticsearch_node_shard_largest_bytes",
-     NULL,
-     "cluster, node",
-     CMP_GT,
-     50 * GIB,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_BYTES,
-     "004",
-     "a shard is larger than 50 GB",
-     "split the index or reindex into more primaries; roll over by size",
-     NULL,
-     NULL},
-    {"index_shards_per_node",
-     KIND_VALUE,
-     "elasticsearch_node_shards_index_max",
-     NULL,
-     "cluster, node",
-     CMP_GT,
-     5,
-     NONE,
-     {{0}},
-     "1h",
-     UNIT_COUNT,
-     "004",
-     "many shards of one index sit on one node",
-     "set index.routing.allocation.total_shards_per_node for that index",
-     NULL,
-     NULL},
-    {"es_unreachable",
-     KIND_VALUE,
-     "esvigil_up",
-     NULL,
-     "instance",
-     CMP_LT,
-     NONE,
-     1,
-     {{0}},
-     "2m",
-     UNIT_COUNT,
-     NULL,
-     "esvigil cannot poll Elasticsearch",
-     "is the node up? are es.uri and the credentials right? see esvigil_errors_total by reason",
-     NULL,
-     NULL},
-    {"stale_poll",
-     KIND_RULE_ONLY,
-     "esvigil_last_success_timestamp_seconds",
-     NULL,
-     "instance",
-     CMP_GT,
-     300,
-     NONE,
-     {{0}},
-     "5m",
-     UNIT_COUNT,
-     NULL,
-     "no successful poll for more than 5 minutes: the metrics are stale",
-     "check the esvigil log (journalctl -u esvigil) and esvigil_errors_total",
-     "time() - max by (instance) (esvigil_last_success_timestamp_seconds) > $T",
-     NULL},
-    {"exporter_down",
-     KIND_RULE_ONLY,
-     "up",
-     NULL,
-     "instance",
-     CMP_LT,
-     NONE,
-     1,
-     {{0}},
-     "5m",
-     UNIT_COUNT,
-     NULL,
-     "Prometheus cannot scrape esvigil",
-     "systemctl status esvigil; journalctl -u esvigil",
-     "up{job=~\".*esvigil.*\"} < $T",
-     NULL},
-};
-
-#define CHECKS_N (sizeof(check_table) / sizeof(check_table[0]))
+#define CHECKS_N checktable_count()
 
 size_t checks_count(void)
 {
@@ -494,15 +18,12 @@ size_t checks_count(void)
 
 const char *checks_name(size_t i)
 {
-    return i < CHECKS_N ? check_table[i].name : NULL;
+    return i < CHECKS_N ? checktable_row(i)->name : NULL;
 }
 
 int checks_find(const char *name)
 {
-    for (size_t i = 0; i < CHECKS_N; i++)
-        if (strcmp(check_table[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return checktable_find(name);
 }
 
 const char *check_status_name(check_status s)
@@ -524,8 +45,8 @@ checks_thresholds *checks_thresholds_new(void)
         return NULL;
     }
     for (size_t i = 0; i < CHECKS_N; i++) {
-        t->warning[i] = check_table[i].warn;
-        t->critical[i] = check_table[i].crit;
+        t->warning[i] = checktable_row(i)->warn;
+        t->critical[i] = checktable_row(i)->crit;
     }
     return t;
 }
@@ -689,10 +210,8 @@ static void subject_of(const check_def *d, const metric_family *f, size_t i,
         s->name =
             metric_family_label_count(f) == 0 && ctx && ctx->local_node ? ctx->local_node : "";
     s->extra[0] = '\0';
-    char by[128];
-    snprintf(by, sizeof(by), "%s", d->by);
-    for (char *tok = strtok(by, ", "); tok; tok = strtok(NULL, ", ")) {
-        const char *v;
+    for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++) {
+        const char *tok = d->by[k], *v;
         if (strcmp(tok, "cluster") && strcmp(tok, "name") && strcmp(tok, "node") &&
             strcmp(tok, "instance") && (v = label_of(f, i, tok)))
             snprintf(s->extra, sizeof(s->extra), "%s=%s", tok, v);
@@ -704,21 +223,30 @@ static int crosses(check_cmp cmp, double v, double t)
     return !isnan(t) && (cmp == CMP_GT ? v > t : v < t);
 }
 
-/* The guard families describe the host esvigil runs on, so they can only
- * vouch for the local node; other nodes (cluster mode) never get past warning
- * on a guarded check. */
-static int guard_holds(const check_def *d, const metric_set *set, const subject *s,
-                       const checks_context *ctx)
+/* Host guards describe the host esvigil runs on, so they vouch for the local
+ * node only; node guards read the subject's own sample. No guard set: the
+ * level needs no evidence. */
+static int guard_one(const check_guard *g, const metric_set *set, const subject *s,
+                     const checks_context *ctx)
 {
-    if (!d->guard[0].family)
-        return 1;
+    double v;
+    if (g->scope == GUARD_NODE) {
+        const char *pairs[] = {"cluster", s->cluster, "name", s->name, NULL};
+        return metric_set_lookup(set, g->family, pairs, &v) && v > g->above;
+    }
     if (!ctx || !ctx->local_node || strcmp(s->name, ctx->local_node) != 0)
         return 0;
-    for (size_t g = 0; g < 2 && d->guard[g].family; g++) {
-        double v;
-        if (metric_set_lookup(set, d->guard[g].family, NULL, &v) && v > d->guard[g].above)
+    return metric_set_lookup(set, g->family, NULL, &v) && v > g->above;
+}
+
+static int guards_hold(const check_guard *guards, const metric_set *set, const subject *s,
+                       const checks_context *ctx)
+{
+    if (!guards[0].family)
+        return 1;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++)
+        if (guard_one(&guards[g], set, s, ctx))
             return 1;
-    }
     return 0;
 }
 
@@ -766,7 +294,7 @@ static int add_finding(eval *e, size_t row, check_status status, double v, doubl
 static int row_value(eval *e, size_t row, const metric_family *f, size_t i, double *v)
 {
     *v = metric_family_value(f, i);
-    if (check_table[row].kind != KIND_INCREASE)
+    if (checktable_row(row)->kind != KIND_INCREASE)
         return !isnan(*v);
     if (!e->st)
         return 0;
@@ -786,7 +314,7 @@ static int row_value(eval *e, size_t row, const metric_family *f, size_t i, doub
 
 static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
 {
-    const check_def *d = &check_table[row];
+    const check_def *d = checktable_row(row);
     double v;
     if (!selector_matches(d, f, i) || !row_value(e, row, f, i, &v))
         return 0;
@@ -795,10 +323,11 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     double thr = NAN;
     subject s;
     subject_of(d, f, i, e->ctx, &s);
-    if (crosses(d->cmp, v, crit) && guard_holds(d, e->set, &s, e->ctx)) {
+    int evidence = guards_hold(d->guard_warn, e->set, &s, e->ctx);
+    if (evidence && crosses(d->cmp, v, crit) && guards_hold(d->guard, e->set, &s, e->ctx)) {
         status = CHECK_CRITICAL;
         thr = crit;
-    } else if (crosses(d->cmp, v, warn)) {
+    } else if (evidence && crosses(d->cmp, v, warn)) {
         status = CHECK_WARNING;
         thr = warn;
     }
@@ -832,9 +361,9 @@ int checks_evaluate(const metric_set *set, const checks_thresholds *t, const che
         memset(res, 0, sizeof(*res));
     int rc = 0;
     for (size_t row = 0; row < CHECKS_N && row < t->count; row++) {
-        if (check_table[row].kind == KIND_RULE_ONLY)
+        if (checktable_row(row)->kind == KIND_RULE_ONLY)
             continue;
-        const metric_family *f = metric_set_find(set, check_table[row].family);
+        const metric_family *f = metric_set_find(set, checktable_row(row)->family);
         for (size_t i = 0; f && i < metric_family_sample_count(f); i++)
             rc |= eval_sample(&e, row, f, i);
     }
@@ -854,233 +383,4 @@ void checks_result_free(checks_result *res)
         return;
     free(res->findings);
     memset(res, 0, sizeof(*res));
-}
-
-/* ---- the --check report ---- */
-
-static void format_value(check_unit unit, double v, char *out, size_t n)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    if (unit == UNIT_RATIO) {
-        snprintf(out, n, "%.1f%%", v * 100);
-    } else if (unit == UNIT_BYTES) {
-        double a = fabs(v);
-        int u = 0;
-        while (a >= 1024 && u < 5) {
-            a /= 1024;
-            v /= 1024;
-            u++;
-        }
-        snprintf(out, n, "%.1f %s", v, units[u]);
-    } else {
-        snprintf(out, n, "%g", v);
-    }
-}
-
-int checks_report(const checks_result *res, const char *es_error, buf *out)
-{
-    size_t count[4] = {0};
-    for (size_t i = 0; i < res->nfindings; i++)
-        count[res->findings[i].status]++;
-    check_status worst = res->worst;
-    if (es_error && *es_error && worst < CHECK_CRITICAL)
-        worst = CHECK_CRITICAL;
-    size_t value_checks = 0; /* rule-only and counter rows need more than one poll */
-    for (size_t i = 0; i < CHECKS_N; i++)
-        value_checks += check_table[i].kind == KIND_VALUE;
-    buf_printf(out, "ESVIGIL %s - %zu critical, %zu warning (%zu checks on %zu subjects)\n",
-               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING], value_checks,
-               res->evaluated);
-    if (es_error && *es_error)
-        buf_printf(out, "CRITICAL es_unreachable: %s\n  hint: %s\n", es_error,
-                   check_table[checks_find("es_unreachable")].hint);
-    for (size_t i = 0; i < res->nfindings; i++) {
-        const check_finding *f = &res->findings[i];
-        const check_def *d = &check_table[f->check];
-        char v[32], t[32];
-        format_value(d->unit, f->value, v, sizeof(v));
-        format_value(d->unit, f->threshold, t, sizeof(t));
-        buf_printf(out, "%s %s %s: %s %s %s%s%s%s - %s\n  hint: %s\n", check_status_name(f->status),
-                   d->name, f->subject, v, d->cmp == CMP_GT ? ">" : "<", t,
-                   d->seed ? " [seed " : "", d->seed ? d->seed : "", d->seed ? "]" : "", d->summary,
-                   d->hint);
-    }
-    return out->failed ? -1 : 0;
-}
-
-/* ---- the Prometheus rule file ---- */
-
-static void yaml_quoted(buf *b, const char *s)
-{
-    buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf_putc(b, '\\');
-        buf_putc(b, *s);
-    }
-    buf_putc(b, '"');
-}
-
-static void camel(buf *b, const char *name)
-{
-    for (int up = 1; *name; name++) {
-        if (*name == '_') {
-            up = 1;
-            continue;
-        }
-        buf_putc(b, up && *name >= 'a' && *name <= 'z' ? (char)(*name - 'a' + 'A') : *name);
-        up = 0;
-    }
-}
-
-static void threshold_text(double t, char *out, size_t n)
-{
-    if (t == floor(t) && fabs(t) < 9007199254740992.0) { /* integers as integers */
-        snprintf(out, n, "%.0f", t);
-        return;
-    }
-    snprintf(out, n, "%.17g", t);
-    for (int prec = 1; prec <= 17; prec++) { /* shortest exact spelling */
-        snprintf(out, n, "%.*g", prec, t);
-        if (strtod(out, NULL) == t)
-            break;
-    }
-}
-
-static void rule_expr(buf *b, const check_def *d, double t)
-{
-    char thr[40];
-    threshold_text(t, thr, sizeof(thr));
-    if (d->kind == KIND_RULE_ONLY) { /* "$T" in expr stands for the threshold */
-        const char *at = strstr(d->expr, "$T");
-        buf_append(b, d->expr, at ? (size_t)(at - d->expr) : strlen(d->expr));
-        if (at)
-            buf_printf(b, "%s%s", thr, at + 2);
-        return;
-    }
-    const char *op = d->cmp == CMP_GT ? ">" : "<";
-    if (d->kind == KIND_INCREASE) {
-        buf_printf(b, "sum by (%s) (increase(%s[10m])) %s %s", d->by, d->family, op, thr);
-        return;
-    }
-    buf_printf(b, "max by (%s) (", d->by);
-    if (d->source)
-        buf_puts(b, d->source);
-    else
-        buf_printf(b, "%s%s%s%s", d->family, d->selector ? "{" : "", d->selector ? d->selector : "",
-                   d->selector ? "}" : "");
-    buf_printf(b, ") %s %s", op, thr);
-}
-
-static const char *value_template(check_unit unit)
-{
-    return unit == UNIT_RATIO   ? "{{ $value | humanizePercentage }}"
-           : unit == UNIT_BYTES ? "{{ $value | humanize1024 }}B"
-                                : "{{ $value }}";
-}
-
-static void render_alert(buf *b, const check_def *d, double t, int critical)
-{
-    buf_puts(b, "      - alert: Esvigil");
-    camel(b, d->name);
-    buf_puts(b, critical ? "Critical\n" : "Warning\n");
-    buf_puts(b, "        expr: ");
-    buf tmp;
-    buf_init(&tmp);
-    rule_expr(&tmp, d, t);
-    if (critical && d->guard[0].family) {
-        buf_puts(&tmp, " and on (instance) (");
-        for (size_t g = 0; g < 2 && d->guard[g].family; g++) {
-            char thr[40];
-            threshold_text(d->guard[g].above, thr, sizeof(thr));
-            buf_printf(&tmp, "%s%s > %s", g ? " or " : "", d->guard[g].family, thr);
-        }
-        buf_puts(&tmp, ")");
-    }
-    yaml_quoted(b, tmp.data ? tmp.data : "");
-    buf_free(&tmp);
-    buf_putc(b, '\n');
-    if (d->for_)
-        buf_printf(b, "        for: %s\n", d->for_);
-    buf_printf(b, "        labels:\n          severity: %s\n          check: %s\n",
-               critical ? "critical" : "warning", d->name);
-    if (d->seed)
-        buf_printf(b, "          seed: \"%s\"\n", d->seed);
-    buf_puts(b, "        annotations:\n          summary: ");
-    buf tmpl;
-    buf_init(&tmpl);
-    const char *who = strstr(d->by, "node")   ? " {{ $labels.node }}"
-                      : strstr(d->by, "name") ? " {{ $labels.name }}"
-                                              : "";
-    buf_printf(&tmpl, "%s: %s on %s%s", d->name, value_template(d->unit),
-               strstr(d->by, "cluster") ? "{{ $labels.cluster }}" : "{{ $labels.instance }}", who);
-    char by[128];
-    snprintf(by, sizeof(by), "%s", d->by);
-    for (char *tok = strtok(by, ", "); tok; tok = strtok(NULL, ", "))
-        if (strcmp(tok, "cluster") && strcmp(tok, "name") && strcmp(tok, "node") &&
-            (strcmp(tok, "instance") || strstr(d->by, "cluster")))
-            buf_printf(&tmpl, " %s={{ $labels.%s }}", tok, tok);
-    yaml_quoted(b, tmpl.data);
-    buf_free(&tmpl);
-    buf_puts(b, "\n          description: ");
-    yaml_quoted(b, d->summary);
-    buf_puts(b, "\n          hint: ");
-    yaml_quoted(b, d->hint);
-    buf_putc(b, '\n');
-}
-
-/* Per-node daemons each see one node; Prometheus computes the spread. */
-static const struct {
-    const char *dimension;
-    const char *series;
-    const char *fallback; /* used where series is absent, or NULL */
-} imbalance_sources[] = {
-    {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}",
-     /* before 8.x only the cluster reporter knows shards per node */
-     "elasticsearch_node_shards_total"},
-    {"disk",
-     "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
-     "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}",
-     NULL},
-    {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}", NULL},
-    {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}", NULL},
-};
-
-static void render_recording(buf *b)
-{
-    buf_puts(b, "  - name: esvigil-imbalance\n    rules:\n");
-    for (size_t i = 0; i < sizeof(imbalance_sources) / sizeof(imbalance_sources[0]); i++) {
-        buf tmp;
-        buf_init(&tmp);
-        const char *a = imbalance_sources[i].series, *fb = imbalance_sources[i].fallback;
-        buf_printf(&tmp, "%smax by (cluster) (%s) / avg by (cluster) (%s)%s", fb ? "(" : "", a, a,
-                   fb ? ")" : "");
-        if (fb)
-            buf_printf(&tmp, " or (max by (cluster) (%s) / avg by (cluster) (%s))", fb, fb);
-        buf_puts(b, "      - record: cluster_dimension:esvigil_imbalance:max_over_mean\n"
-                    "        expr: ");
-        yaml_quoted(b, tmp.data);
-        buf_free(&tmp);
-        buf_printf(b, "\n        labels:\n          dimension: %s\n",
-                   imbalance_sources[i].dimension);
-    }
-}
-
-int checks_render_rules(const checks_thresholds *t, buf *out)
-{
-    buf_puts(out,
-             "# esvigil alert rules: the output of `esvigil --print-rules`, generated from the\n"
-             "# check table in lib/checks.c (thresholds, seeds, hints). Do not edit by hand;\n"
-             "# a test fails when contrib/alerts/esvigil.rules.yml drifts from the table.\n"
-             "groups:\n");
-    render_recording(out);
-    buf_puts(out, "  - name: esvigil-alerts\n    rules:\n");
-    for (size_t row = 0; row < CHECKS_N && row < t->count; row++) {
-        const check_def *d = &check_table[row];
-        if (!isnan(t->warning[row]))
-            render_alert(out, d, t->warning[row], 0);
-        if (!isnan(t->critical[row]))
-            render_alert(out, d, t->critical[row], 1);
-    }
-    return out->failed ? -1 : 0;
 }

@@ -1,6 +1,6 @@
-/* checks: the one table of incident checks (SPEC catalogue rows A-F and
- * esvigil's own health). The same rows drive esvigil_check_status, the
- * --check report and the Prometheus alert rules, so they cannot disagree. */
+/* checks: evaluates the check table (checktable.h) on a metric set. The same
+ * rows drive esvigil_check_status, the --check report (checkreport.h) and
+ * the Prometheus alert rules (checkrules.h), so they cannot disagree. */
 #ifndef ESVIGIL_CHECKS_H
 #define ESVIGIL_CHECKS_H
 
@@ -68,12 +68,5 @@ typedef struct checks_context {
 int checks_evaluate(const metric_set *set, const checks_thresholds *t, const checks_context *ctx,
                     checks_state *st, metric_set *out, checks_result *res);
 void checks_result_free(checks_result *res);
-
-/* The human report of --check: a Nagios status line, then one line per
- * finding with value, threshold, seed and hint. */
-int checks_report(const checks_result *res, const char *es_error, buf *out);
-
-/* The Prometheus rule file (recording + alert rules), thresholds from t. */
-int checks_render_rules(const checks_thresholds *t, buf *out);
 
 #endif

@@ -3,8 +3,11 @@
 #include "unit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
+#include "checkreport.h"
+#include "checkrules.h"
 #include "checks.h"
 
 static metric_def node_def(const char *name)
@@ -143,8 +146,8 @@ START_TEST(test_mapped_guard_local_node_only)
         const check_finding *f = &r.findings[i];
         if (strcmp(checks_name(f->check), "mapped_buffers") != 0)
             continue;
-        ck_assert_int_eq(f->status, strcmp(f->subject, "prod/es-1") == 0 ? CHECK_CRITICAL
-                                                                          : CHECK_WARNING);
+        ck_assert_int_eq(f->status,
+                         strcmp(f->subject, "prod/es-1") == 0 ? CHECK_CRITICAL : CHECK_WARNING);
     }
     checks_result_free(&r);
     metric_set_free(s);
@@ -250,7 +253,7 @@ START_TEST(test_report)
     checks_result r = eval(s, NULL, NULL);
     buf b;
     buf_init(&b);
-    ck_assert_int_eq(checks_report(&r, NULL, &b), 0);
+    ck_assert_int_eq(checkreport_render(&r, NULL, &b), 0);
     ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
                   b.data);
     ck_assert_ptr_nonnull(strstr(b.data, "CRITICAL heap_used prod/es-1: 91.0% > 90.0% [seed 003]"));
@@ -261,11 +264,48 @@ START_TEST(test_report)
 
     s = metric_set_new();
     r = eval(s, NULL, NULL);
-    ck_assert_int_eq(checks_report(&r, "nodes_stats: connection refused", &b), 0);
+    ck_assert_int_eq(checkreport_render(&r, "nodes_stats: connection refused", &b), 0);
     ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL", 16) == 0, "%s", b.data);
     ck_assert_ptr_nonnull(strstr(b.data, "es_unreachable: nodes_stats: connection refused"));
     buf_free(&b);
     checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+/* The poller evaluates while a reload renders the rules: nothing in either
+ * may share mutable state (strtok did; ThreadSanitizer runs this). */
+static void *render_loop(void *arg)
+{
+    (void)arg;
+    checks_thresholds *t = checks_thresholds_new();
+    buf first;
+    buf_init(&first);
+    ck_assert_int_eq(checkrules_render(t, &first), 0);
+    for (int i = 0; i < 200; i++) {
+        buf b;
+        buf_init(&b);
+        ck_assert_int_eq(checkrules_render(t, &b), 0);
+        ck_assert_str_eq(b.data, first.data);
+        buf_free(&b);
+    }
+    buf_free(&first);
+    checks_thresholds_free(t);
+    return NULL;
+}
+
+START_TEST(test_evaluate_while_rendering)
+{
+    metric_set *s = metric_set_new();
+    labelled(s, "esvigil_breaker_ratio", "breaker", "parent", 0.99);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, render_loop, NULL), 0);
+    for (int i = 0; i < 2000; i++) {
+        checks_result r = eval(s, NULL, NULL);
+        ck_assert_str_eq(finding(&r, "breaker")->subject, "prod/es-1 breaker=parent");
+        checks_result_free(&r);
+    }
+    pthread_join(th, NULL);
     metric_set_free(s);
 }
 END_TEST
@@ -275,7 +315,7 @@ START_TEST(test_rules_text_follows_thresholds)
     checks_thresholds *t = checks_thresholds_new();
     buf b;
     buf_init(&b);
-    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_int_eq(checkrules_render(t, &b), 0);
     ck_assert_ptr_nonnull(strstr(b.data, "- alert: EsvigilHeapUsedCritical\n"
                                          "        expr: \"max by (cluster, name) "
                                          "(esvigil_heap_used_ratio) > 0.9\"\n"
@@ -292,11 +332,11 @@ START_TEST(test_rules_text_follows_thresholds)
     int heap = checks_find("heap_used");
     t->critical[heap] = 0.97;
     buf_reset(&b);
-    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_int_eq(checkrules_render(t, &b), 0);
     ck_assert_ptr_nonnull(strstr(b.data, "(esvigil_heap_used_ratio) > 0.97\""));
     t->critical[heap] = NAN;
     buf_reset(&b);
-    ck_assert_int_eq(checks_render_rules(t, &b), 0);
+    ck_assert_int_eq(checkrules_render(t, &b), 0);
     ck_assert_ptr_null(strstr(b.data, "EsvigilHeapUsedCritical"));
     buf_free(&b);
     checks_thresholds_free(t);
@@ -316,6 +356,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_healthy_set_has_no_findings);
     tcase_add_test(tc, test_report);
     tcase_add_test(tc, test_rules_text_follows_thresholds);
+    tcase_add_test(tc, test_evaluate_while_rendering);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,197 @@
+/* checkrules: the Prometheus rule file (recording and alert rules) generated
+ * from the check table, thresholds from the configuration. */
+#include "checkrules.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checktable.h"
+
+static void yaml_quoted(buf *b, const char *s)
+{
+    buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '"');
+}
+
+static void camel(buf *b, const char *name)
+{
+    for (int up = 1; *name; name++) {
+        if (*name == '_') {
+            up = 1;
+            continue;
+        }
+        buf_putc(b, up && *name >= 'a' && *name <= 'z' ? (char)(*name - 'a' + 'A') : *name);
+        up = 0;
+    }
+}
+
+static void threshold_text(double t, char *out, size_t n)
+{
+    if (t == floor(t) && fabs(t) < 9007199254740992.0) { /* integers as integers */
+        snprintf(out, n, "%.0f", t);
+        return;
+    }
+    snprintf(out, n, "%.17g", t);
+    for (int prec = 1; prec <= 17; prec++) { /* shortest exact spelling */
+        snprintf(out, n, "%.*g", prec, t);
+        if (strtod(out, NULL) == t)
+            break;
+    }
+}
+
+/* The rule's aggregation labels as PromQL spells them: "cluster, name". */
+static void by_list(buf *b, const check_def *d)
+{
+    for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++)
+        buf_printf(b, "%s%s", k ? ", " : "", d->by[k]);
+}
+
+static void rule_expr(buf *b, const check_def *d, double t)
+{
+    char thr[40];
+    threshold_text(t, thr, sizeof(thr));
+    if (d->kind == KIND_RULE_ONLY) { /* "$T" in expr stands for the threshold */
+        const char *at = strstr(d->expr, "$T");
+        buf_append(b, d->expr, at ? (size_t)(at - d->expr) : strlen(d->expr));
+        if (at)
+            buf_printf(b, "%s%s", thr, at + 2);
+        return;
+    }
+    const char *op = d->cmp == CMP_GT ? ">" : "<";
+    if (d->kind == KIND_INCREASE) {
+        buf_puts(b, "sum by (");
+        by_list(b, d);
+        buf_printf(b, ") (increase(%s[10m])) %s %s", d->family, op, thr);
+        return;
+    }
+    buf_puts(b, "max by (");
+    by_list(b, d);
+    buf_puts(b, ") (");
+    if (d->source)
+        buf_puts(b, d->source);
+    else
+        buf_printf(b, "%s%s%s%s", d->family, d->selector ? "{" : "", d->selector ? d->selector : "",
+                   d->selector ? "}" : "");
+    buf_printf(b, ") %s %s", op, thr);
+}
+
+static const char *value_template(check_unit unit)
+{
+    return unit == UNIT_RATIO   ? "{{ $value | humanizePercentage }}"
+           : unit == UNIT_BYTES ? "{{ $value | humanize1024 }}B"
+                                : "{{ $value }}";
+}
+
+static void render_alert(buf *b, const check_def *d, double t, int critical)
+{
+    buf_puts(b, "      - alert: Esvigil");
+    camel(b, d->name);
+    buf_puts(b, critical ? "Critical\n" : "Warning\n");
+    buf_puts(b, "        expr: ");
+    buf tmp;
+    buf_init(&tmp);
+    rule_expr(&tmp, d, t);
+    if (critical && d->guard[0].family) {
+        buf_puts(&tmp, " and on (instance) (");
+        for (size_t g = 0; g < CHECK_MAX_GUARDS && d->guard[g].family; g++) {
+            char thr[40];
+            threshold_text(d->guard[g].above, thr, sizeof(thr));
+            buf_printf(&tmp, "%s%s > %s", g ? " or " : "", d->guard[g].family, thr);
+        }
+        buf_puts(&tmp, ")");
+    }
+    yaml_quoted(b, tmp.data ? tmp.data : "");
+    buf_free(&tmp);
+    buf_putc(b, '\n');
+    if (d->for_)
+        buf_printf(b, "        for: %s\n", d->for_);
+    buf_printf(b, "        labels:\n          severity: %s\n          check: %s\n",
+               critical ? "critical" : "warning", d->name);
+    if (d->seed)
+        buf_printf(b, "          seed: \"%s\"\n", d->seed);
+    buf_puts(b, "        annotations:\n          summary: ");
+    buf tmpl;
+    buf_init(&tmpl);
+    int by_cluster = checktable_by_has(d, "cluster");
+    const char *who = checktable_by_has(d, "node")   ? " {{ $labels.node }}"
+                      : checktable_by_has(d, "name") ? " {{ $labels.name }}"
+                                                     : "";
+    buf_printf(&tmpl, "%s: %s on %s%s", d->name, value_template(d->unit),
+               by_cluster ? "{{ $labels.cluster }}" : "{{ $labels.instance }}", who);
+    for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++) {
+        const char *tok = d->by[k];
+        if (strcmp(tok, "cluster") && strcmp(tok, "name") && strcmp(tok, "node") &&
+            (strcmp(tok, "instance") || by_cluster))
+            buf_printf(&tmpl, " %s={{ $labels.%s }}", tok, tok);
+    }
+    yaml_quoted(b, tmpl.data);
+    buf_free(&tmpl);
+    buf_puts(b, "\n          description: ");
+    yaml_quoted(b, d->summary);
+    buf_puts(b, "\n          hint: ");
+    yaml_quoted(b, d->hint);
+    buf_putc(b, '\n');
+}
+
+/* Per-node daemons each see one node; Prometheus computes the spread. */
+static const struct {
+    const char *dimension;
+    const char *series;
+    const char *fallback; /* used where series is absent, or NULL */
+} imbalance_sources[] = {
+    {"shards", "elasticsearch_indices_shards{es_data_node=\"true\"}",
+     /* before 8.x only the cluster reporter knows shards per node */
+     "elasticsearch_node_shards_total"},
+    {"disk",
+     "elasticsearch_filesystem_total_size_bytes{es_data_node=\"true\"} - "
+     "elasticsearch_filesystem_total_available_bytes{es_data_node=\"true\"}",
+     NULL},
+    {"cpu", "elasticsearch_os_cpu_percent{es_data_node=\"true\"}", NULL},
+    {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}", NULL},
+};
+
+static void render_recording(buf *b)
+{
+    buf_puts(b, "  - name: esvigil-imbalance\n    rules:\n");
+    for (size_t i = 0; i < sizeof(imbalance_sources) / sizeof(imbalance_sources[0]); i++) {
+        buf tmp;
+        buf_init(&tmp);
+        const char *a = imbalance_sources[i].series, *fb = imbalance_sources[i].fallback;
+        buf_printf(&tmp, "%smax by (cluster) (%s) / avg by (cluster) (%s)%s", fb ? "(" : "", a, a,
+                   fb ? ")" : "");
+        if (fb)
+            buf_printf(&tmp, " or (max by (cluster) (%s) / avg by (cluster) (%s))", fb, fb);
+        buf_puts(b, "      - record: cluster_dimension:esvigil_imbalance:max_over_mean\n"
+                    "        expr: ");
+        yaml_quoted(b, tmp.data);
+        buf_free(&tmp);
+        buf_printf(b, "\n        labels:\n          dimension: %s\n",
+                   imbalance_sources[i].dimension);
+    }
+}
+
+int checkrules_render(const checks_thresholds *t, buf *out)
+{
+    buf_puts(out,
+             "# esvigil alert rules: the output of `esvigil --print-rules`, generated from the\n"
+             "# check table in lib/checktable.c (thresholds, seeds, hints). Do not edit by hand;\n"
+             "# a test fails when contrib/alerts/esvigil.rules.yml drifts from the table.\n"
+             "groups:\n");
+    render_recording(out);
+    buf_puts(out, "  - name: esvigil-alerts\n    rules:\n");
+    for (size_t row = 0; row < checktable_count() && row < t->count; row++) {
+        const check_def *d = checktable_row(row);
+        if (!isnan(t->warning[row]))
+            render_alert(out, d, t->warning[row], 0);
+        if (!isnan(t->critical[row]))
+            render_alert(out, d, t->critical[row], 1);
+    }
+    return out->failed ? -1 : 0;
+}
