@@ -259,12 +259,12 @@ static int run_check(const config *cfg)
     if (t && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
-        checkreport_render(&res.checks, res.es_up ? NULL : res.es_error, &b);
+        checkreport_detail details[COLLECT_MAX_FAILURES + 1];
+        size_t n = collect_result_details(&res, details, COLLECT_MAX_FAILURES + 1);
+        checkreport_render(&res.checks, details, n, &b);
         fputs(b.data ? b.data : "", stdout);
         buf_free(&b);
         status = res.checks.worst;
-        if (!res.es_up && status < CHECK_CRITICAL)
-            status = CHECK_CRITICAL;
         collect_result_free(&res);
     } else {
         printf("ESVIGIL UNKNOWN - %s\n", es ? "out of memory" : err);

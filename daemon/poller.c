@@ -46,7 +46,7 @@ static double real_now(void)
 
 static void report_es(poller *p, const collect_result *res)
 {
-    if (!res->es_up) {
+    if (res->es_error[0]) { /* ES down, or one collector failing (a 403) */
         logging_failure(res->es_error_key, LOGGING_WARN, "poll failed: %s", res->es_error);
         snprintf(p->failing_key, sizeof(p->failing_key), "%s", res->es_error_key);
     } else if (p->failing_key[0]) {

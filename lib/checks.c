@@ -206,9 +206,11 @@ static void subject_of(const check_def *d, const metric_family *f, size_t i,
         s->name = label_of(f, i, "node");
     if (!s->cluster)
         s->cluster = ctx && ctx->cluster ? ctx->cluster : "";
+    /* A family without cluster or node labels describes this host or this
+     * esvigil's poll (esvigil_up, esvigil_collector_success): the local node. */
+    int local = metric_family_label_count(f) == 0 || !label_of(f, i, "cluster");
     if (!s->name)
-        s->name =
-            metric_family_label_count(f) == 0 && ctx && ctx->local_node ? ctx->local_node : "";
+        s->name = local && ctx && ctx->local_node ? ctx->local_node : "";
     s->extra[0] = '\0';
     for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++) {
         const char *tok = d->by[k], *v;
@@ -230,6 +232,8 @@ static int guard_one(const check_guard *g, const metric_set *set, const subject 
                      const checks_context *ctx)
 {
     double v;
+    if (g->scope == GUARD_SELF)
+        return metric_set_lookup(set, g->family, NULL, &v) && v > g->above;
     if (g->scope == GUARD_NODE) {
         const char *pairs[] = {"cluster", s->cluster, "name", s->name, NULL};
         return metric_set_lookup(set, g->family, pairs, &v) && v > g->above;

@@ -320,6 +320,22 @@ static const check_def table[] = {
      .summary = "esvigil cannot poll Elasticsearch",
      .hint = "is the node up? are es.uri and the credentials right? see esvigil_errors_total by "
              "reason"},
+    {.name = "collector_failed",
+     .family = "esvigil_collector_success",
+     .by = {"instance", "collector"},
+     .cmp = CMP_LT,
+     .warn = 1,
+     .crit = NONE,
+     /* ES down as a whole is es_unreachable, not one finding per collector */
+     .guard_warn = {{"esvigil_up", 0, GUARD_SELF}},
+     .for_ = "15m",
+     .unit = UNIT_COUNT,
+     .summary = "a collector cannot read its endpoint (a missing privilege, an error, an "
+                "unreadable procfs): its families are missing",
+     .hint = "esvigil --check names the endpoint, the HTTP status and the privilege ES wants; "
+             "grant it to esvigil's user (cluster privilege monitor, index privilege monitor "
+             "on *), else see esvigil_errors_total{collector} by reason and the log",
+     .source = "esvigil_collector_success unless on (instance) (esvigil_up == 0)"},
     {.name = "stale_poll",
      .kind = KIND_RULE_ONLY,
      .family = "esvigil_last_success_timestamp_seconds",

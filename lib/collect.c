@@ -126,7 +126,8 @@ struct collect {
 static const metric_def def_up = {
     "esvigil_up",
     METRIC_GAUGE,
-    "1 if the last poll of Elasticsearch succeeded completely, else 0.",
+    "1 if the last poll read the node's own info and stats, else 0; other collectors' failures "
+    "show in esvigil_collector_success.",
     {NULL}};
 static const metric_def def_build = {"esvigil_build_info",
                                      METRIC_GAUGE,
@@ -141,7 +142,7 @@ static const metric_def def_polls = {
 static const metric_def def_last_success = {
     "esvigil_last_success_timestamp_seconds",
     METRIC_GAUGE,
-    "Unix time of the last poll in which every Elasticsearch collector succeeded.",
+    "Unix time of the last poll that read the node's own info and stats (esvigil_up 1).",
     {NULL}};
 static const metric_def def_coll_duration = {"esvigil_collector_duration_seconds",
                                              METRIC_GAUGE,
@@ -227,13 +228,46 @@ static esclient_err fetch(esclient *es, const char *name, const char *path,
     return e;
 }
 
+/* Without these the node itself is unknown: ES counts as down. Any other
+ * collector failing (a 403 on one endpoint) costs its own families only. */
+static int core_collector(const char *name)
+{
+    return strcmp(name, identity_names[NODE_INFO]) == 0 || strcmp(name, "nodes_stats") == 0;
+}
+
+static void note_failure(collect_result *res, const char *name, const char *detail)
+{
+    if (res->nfailures == COLLECT_MAX_FAILURES)
+        return;
+    collect_failure *f = &res->failures[res->nfailures++];
+    snprintf(f->collector, sizeof(f->collector), "%s", name);
+    snprintf(f->detail, sizeof(f->detail), "%s", detail);
+    f->core = core_collector(name);
+}
+
+size_t collect_result_details(const collect_result *res, checkreport_detail *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < res->nfailures && n < cap; i++)
+        if (res->failures[i].core) { /* the first core failure is why ES is "down" */
+            out[n++] = (checkreport_detail){"es_unreachable", NULL, NULL, res->failures[i].detail};
+            break;
+        }
+    for (size_t i = 0; i < res->nfailures && n < cap; i++)
+        out[n++] = (checkreport_detail){"collector_failed", "collector", res->failures[i].collector,
+                                        res->failures[i].detail};
+    return n;
+}
+
 static void note_es(unsigned long long *counters, const char *name, esclient_err e, const char *err,
                     collect_result *res)
 {
     if (e == ESCLIENT_OK)
         return;
     counters[e]++;
-    res->es_up = 0;
+    note_failure(res, name, err);
+    if (core_collector(name))
+        res->es_up = 0;
     if (!res->es_error[0]) {
         snprintf(res->es_error, sizeof(res->es_error), "%s", err);
         snprintf(res->es_error_key, sizeof(res->es_error_key), "%s:%s", name,
@@ -352,8 +386,15 @@ static long es_pid(const collect_opts *o, const identity *id)
     return o->es_pidfile ? procfs_read_pidfile(o->es_pidfile) : -1;
 }
 
-static void note_host_errors(collect *c, int which, const procfs_report *rep, collect_result *res)
+static void note_host_errors(collect *c, int which, int failed, const procfs_report *rep,
+                             collect_result *res)
 {
+    if (failed) {
+        char detail[300];
+        snprintf(detail, sizeof(detail), "%s: %s", host_collector_names[which],
+                 rep->first_error[0] ? rep->first_error : "unreadable");
+        note_failure(res, host_collector_names[which], detail);
+    }
     for (int r = 1; r < PROCFS_ERR_COUNT; r++)
         c->host_errors[which][r] += rep->errors[r];
     if (rep->errors[PROCFS_ERR_PERMISSION])
@@ -370,7 +411,7 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     double t0 = now_mono();
     int failed = procfs_collect_host(o->procfs_root, out, &rep);
     add_collector_stats(out, host_collector_names[HOST_COLLECTOR], now_mono() - t0, !failed);
-    note_host_errors(c, HOST_COLLECTOR, &rep, res);
+    note_host_errors(c, HOST_COLLECTOR, failed, &rep, res);
 
     long pid = es_pid(o, id);
     if (pid <= 0)
@@ -388,7 +429,7 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     if (start)
         c->es_starttime = start;
     add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], now_mono() - t0, !failed);
-    note_host_errors(c, PROCESS_COLLECTOR, &rep, res);
+    note_host_errors(c, PROCESS_COLLECTOR, failed, &rep, res);
 }
 
 /* Every known (collector, reason) pair is exported, zeros included, so

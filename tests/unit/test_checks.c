@@ -253,7 +253,7 @@ START_TEST(test_report)
     checks_result r = eval(s, NULL, NULL);
     buf b;
     buf_init(&b);
-    ck_assert_int_eq(checkreport_render(&r, NULL, &b), 0);
+    ck_assert_int_eq(checkreport_render(&r, NULL, 0, &b), 0);
     ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
                   b.data);
     ck_assert_ptr_nonnull(strstr(b.data, "CRITICAL heap_used prod/es-1: 91.0% > 90.0% [seed 003]"));
@@ -264,11 +264,95 @@ START_TEST(test_report)
 
     s = metric_set_new();
     r = eval(s, NULL, NULL);
-    ck_assert_int_eq(checkreport_render(&r, "nodes_stats: connection refused", &b), 0);
-    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL", 16) == 0, "%s", b.data);
-    ck_assert_ptr_nonnull(strstr(b.data, "es_unreachable: nodes_stats: connection refused"));
+    ck_assert_int_eq(checkreport_render(&r, NULL, 0, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL OK - 0 critical, 0 warning", 34) == 0, "%s", b.data);
     buf_free(&b);
     checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+static size_t count_lines(const char *text, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        n += strncmp(p, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+static void collector(metric_set *s, const char *name, double ok)
+{
+    metric_def d = {"esvigil_collector_success", METRIC_GAUGE, "test", {"collector", NULL}};
+    const char *vals[] = {name};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, ok), 0);
+}
+
+static const checkreport_detail details[] = {
+    {"es_unreachable", NULL, NULL, "nodes_stats: GET /_nodes/_local/stats: connection refused"},
+    {"collector_failed", "collector", "nodes_stats", "nodes_stats: connection refused"},
+    {"collector_failed", "collector", "cat_shards",
+     "cat_shards: GET /_cat/shards: HTTP 403 forbidden, missing privilege: monitor"},
+};
+
+/* ES down: one critical line carrying why, counted once; the collectors that
+ * failed with it are not findings of their own. */
+START_TEST(test_report_es_down_once)
+{
+    metric_set *s = metric_set_new();
+    host(s, "esvigil_up", 0);
+    collector(s, "node_info", 0);
+    collector(s, "nodes_stats", 0);
+    checks_result r = eval(s, NULL, NULL);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkreport_render(&r, details, 3, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
+                  b.data);
+    ck_assert_uint_eq(count_lines(b.data, "CRITICAL "), 1);
+    ck_assert_uint_eq(count_lines(b.data, "WARNING "), 0);
+    ck_assert_msg(strstr(b.data, "CRITICAL es_unreachable prod/es-1: 0 < 1 - esvigil cannot poll "
+                                 "Elasticsearch\n  detail: nodes_stats: GET "
+                                 "/_nodes/_local/stats: connection refused\n  hint: "),
+                  "%s", b.data);
+    buf_free(&b);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+/* One forbidden endpoint: ES is up, a warning names the endpoint and why. */
+START_TEST(test_report_forbidden_collector)
+{
+    metric_set *s = metric_set_new();
+    host(s, "esvigil_up", 1);
+    collector(s, "nodes_stats", 1);
+    collector(s, "cat_shards", 0);
+    metric_set *out = metric_set_new();
+    checks_result r = eval(s, NULL, out);
+    ck_assert_int_eq(r.worst, CHECK_WARNING);
+    ck_assert_uint_eq(r.nfindings, 1);
+    const char *pairs[] = {"check", "collector_failed", "subject", "collector=cat_shards", NULL};
+    double v = -1;
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", pairs, &v));
+    ck_assert_double_eq(v, 1);
+    const char *ok_pairs[] = {
+        "check", "collector_failed", "subject", "collector=nodes_stats", "name", "es-1", NULL};
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", ok_pairs, &v));
+    ck_assert_double_eq(v, 0);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkreport_render(&r, details, 3, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL WARNING - 0 critical, 1 warning", 39) == 0, "%s",
+                  b.data);
+    ck_assert_msg(strstr(b.data, "WARNING collector_failed prod/es-1 collector=cat_shards: 0 < 1"),
+                  "%s", b.data);
+    ck_assert_msg(strstr(b.data, "\n  detail: cat_shards: GET /_cat/shards: HTTP 403 forbidden, "
+                                 "missing privilege: monitor\n"),
+                  "%s", b.data);
+    ck_assert_uint_eq(count_lines(b.data, "  detail: "), 1);
+    buf_free(&b);
+    checks_result_free(&r);
+    metric_set_free(out);
     metric_set_free(s);
 }
 END_TEST
@@ -355,6 +439,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
     tcase_add_test(tc, test_report);
+    tcase_add_test(tc, test_report_es_down_once);
+    tcase_add_test(tc, test_report_forbidden_collector);
     tcase_add_test(tc, test_rules_text_follows_thresholds);
     tcase_add_test(tc, test_evaluate_while_rendering);
     suite_add_tcase(s, tc);
