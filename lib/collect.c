@@ -217,7 +217,7 @@ static esclient_err fetch(esclient *es, const char *name, const char *path,
                           int (*feed)(void *, const char *, size_t), int (*finish)(void *),
                           const char *(*error)(void *), void *parser, char *err, size_t errlen)
 {
-    char detail[200] = "";
+    char detail[400] = "";
     esclient_err e = esclient_get(es, path, feed, parser, NULL, detail, sizeof(detail));
     if (e == ESCLIENT_OK && finish(parser) != 0) {
         e = ESCLIENT_ERR_BAD_JSON;
@@ -280,7 +280,7 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
                                   identity *id, char *node_id, size_t idlen)
 {
     double t0 = now_mono();
-    char err[256];
+    char err[512];
     metric_set *scratch = metric_set_new();
     nodeinfo *ni = scratch ? nodeinfo_new(scratch) : NULL;
     esclient_err e = ESCLIENT_ERR_OTHER;
@@ -319,7 +319,7 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
     if (o->cluster != COLLECT_CLUSTER_AUTO || !node_id[0])
         return;
     double t0 = now_mono();
-    char err[256];
+    char err[512];
     nodeinfo_master *m = nodeinfo_master_new();
     esclient_err e = ESCLIENT_ERR_OTHER;
     snprintf(err, sizeof(err), "master_node: out of memory");
@@ -368,7 +368,7 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
             continue;
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
         double t0 = now_mono();
-        char err[256];
+        char err[512];
         esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
         add_collector_stats(out, ec->name, now_mono() - t0, e == ESCLIENT_OK);
         note_es(c->es_errors[i], ec->name, e, err, res);

@@ -30,7 +30,7 @@ typedef struct collect_opts {
 /* One collector that failed in this poll, for --check. */
 typedef struct collect_failure {
     char collector[32]; /* the collector label */
-    char detail[320];   /* endpoint, status, what ES refused; one line without secrets */
+    char detail[512];   /* endpoint, status, what ES refused; one line without secrets */
     int core;           /* node info or the node's own stats: ES counts as down */
 } collect_failure;
 

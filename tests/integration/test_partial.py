@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""test_partial: the real esvigil when only part of what it reads is there: one ES
+endpoint forbidden to the monitoring user (403 with ES's security_exception body), the
+core node stats failing, ES down as a whole. Whatever was read is served; what was not
+is named once in --check, with a header that counts exactly the lines under it."""
+
+import re
+
+import harness
+
+HEAD_RE = re.compile(r"^ESVIGIL (OK|WARNING|CRITICAL|UNKNOWN) - (\d+) critical, (\d+) warning ")
+LINE_RE = re.compile(r"^(OK|WARNING|CRITICAL|UNKNOWN) (\w+) (.*?): ")
+PRIVILEGE = "missing privilege: one of the cluster privileges [monitor,manage,all]"
+
+
+def report(out):
+    """(status, critical count, warning count, [(severity, check, subject, detail)])."""
+    lines = out.rstrip("\n").split("\n")
+    head = HEAD_RE.match(lines[0])
+    assert head, "no status line in:\n" + out
+    found = []
+    for i, line in enumerate(lines[1:], 1):
+        m = LINE_RE.match(line)
+        if m:
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            detail = nxt[len("  detail: "):] if nxt.startswith("  detail: ") else None
+            found.append(m.groups() + (detail,))
+    return head.group(1), int(head.group(2)), int(head.group(3)), found
+
+
+class Partial(harness.TestCase):
+
+    def check(self, es_url, procfs=None):
+        root = procfs or self.procfs()
+        rc, out, err = harness.run_esvigil(["--check", "--es.uri=" + es_url,
+                                            "--path.procfs=" + root, "--es.timeout=2s"],
+                                           timeout=30)
+        status, ncrit, nwarn, found = report(out)
+        msg = "exit %d:\n%s%s" % (rc, out, err)
+        self.assertEqual(ncrit, sum(1 for f in found if f[0] == "CRITICAL"), msg)
+        self.assertEqual(nwarn, sum(1 for f in found if f[0] == "WARNING"), msg)
+        self.assertEqual(rc, {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}[status], msg)
+        return rc, found, msg
+
+    def test_forbidden_endpoint_is_a_warning(self):
+        es = self.fake(extra=["--fault", "/_cluster/settings=403"])
+        rc, found, msg = self.check(es.url)
+        self.assertEqual(rc, 1, msg)
+        checks = [f[1] for f in found]
+        self.assertNotIn("es_unreachable", checks, msg)
+        self.assertEqual(checks.count("collector_failed"), 1, msg)
+        sev, _, subject, detail = found[checks.index("collector_failed")]
+        self.assertEqual(sev, "WARNING", msg)
+        self.assertTrue(subject.endswith("collector=cluster_settings"), msg)
+        self.assertIn("/_cluster/settings", detail, msg)
+        self.assertIn("HTTP 403", detail, msg)
+        self.assertIn("action [cluster:monitor/state]", detail, msg)
+        self.assertIn(PRIVILEGE, detail, msg)
+
+    def test_core_stats_forbidden_is_unreachable_once(self):
+        es = self.fake(extra=["--fault", "/_nodes/_local/stats=403"])
+        rc, found, msg = self.check(es.url)
+        self.assertEqual(rc, 2, msg)
+        self.assertEqual([f[1] for f in found], ["es_unreachable"], msg)
+        self.assertIn("/_nodes/_local/stats: HTTP 403 forbidden", found[0][3], msg)
+
+    def test_es_down_is_one_line(self):
+        rc, found, msg = self.check("http://127.0.0.1:%d" % harness.free_port())
+        self.assertEqual(rc, 2, msg)
+        self.assertEqual([f[1] for f in found], ["es_unreachable"], msg)
+        self.assertIn("connection refused", found[0][3], msg)
+
+    def test_daemon_serves_what_was_read(self):
+        es = self.fake()
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s"], procfs=self.procfs())
+        d.wait_metric(lambda m: m.get("esvigil_collector_success", collector="cat_shards") == 1,
+                      20, "cat_shards read while allowed")
+        es.set_fault("/_cat/shards", "403")
+        m = d.wait_metric(lambda m: (m.get("esvigil_errors_total", collector="cat_shards",
+                                           reason="forbidden") or 0) >= 1, 20,
+                          "a forbidden cat_shards counted")
+        m = d.wait_metric(lambda m: m.get("esvigil_collector_success",
+                                          collector="cat_shards") == 0, 10, "cat_shards failing")
+        self.assertEqual(m.get("esvigil_up"), 1)
+        self.assertEqual(m.get("esvigil_collector_success", collector="nodes_stats"), 1)
+        self.assertIsNotNone(m.find("elasticsearch_jvm_memory_used_bytes"))
+        self.assertIsNotNone(m.find("elasticsearch_cluster_health_status"))
+        self.assertEqual(m.get("esvigil_errors_total", collector="cat_shards",
+                               reason="unauthorized"), 0)
+        # the reason exists before it happens, for every collector
+        self.assertEqual(m.get("esvigil_errors_total", collector="nodes_stats",
+                               reason="forbidden"), 0)
+        self.assertEqual(m.get("esvigil_check_status", check="collector_failed",
+                               subject="collector=cat_shards"), 1)
+        self.assertEqual(m.get("esvigil_check_status", check="es_unreachable"), 0)
+        d.wait_log(r"poll failed: cat_shards: .*HTTP 403 forbidden", 10)
+        self.assertCleanExit(d)
+
+
+if __name__ == "__main__":
+    harness.main()
