@@ -28,6 +28,7 @@ struct poller {
     unsigned long polls;
     char failing_key[64];  /* the ES failure currently being reported */
     int warned_permission; /* the privilege hint is logged once */
+    int warned_elsewhere;  /* "ES runs elsewhere" is logged once per change */
 };
 
 static double mono_now(void)
@@ -58,6 +59,11 @@ static void report_es(poller *p, const collect_result *res)
 
 static void report_host(poller *p, const collect_result *res)
 {
+    if (res->host_elsewhere != p->warned_elsewhere && res->host_elsewhere)
+        log_warn("host metrics left out: %s; Elasticsearch runs on another host (set --es.pid "
+                 "if it runs here, e.g. in a container)",
+                 res->host_why);
+    p->warned_elsewhere = res->host_elsewhere;
     if (res->host_permission && !p->warned_permission) {
         p->warned_permission = 1;
         log_warn("cannot read the Elasticsearch process in %s (%s): run esvigil as the "

@@ -332,9 +332,10 @@ static const check_def table[] = {
      .unit = UNIT_COUNT,
      .summary = "a collector cannot read its endpoint (a missing privilege, an error, an "
                 "unreadable procfs): its families are missing",
-     .hint = "esvigil --check names the endpoint, the HTTP status and the privilege ES wants; "
-             "grant it to esvigil's user (cluster privilege monitor, index privilege monitor "
-             "on *), else see esvigil_errors_total{collector} by reason and the log",
+     .hint = "esvigil --check's detail says what failed: for HTTP 403 grant esvigil's user the "
+             "privilege ES names (cluster privilege monitor, index privilege monitor on *); for "
+             "host or process check --path.procfs and esvigil's access to the ES process; else "
+             "see esvigil_errors_total{collector} by reason and the log",
      .source = "esvigil_collector_success unless on (instance) (esvigil_up == 0)"},
     {.name = "stale_poll",
      .kind = KIND_RULE_ONLY,

@@ -107,6 +107,8 @@ typedef struct identity {
     char cluster[128];
     char name[128];
     long pid;
+    double jvm_start_ms; /* 0 when node info did not say */
+    int known;           /* node info answered in this poll */
     int reporter;
 } identity;
 
@@ -118,6 +120,7 @@ struct collect {
     double last_success;
     long es_pid;
     unsigned long long es_starttime;
+    procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -152,6 +155,12 @@ static const metric_def def_coll_success = {"esvigil_collector_success",
                                             METRIC_GAUGE,
                                             "1 if the collector succeeded in the last poll.",
                                             {"collector", NULL}};
+static const metric_def def_host_node = {
+    "esvigil_host_node",
+    METRIC_GAUGE,
+    "1 for the node whose host esvigil reads: the esvigil_host_* families describe its host. "
+    "Absent when that node runs elsewhere (no host families then) or is not known yet.",
+    {"cluster", "name", NULL}};
 static const metric_def def_errors = {
     "esvigil_errors_total",
     METRIC_COUNTER,
@@ -177,6 +186,7 @@ collect *collect_new(void)
     collect *c = calloc(1, sizeof(collect));
     if (!c)
         return NULL;
+    c->host_where = PROCFS_ES_UNKNOWN;
     c->derived = derived_state_new();
     c->checks = checks_state_new();
     c->defaults = checks_thresholds_new();
@@ -295,6 +305,8 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
         snprintf(id->name, sizeof(id->name), "%s", nodeinfo_name(ni));
         snprintf(node_id, idlen, "%s", nodeinfo_node_id(ni));
         id->pid = nodeinfo_pid(ni);
+        id->jvm_start_ms = nodeinfo_jvm_start_ms(ni);
+        id->known = 1;
     }
     add_collector_stats(out, identity_names[NODE_INFO], now_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[NODE_INFO], identity_names[NODE_INFO], e, err, res);
@@ -432,6 +444,44 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     note_host_errors(c, PROCESS_COLLECTOR, failed, &rep, res);
 }
 
+/* Whose host this is: an explicit --es.pid or pidfile asserts the node runs
+ * here; else the pid node info names must be its JVM in this procfs. A poll
+ * without node info keeps the last verdict. */
+static procfs_es_where host_owner(collect *c, const collect_opts *o, const identity *id,
+                                  collect_result *res)
+{
+    if (o->es_pid > 0 || (id->known && id->pid <= 0 && o->es_pidfile)) {
+        snprintf(res->host_why, sizeof(res->host_why), "the ES pid is configured");
+        return c->host_where = PROCFS_ES_HERE;
+    }
+    if (!id->known)
+        return c->host_where;
+    if (id->pid <= 0) {
+        snprintf(res->host_why, sizeof(res->host_why),
+                 "node info names no pid, so this host cannot be told to be the node's");
+        return c->host_where = PROCFS_ES_ELSEWHERE;
+    }
+    return c->host_where = procfs_probe_es(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
+                                           sizeof(res->host_why));
+}
+
+/* The host view goes with the node only when that node runs here: a
+ * monitoring box polling a remote cluster must not lend it its own limits. */
+static int run_host_view(collect *c, const collect_opts *o, const identity *id, metric_set *out,
+                         collect_result *res)
+{
+    procfs_es_where where = host_owner(c, o, id, res);
+    if (where == PROCFS_ES_ELSEWHERE) {
+        res->host_elsewhere = 1;
+        return 0;
+    }
+    run_host(c, o, id, out, res);
+    if (where != PROCFS_ES_HERE || !id->known)
+        return 0;
+    const char *v[] = {id->cluster, id->name};
+    return metric_set_add(out, &def_host_node, v, 1);
+}
+
 /* Every known (collector, reason) pair is exported, zeros included, so
  * rate() and increase() work from the first error on. */
 static int add_error_counters(const collect *c, metric_set *out)
@@ -517,12 +567,12 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         run_es(c, es, o, &id, out, hidden, res);
     }
     res->cluster_reporter = id.reporter;
-    run_host(c, o, &id, out, res);
+    int rc = run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
         c->last_success = now_real();
     res->duration = now_mono() - t0;
-    int rc = add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
+    rc |= add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
     metric_set_free(hidden);
     return rc ? -1 : 0;
 }

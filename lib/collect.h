@@ -44,6 +44,8 @@ typedef struct collect_result {
     char es_error_key[64]; /* stable "collector:reason", for log rate limiting */
     char host_error[256];  /* first procfs failure; "" when none */
     int host_permission;   /* a procfs read failed for lack of privilege */
+    int host_elsewhere;    /* ES runs on another host: the host view was left out */
+    char host_why[256];    /* why the host view is, or is not, this node's */
     char warning[256];     /* a setting esvigil could not read; "" when none */
     checks_result checks;  /* findings of this poll; release with collect_result_free */
     collect_failure failures[COLLECT_MAX_FAILURES]; /* the first ones, in poll order */

@@ -33,6 +33,7 @@ const char *nodeinfo_version(const nodeinfo *p);
 const char *nodeinfo_cluster_name(const nodeinfo *p);
 long nodeinfo_pid(const nodeinfo *p);            /* process.id; 0 when absent */
 double nodeinfo_heap_max(const nodeinfo *p);     /* jvm.mem.heap_max_in_bytes; NaN when absent */
+double nodeinfo_jvm_start_ms(const nodeinfo *p); /* jvm.start_time_in_millis; 0 when absent */
 int nodeinfo_compressed_oops(const nodeinfo *p); /* 1, 0, or -1 when "unknown" or absent */
 /* Roles as the es_*_node labels report them (the reference exporter's rules:
  * "roles", with OpenSearch's cluster_manager as master, else the pre-5.x

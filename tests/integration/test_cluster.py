@@ -254,17 +254,20 @@ class MasterOnly(ClusterTestCase):
     def test_master_node_failing(self):
         """A garbled master_node answer on the real master (fake_es cannot 404 this path:
         without the file it answers "the local node is master"). collect.c keeps
-        reporter=0 when master_node fails: the error is counted, esvigil_up is 0, the
-        cluster families are withheld rather than risk a second copy, and the node
-        families and the derived headroom (settings fetched, hidden) stay."""
+        reporter=0 when master_node fails: the error is counted, esvigil_up stays 1 (the
+        node's own stats were read; collector_failed says what was not), the cluster
+        families are withheld rather than risk a second copy, and the node families and
+        the derived headroom (settings fetched, hidden) stay."""
         a = Node(self, "es-8.9")
         d = a.start(self, "auto")
         d.wait_metric(lambda m: polled(m) and cluster_families(m), 20, "a full poll")
         set_master_doc(a.dir, '{"cluster_name":"%s","master_node":' % a.cluster)
         m = d.wait_metric(
             lambda m: (m.get("esvigil_errors_total", collector="master_node",
-                             reason="bad_json") or 0) >= 1 and m.get("esvigil_up") == 0, 15,
-            "master_node bad_json counted")
+                             reason="bad_json") or 0) >= 1, 15, "master_node bad_json counted")
+        m = d.wait_metric(lambda m: m.get("esvigil_collector_success", collector="master_node")
+                          == 0, 15, "master_node failing")
+        self.assertEqual(m.get("esvigil_up"), 1)
         self.assertEqual(m.get("esvigil_collector_success", collector="master_node"), 0)
         self.assertEqual(m.get("esvigil_collector_success", collector="nodes_stats"), 1)
         self.assertNotReporter(a, m)

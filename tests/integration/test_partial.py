@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """test_partial: the real esvigil when only part of what it reads is there: one ES
 endpoint forbidden to the monitoring user (403 with ES's security_exception body), the
-core node stats failing, ES down as a whole. Whatever was read is served; what was not
-is named once in --check, with a header that counts exactly the lines under it."""
+core node stats failing, ES down as a whole, a procfs that cannot be read, a node that
+runs on another host than esvigil. Whatever was read is served, and attributed only to
+whom it describes; what was not is named once in --check, with a header that counts
+exactly the lines under it."""
 
+import os
 import re
+import subprocess
+import sys
 
 import harness
 
@@ -30,11 +35,11 @@ def report(out):
 
 class Partial(harness.TestCase):
 
-    def check(self, es_url, procfs=None):
+    def check(self, es_url, procfs=None, extra=()):
         root = procfs or self.procfs()
         rc, out, err = harness.run_esvigil(["--check", "--es.uri=" + es_url,
-                                            "--path.procfs=" + root, "--es.timeout=2s"],
-                                           timeout=30)
+                                            "--path.procfs=" + root, "--es.timeout=2s"]
+                                           + list(extra), timeout=30)
         status, ncrit, nwarn, found = report(out)
         msg = "exit %d:\n%s%s" % (rc, out, err)
         self.assertEqual(ncrit, sum(1 for f in found if f[0] == "CRITICAL"), msg)
@@ -95,6 +100,80 @@ class Partial(harness.TestCase):
         self.assertEqual(m.get("esvigil_check_status", check="es_unreachable"), 0)
         d.wait_log(r"poll failed: cat_shards: .*HTTP 403 forbidden", 10)
         self.assertCleanExit(d)
+
+
+def procfs_with_pid(dest, pid, scenario="low-map-count"):
+    """A fake procfs whose ES process has pid (not the one the fixture's node info names)."""
+    subprocess.run([sys.executable, harness.GEN_PROCFS, dest, "--scenario", scenario,
+                    "--pid", str(pid)], check=True, timeout=60, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL)
+    return dest
+
+
+class HostView(harness.TestCase):
+    """The host view (meminfo, vm.max_map_count, file-nr, the ES process) describes
+    the node only when that node's JVM runs on this host."""
+
+    def check(self, es_url, root, extra=()):
+        return Partial.check(self, es_url, root, extra)
+
+    def test_remote_node_gets_no_host_view(self):
+        es = self.fake()
+        pid = harness.fixture_pid(harness.fixture_dir())
+        root = procfs_with_pid(os.path.join(self.tmp, "proc"), pid + 1)  # not ES's pid
+        # the monitoring box's own low vm.max_map_count is not the ES node's problem
+        rc, found, msg = self.check(es.url, root)
+        self.assertEqual((rc, found), (0, []), msg)
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s"], procfs=root)
+        d.wait_metric(lambda m: (m.get("esvigil_polls_total") or 0) >= 3, 20, "three polls")
+        m = d.metrics()
+        self.assertEqual(m.get("esvigil_up"), 1)
+        self.assertEqual(m.names("esvigil_host_"), [], "host families of another host")
+        self.assertIsNone(m.get("esvigil_collector_success", collector="host"))
+        self.assertEqual(m.find("esvigil_check_status", check="max_map_count_low"), [])
+        said = re.findall(r"host metrics left out: no process %d in " % pid, d.log())
+        self.assertEqual(len(said), 1, d.log())
+        self.assertCleanExit(d)
+
+    def test_local_node_owns_host_view(self):
+        es = self.fake()
+        fixdir = harness.fixture_dir()
+        cluster, _, node = harness.fixture_node(fixdir)
+        root = harness.make_procfs(os.path.join(self.tmp, "proc"), "low-map-count", fixdir)
+        rc, found, msg = self.check(es.url, root)
+        self.assertEqual(rc, 1, msg)
+        self.assertEqual([(f[0], f[1], f[2]) for f in found],
+                         [("WARNING", "max_map_count_low", "%s/%s" % (cluster, node["name"]))],
+                         msg)
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s"], procfs=root)
+        m = d.wait_metric(lambda m: m.get("esvigil_up") == 1 and m.find("esvigil_host_node"), 20,
+                          "esvigil_host_node")
+        self.assertEqual(m.types.get("esvigil_host_node"), "gauge")
+        self.assertEqual([(s[1], s[2]) for s in m.find("esvigil_host_node")],
+                         [({"cluster": cluster, "name": node["name"]}, 1)])
+        self.assertEqual(m.get("esvigil_host_vm_map_areas_max"), 65530)
+        self.assertNotIn("host metrics left out", d.log())
+        self.assertCleanExit(d)
+
+    def test_es_pid_asserts_local(self):
+        es = self.fake()
+        pid = harness.fixture_pid(harness.fixture_dir()) + 1
+        root = procfs_with_pid(os.path.join(self.tmp, "proc"), pid)
+        rc, found, msg = self.check(es.url, root, ["--es.pid=%d" % pid])
+        self.assertEqual([f[1] for f in found], ["max_map_count_low"], msg)
+
+    def test_unreadable_procfs_is_said(self):
+        """An empty procfs is not a clean bill of health (issue 8 item 7)."""
+        es = self.fake()
+        root = os.path.join(self.tmp, "empty-proc")
+        os.makedirs(root)
+        rc, found, msg = self.check(es.url, root)
+        self.assertEqual(rc, 1, msg)
+        failed = {f[2].rsplit("collector=", 1)[-1]: f for f in found if f[1] == "collector_failed"}
+        self.assertEqual(sorted(failed), ["host", "process"], msg)
+        self.assertTrue(all(f[0] == "WARNING" for f in failed.values()), msg)
+        self.assertIn(os.path.join(root, "meminfo"), failed["host"][3], msg)
+        self.assertIn("missing", failed["host"][3], msg)
 
 
 if __name__ == "__main__":

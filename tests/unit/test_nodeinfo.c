@@ -105,6 +105,7 @@ START_TEST(test_es56)
     ck_assert_str_eq(nodeinfo_version(r.p), "5.6.16");
     ck_assert_str_eq(nodeinfo_cluster_name(r.p), "legacy-logs");
     ck_assert_int_eq(nodeinfo_pid(r.p), 4242);
+    ck_assert_double_eq(nodeinfo_jvm_start_ms(r.p), 1557000000000.0);
     ck_assert_double_eq(nodeinfo_heap_max(r.p), 2130051072.0);
     ck_assert_int_eq(nodeinfo_compressed_oops(r.p), 1);
     ck_assert_int_eq(nodeinfo_is_master_eligible(r.p), 1);
