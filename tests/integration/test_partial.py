@@ -6,6 +6,7 @@ runs on another host than esvigil. Whatever was read is served, and attributed o
 whom it describes; what was not is named once in --check, with a header that counts
 exactly the lines under it."""
 
+import json
 import os
 import re
 import subprocess
@@ -154,6 +155,25 @@ class HostView(harness.TestCase):
         self.assertEqual(m.get("esvigil_host_vm_map_areas_max"), 65530)
         self.assertNotIn("host metrics left out", d.log())
         self.assertCleanExit(d)
+
+    def test_other_java_at_that_pid(self):
+        """Node info's pid is a java process here, but one that started long before the
+        node's JVM (jvm.start_time_in_millis): another JVM, not the node."""
+        es = self.fake()
+        fixdir = harness.fixture_dir()
+        with open(os.path.join(fixdir, "nodes_local.json")) as f:
+            jvm_start = next(iter(json.load(f)["nodes"].values()))["jvm"][
+                "start_time_in_millis"] / 1000.0
+        root = harness.make_procfs(os.path.join(self.tmp, "proc"), "low-map-count", fixdir)
+        ticks = os.sysconf("SC_CLK_TCK")
+        started = 1234567 / ticks  # tests/gen_procfs.py's starttime, seconds after boot
+        harness.write_file(os.path.join(root, "stat"), "btime %d\n" % (jvm_start - started))
+        rc, found, msg = self.check(es.url, root)
+        self.assertEqual([f[1] for f in found], ["max_map_count_low"], msg)
+        harness.write_file(os.path.join(root, "stat"), "btime %d\n" % (jvm_start - started
+                                                                        - 86400))
+        rc, found, msg = self.check(es.url, root)
+        self.assertEqual((rc, found), (0, []), msg)
 
     def test_es_pid_asserts_local(self):
         es = self.fake()
