@@ -450,7 +450,7 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
 static procfs_es_where host_owner(collect *c, const collect_opts *o, const identity *id,
                                   collect_result *res)
 {
-    if (o->es_pid > 0 || (id->known && id->pid <= 0 && o->es_pidfile)) {
+    if (o->es_pid > 0 || o->es_pidfile) {
         snprintf(res->host_why, sizeof(res->host_why), "the ES pid is configured");
         return c->host_where = PROCFS_ES_HERE;
     }

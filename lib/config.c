@@ -59,9 +59,11 @@ static const struct setting settings[] = {
     {"es.max-response-size", T_BYTES, AT(es_max_response_bytes), "64mb", NULL,
      "Refuse Elasticsearch answers larger than this, so a huge cluster cannot exhaust memory."},
     {"es.pidfile", T_PATH, AT(es_pidfile), NULL, NULL,
-     "File holding the Elasticsearch pid, for when node info does not report it."},
+     "File holding the Elasticsearch pid, for when node info does not report it; setting it "
+     "asserts ES runs on this host."},
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
-     "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+     "Elasticsearch pid for the /proc metrics (asserts ES runs on this host); 0 finds it from "
+     "node info, checked against procfs, or es.pidfile."},
     {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
      "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
      "beside the elected master, so N daemons do not emit N copies."},
