@@ -125,7 +125,21 @@ static void render_guards(buf *b, const check_def *d, const check_guard *guards)
     buf_puts(b, ")");
 }
 
-static void render_alert(buf *b, const check_def *d, double t, int critical)
+/* " and on (by) max by (by) (min_family) >= minimum" */
+static void render_minimum(buf *b, const check_def *d, double min)
+{
+    if (!d->min_family || isnan(min))
+        return;
+    char thr[40];
+    threshold_text(min, thr, sizeof(thr));
+    buf_puts(b, " and on (");
+    by_list(b, d);
+    buf_puts(b, ") max by (");
+    by_list(b, d);
+    buf_printf(b, ") (%s) >= %s", d->min_family, thr);
+}
+
+static void render_alert(buf *b, const check_def *d, double t, double min, int critical)
 {
     buf_puts(b, "      - alert: Esvigil");
     camel(b, d->name);
@@ -134,6 +148,7 @@ static void render_alert(buf *b, const check_def *d, double t, int critical)
     buf tmp;
     buf_init(&tmp);
     rule_expr(&tmp, d, t);
+    render_minimum(&tmp, d, min);
     render_guards(&tmp, d, d->guard_warn);
     if (critical)
         render_guards(&tmp, d, d->guard);
@@ -219,9 +234,9 @@ int checkrules_render(const checks_thresholds *t, buf *out)
     for (size_t row = 0; row < checktable_count() && row < t->count; row++) {
         const check_def *d = checktable_row(row);
         if (!isnan(t->warning[row]))
-            render_alert(out, d, t->warning[row], 0);
+            render_alert(out, d, t->warning[row], t->minimum[row], 0);
         if (!isnan(t->critical[row]))
-            render_alert(out, d, t->critical[row], 1);
+            render_alert(out, d, t->critical[row], t->minimum[row], 1);
     }
     return out->failed ? -1 : 0;
 }

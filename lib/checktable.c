@@ -13,12 +13,20 @@
  * mapped > RAM is normal on a healthy data node. Only growth with evidence of
  * the leak counts. */
 #define MAPPED_WARN_EVIDENCE                                                                       \
-    {{"esvigil_host_memory_used_ratio", 0.80, GUARD_HOST},                                         \
-     {"esvigil_host_deleted_mapped_ratio", 0.01, GUARD_HOST},                                      \
-     {"esvigil_scroll_contexts_ratio", 0.50, GUARD_NODE}}
+    {                                                                                              \
+        {"esvigil_host_memory_used_ratio", 0.80, GUARD_HOST},                                      \
+            {"esvigil_host_deleted_mapped_ratio", 0.01, GUARD_HOST},                               \
+        {                                                                                          \
+            "esvigil_scroll_contexts_ratio", 0.50, GUARD_NODE                                      \
+        }                                                                                          \
+    }
 #define MAPPED_CRIT_EVIDENCE                                                                       \
-    {{"esvigil_host_memory_used_ratio", 0.95, GUARD_HOST},                                         \
-     {"esvigil_host_deleted_mapped_ratio", 0.10, GUARD_HOST}}
+    {                                                                                              \
+        {"esvigil_host_memory_used_ratio", 0.95, GUARD_HOST},                                      \
+        {                                                                                          \
+            "esvigil_host_deleted_mapped_ratio", 0.10, GUARD_HOST                                  \
+        }                                                                                          \
+    }
 
 static const check_def table[] = {
     {.name = "mapped_buffers",
@@ -284,6 +292,8 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 0.30,
      .crit = NONE,
+     .min_family = "elasticsearch_indices_docs",
+     .min_size = 100000,
      .for_ = "1h",
      .unit = UNIT_RATIO,
      .seed = "004",

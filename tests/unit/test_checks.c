@@ -171,6 +171,33 @@ START_TEST(test_mapped_remote_nodes)
 }
 END_TEST
 
+/* A ratio of counts needs a minimum size: 2 docs half deleted is nothing. */
+START_TEST(test_minimum_size)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_deleted_docs_ratio", "es-1", 0.5);
+    node(s, "elasticsearch_indices_docs", "es-1", 2);
+    node(s, "esvigil_deleted_docs_ratio", "es-2", 0.34);
+    node(s, "elasticsearch_indices_docs", "es-2", 5e6);
+    node(s, "esvigil_deleted_docs_ratio", "es-3", 0.9); /* size unknown: no finding */
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 1);
+    ck_assert_str_eq(r.findings[0].subject, "prod/es-2");
+    checks_result_free(&r);
+
+    checks_thresholds *t = checks_thresholds_new();
+    int row = checks_find("deleted_docs");
+    ck_assert_double_eq(t->minimum[row], 100000);
+    t->minimum[row] = NAN; /* checks.deleted_docs.minimum: off */
+    checks_context ctx = {"prod", "es-1"};
+    ck_assert_int_eq(checks_evaluate(s, t, &ctx, NULL, NULL, &r), 0);
+    ck_assert_uint_eq(r.nfindings, 3);
+    checks_result_free(&r);
+    checks_thresholds_free(t);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -372,6 +399,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_heap_levels);
     tcase_add_test(tc, test_mapped_needs_evidence);
     tcase_add_test(tc, test_mapped_remote_nodes);
+    tcase_add_test(tc, test_minimum_size);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
