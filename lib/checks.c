@@ -40,13 +40,15 @@ checks_thresholds *checks_thresholds_new(void)
     t->count = CHECKS_N;
     t->warning = calloc(CHECKS_N, sizeof(double));
     t->critical = calloc(CHECKS_N, sizeof(double));
-    if (!t->warning || !t->critical) {
+    t->minimum = calloc(CHECKS_N, sizeof(double));
+    if (!t->warning || !t->critical || !t->minimum) {
         checks_thresholds_free(t);
         return NULL;
     }
     for (size_t i = 0; i < CHECKS_N; i++) {
         t->warning[i] = checktable_row(i)->warn;
         t->critical[i] = checktable_row(i)->crit;
+        t->minimum[i] = checktable_row(i)->min_family ? checktable_row(i)->min_size : NAN;
     }
     return t;
 }
@@ -57,6 +59,7 @@ void checks_thresholds_free(checks_thresholds *t)
         return;
     free(t->warning);
     free(t->critical);
+    free(t->minimum);
     free(t);
 }
 
@@ -316,6 +319,18 @@ static int row_value(eval *e, size_t row, const metric_family *f, size_t i, doub
     return 1;
 }
 
+/* A ratio of counts means nothing on tiny numbers: the subject's sample of
+ * the row's min_family must reach the minimum (absent: it cannot). */
+static int big_enough(const eval *e, size_t row, const subject *s)
+{
+    const check_def *d = checktable_row(row);
+    double min = e->t->minimum ? e->t->minimum[row] : NAN, v;
+    if (!d->min_family || isnan(min))
+        return 1;
+    const char *pairs[] = {"cluster", s->cluster, "name", s->name, NULL};
+    return metric_set_lookup(e->set, d->min_family, pairs, &v) && v >= min;
+}
+
 static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
 {
     const check_def *d = checktable_row(row);
@@ -327,7 +342,7 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     double thr = NAN;
     subject s;
     subject_of(d, f, i, e->ctx, &s);
-    int evidence = guards_hold(d->guard_warn, e->set, &s, e->ctx);
+    int evidence = big_enough(e, row, &s) && guards_hold(d->guard_warn, e->set, &s, e->ctx);
     if (evidence && crosses(d->cmp, v, crit) && guards_hold(d->guard, e->set, &s, e->ctx)) {
         status = CHECK_CRITICAL;
         thr = crit;

@@ -9,7 +9,17 @@
 #define NONE NAN
 #define GIB 1073741824.0
 
-/* Seed 000: real memory pressure, or the leak's fingerprint. */
+/* Seed 000: mapped segment files are how Lucene reads on mmapfs/hybridfs, so
+ * mapped > RAM is normal on a healthy data node. Only growth with evidence of
+ * the leak counts. */
+#define MAPPED_WARN_EVIDENCE                                                                       \
+    {                                                                                              \
+        {"esvigil_host_memory_used_ratio", 0.80, GUARD_HOST},                                      \
+            {"esvigil_host_deleted_mapped_ratio", 0.01, GUARD_HOST},                               \
+        {                                                                                          \
+            "esvigil_scroll_contexts_ratio", 0.50, GUARD_NODE                                      \
+        }                                                                                          \
+    }
 #define MAPPED_CRIT_EVIDENCE                                                                       \
     {                                                                                              \
         {"esvigil_host_memory_used_ratio", 0.95, GUARD_HOST},                                      \
@@ -25,12 +35,13 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 0.5,
      .crit = 0.5,
+     .guard_warn = MAPPED_WARN_EVIDENCE,
      .guard = MAPPED_CRIT_EVIDENCE,
      .for_ = "15m",
      .unit = UNIT_RATIO,
      .seed = "000",
-     .summary = "mmapped JVM buffers are a large share of RAM (critical once the host is short of "
-                "memory or deleted segment files stay mapped)",
+     .summary = "mmapped JVM buffers are a large share of RAM with evidence of a leak (host memory "
+                "pressure, deleted segment files still mapped, or scroll contexts piling up)",
      .hint = "look for leaked scroll contexts (indices.search.scroll_current) and clear them: "
              "DELETE _search/scroll/_all"},
     {.name = "host_memory",
@@ -281,6 +292,8 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 0.30,
      .crit = NONE,
+     .min_family = "elasticsearch_indices_docs",
+     .min_size = 100000,
      .for_ = "1h",
      .unit = UNIT_RATIO,
      .seed = "004",

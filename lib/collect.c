@@ -87,7 +87,9 @@ static const es_collector es_collectors[] = {
      nodestats_feed, nodestats_finish_v, nodestats_error_v, NULL, nodestats_close},
     {"cluster_settings", SETTINGS_PATH, SETTINGS_PATH, SCOPE_DERIVE, settings_open, settings_feed,
      settings_finish_v, settings_error_v, settings_warning_v, settings_close},
-    {"cluster_health", "/_cluster/health", "/_cluster/health", SCOPE_CLUSTER, health_open,
+    /* every daemon: whether the cluster has a single data node decides which
+     * disk watermarks ES enforces before 8.0 */
+    {"cluster_health", "/_cluster/health", "/_cluster/health", SCOPE_DERIVE, health_open,
      health_feed, health_finish_v, health_error_v, NULL, health_close},
     {"cat_shards", SHARDS_PATH, SHARDS_PATH, SCOPE_CLUSTER, shards_open, shards_feed,
      shards_finish_v, shards_error_v, NULL, shards_close},

@@ -118,7 +118,7 @@ static void quote(const char *s, char *out, size_t n);
 /* ---- checks.NAME.LEVEL: threshold overrides, one key per check row ---- */
 
 /* Splits "checks.NAME.LEVEL" (n bytes of key); row and level (1 warning, 2
- * critical). 1 when it is such a leaf, 0 otherwise. */
+ * critical, 3 minimum). 1 when it is such a leaf, 0 otherwise. */
 static int check_key(const char *key, size_t n, int *row, int *level)
 {
     static const char pre[] = "checks.";
@@ -136,6 +136,7 @@ static int check_key(const char *key, size_t n, int *row, int *level)
     size_t ln = (size_t)(end - dot - 1);
     *level = ln == 7 && strncmp(dot + 1, "warning", 7) == 0    ? 1
              : ln == 8 && strncmp(dot + 1, "critical", 8) == 0 ? 2
+             : ln == 7 && strncmp(dot + 1, "minimum", 7) == 0  ? 3
                                                                : 0;
     *row = checks_find(check);
     return *row >= 0 && *level != 0;
@@ -164,8 +165,11 @@ static int check_set(config *c, int row, int level, const char *text, char *why,
             return -1;
         }
     }
-    (level == 1 ? c->check_warning : c->check_critical)[row] = v;
-    c->check_set[row] |= (unsigned char)level;
+    double *slot = level == 1   ? c->check_warning
+                   : level == 2 ? c->check_critical
+                                : c->check_minimum;
+    slot[row] = v;
+    c->check_set[row] |= (unsigned char)(1 << (level - 1));
     return 0;
 }
 
@@ -176,6 +180,8 @@ void config_apply_thresholds(const config *c, checks_thresholds *t)
             t->warning[i] = c->check_warning[i];
         if (c->check_set[i] & 2)
             t->critical[i] = c->check_critical[i];
+        if (c->check_set[i] & 4)
+            t->minimum[i] = c->check_minimum[i];
     }
 }
 
@@ -449,8 +455,10 @@ config *config_new(void)
     c->origin = calloc(N_SETTINGS, sizeof(*c->origin));
     c->check_warning = calloc(checks_count(), sizeof(double));
     c->check_critical = calloc(checks_count(), sizeof(double));
+    c->check_minimum = calloc(checks_count(), sizeof(double));
     c->check_set = calloc(checks_count(), 1);
-    if (!c->origin || !c->check_warning || !c->check_critical || !c->check_set) {
+    if (!c->origin || !c->check_warning || !c->check_critical || !c->check_minimum ||
+        !c->check_set) {
         config_free(c);
         return NULL;
     }
@@ -478,6 +486,7 @@ void config_free(config *c)
     free(c->origin);
     free(c->check_warning);
     free(c->check_critical);
+    free(c->check_minimum);
     free(c->check_set);
     free(c);
 }
@@ -1231,7 +1240,8 @@ void config_print_help(FILE *out)
     for (size_t i = 0; i < N_SETTINGS; i++)
         help_flag(out, &settings[i]);
     fprintf(out,
-            "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off\n"
+            "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off,\n"
+            "  --checks.NAME.minimum=NUMBER|off\n"
             "        Override a check's threshold (esvigil --print-rules shows the defaults);\n"
             "        checks:");
     for (size_t i = 0; i < checks_count(); i++)

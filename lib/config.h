@@ -48,10 +48,11 @@ typedef struct config {
      * config_finalize can name the line of a bad value. One per table row. */
     int *origin;
 
-    /* checks.NAME.warning / checks.NAME.critical overrides, one slot per
-     * row of the check table: a number, or "off" (NAN) to drop that level. */
-    double *check_warning, *check_critical;
-    unsigned char *check_set; /* bit 1: warning overridden, bit 2: critical */
+    /* checks.NAME.warning / .critical / .minimum overrides, one slot per
+     * row of the check table: a number, or "off" (NAN) to drop that level
+     * (or the minimum size). */
+    double *check_warning, *check_critical, *check_minimum;
+    unsigned char *check_set; /* bit 1: warning overridden, 2: critical, 4: minimum */
 } config;
 
 /* A config holding every default (strings duplicated); NULL when out of

@@ -709,11 +709,50 @@ static double required_free(const wm_setting *w, double size)
     return w->max_headroom >= 0 && req > w->max_headroom ? w->max_headroom : req;
 }
 
+/* Major version of the first node of raw, or -1. */
+static int es_major(const metric_set *raw)
+{
+    const metric_family *f = metric_set_find(raw, "elasticsearch_node_info");
+    for (size_t j = 0; f && metric_family_sample_count(f) && j < metric_family_label_count(f); j++)
+        if (strcmp(metric_family_label_name(f, j), "version") == 0)
+            return atoi(metric_family_label_value(f, 0, j));
+    return -1;
+}
+
+/* Whether ES acts on a watermark. With the disk decider off it acts on none.
+ * Before 8.0 (and in OpenSearch, which forked from 7.10) the allocation
+ * decider ignores the low and high watermarks on a cluster with a single
+ * data node unless enable_for_single_data_node is true; 8.x accepts only
+ * true. The flood stage block comes from the disk monitor, which that
+ * setting does not govern. Unknown settings: assume ES's defaults. */
+static int wm_enforced(const metric_set *raw, const char *wm)
+{
+    double v;
+    if (label_less(raw, "elasticsearch_clustersettings_allocation_threshold_enabled", &v) && v == 0)
+        return 0;
+    if (strcmp(wm, "flood_stage") == 0)
+        return 1;
+    int major = es_major(raw);
+    double data_nodes, single;
+    if (major < 0 || major >= 8 ||
+        !label_less(raw, "elasticsearch_cluster_health_number_of_data_nodes", &data_nodes) ||
+        data_nodes != 1)
+        return 1;
+    return label_less(
+               raw,
+               "elasticsearch_clustersettings_allocation_watermark_enable_for_single_data_node",
+               &single) &&
+           single == 1;
+}
+
 static int emit_watermarks(ctx *c)
 {
     wm_setting wm[] = {{.name = "low"}, {.name = "high"}, {.name = "flood_stage"}};
-    for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++)
+    for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++) {
         read_watermark(c->raw, &wm[k]);
+        if (wm[k].kind != WM_NONE && !wm_enforced(c->raw, wm[k].name))
+            wm[k].kind = WM_NONE; /* ES ignores it: no headroom to run out of */
+    }
     for (size_t i = 0; i < c->nnodes; i++) {
         const dnode *n = &c->node[i];
         double size = n->in[IN_FS_SIZE], avail = n->in[IN_FS_AVAIL];

@@ -34,7 +34,9 @@ IMBALANCE_DIMENSIONS = {"shards", "disk", "cpu", "http_connections"}
 
 MASTER_PATH = "/_cluster/state/master_node"
 SETTINGS_PATH = "/_cluster/settings"
-CLUSTER_ONLY_PATHS = ("/_cluster/health", "/_cat/shards")
+# Every daemon reads settings and health (the watermarks ES enforces depend on both),
+# exporting neither unless it reports.
+CLUSTER_ONLY_PATHS = ("/_cat/shards",)
 # What tests/fake_es.py serves for MASTER_PATH, read per request (absent: the local node).
 MASTER_FILE = "master_node.json"
 

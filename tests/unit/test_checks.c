@@ -100,14 +100,26 @@ START_TEST(test_heap_levels)
 }
 END_TEST
 
-/* Seed 000: mapped buffers alone warn; critical needs real pressure. */
-START_TEST(test_mapped_guard)
+/* Seed 000: mapped segment files beyond RAM are normal on mmapfs; a finding
+ * needs evidence of the leak, critical needs real pressure. */
+START_TEST(test_mapped_needs_evidence)
 {
     metric_set *s = metric_set_new();
+    node(s, "esvigil_mapped_buffers_ratio", "es-1", 1.5); /* healthy ES 8 data node */
+    host(s, "esvigil_host_memory_used_ratio", 0.55);
+    host(s, "esvigil_host_deleted_mapped_ratio", 0);
+    node(s, "esvigil_scroll_contexts_ratio", "es-1", 0.02);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_ptr_null(finding(&r, "mapped_buffers"));
+    ck_assert_uint_eq(r.nfindings, 0);
+    checks_result_free(&r);
+    metric_set_free(s);
+
+    s = metric_set_new(); /* deleted segment files mapped: warning */
     node(s, "esvigil_mapped_buffers_ratio", "es-1", 2.75);
     host(s, "esvigil_host_memory_used_ratio", 0.60);
-    host(s, "esvigil_host_deleted_mapped_ratio", 0.01);
-    checks_result r = eval(s, NULL, NULL);
+    host(s, "esvigil_host_deleted_mapped_ratio", 0.05);
+    r = eval(s, NULL, NULL);
     ck_assert_int_eq(finding(&r, "mapped_buffers")->status, CHECK_WARNING);
     checks_result_free(&r);
     metric_set_free(s);
@@ -132,24 +144,56 @@ START_TEST(test_mapped_guard)
 }
 END_TEST
 
-/* In cluster mode the host's pressure says nothing about other nodes: they
- * stay at warning however full the local host is. */
-START_TEST(test_mapped_guard_local_node_only)
+/* In cluster mode the host says nothing about other nodes: a remote node
+ * warns only on what is seen remotely (its scroll contexts), never critical. */
+START_TEST(test_mapped_remote_nodes)
 {
     metric_set *s = metric_set_new();
     node(s, "esvigil_mapped_buffers_ratio", "es-1", 0.7);
-    node(s, "esvigil_mapped_buffers_ratio", "es-2", 0.7);
+    node(s, "esvigil_mapped_buffers_ratio", "es-2", 6.2);
+    node(s, "esvigil_mapped_buffers_ratio", "es-3", 0.9);
+    node(s, "esvigil_scroll_contexts_ratio", "es-3", 0.7);
     host(s, "esvigil_host_memory_used_ratio", 0.99);
     checks_result r = eval(s, NULL, NULL); /* local node: es-1 */
-    ck_assert_uint_eq(r.nfindings, 3);
+    size_t mapped = 0;
     for (size_t i = 0; i < r.nfindings; i++) {
         const check_finding *f = &r.findings[i];
         if (strcmp(checks_name(f->check), "mapped_buffers") != 0)
             continue;
+        mapped++;
+        ck_assert_msg(strcmp(f->subject, "prod/es-2") != 0, "mapped/RAM alone is no finding");
         ck_assert_int_eq(f->status,
                          strcmp(f->subject, "prod/es-1") == 0 ? CHECK_CRITICAL : CHECK_WARNING);
     }
+    ck_assert_uint_eq(mapped, 2);
     checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+/* A ratio of counts needs a minimum size: 2 docs half deleted is nothing. */
+START_TEST(test_minimum_size)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_deleted_docs_ratio", "es-1", 0.5);
+    node(s, "elasticsearch_indices_docs", "es-1", 2);
+    node(s, "esvigil_deleted_docs_ratio", "es-2", 0.34);
+    node(s, "elasticsearch_indices_docs", "es-2", 5e6);
+    node(s, "esvigil_deleted_docs_ratio", "es-3", 0.9); /* size unknown: no finding */
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 1);
+    ck_assert_str_eq(r.findings[0].subject, "prod/es-2");
+    checks_result_free(&r);
+
+    checks_thresholds *t = checks_thresholds_new();
+    int row = checks_find("deleted_docs");
+    ck_assert_double_eq(t->minimum[row], 100000);
+    t->minimum[row] = NAN; /* checks.deleted_docs.minimum: off */
+    checks_context ctx = {"prod", "es-1"};
+    ck_assert_int_eq(checks_evaluate(s, t, &ctx, NULL, NULL, &r), 0);
+    ck_assert_uint_eq(r.nfindings, 3);
+    checks_result_free(&r);
+    checks_thresholds_free(t);
     metric_set_free(s);
 }
 END_TEST
@@ -406,8 +450,12 @@ START_TEST(test_rules_text_follows_thresholds)
                                          "        for: 10m\n"));
     ck_assert_ptr_nonnull(strstr(b.data, "sum by (cluster, name, breaker) "
                                          "(increase(elasticsearch_breakers_tripped[10m])) > 0"));
-    ck_assert_ptr_nonnull(strstr(b.data, "and on (instance) (esvigil_host_memory_used_ratio > "
-                                         "0.95 or esvigil_host_deleted_mapped_ratio > 0.1)"));
+    /* host evidence joins the node the host view belongs to */
+    ck_assert_ptr_nonnull(strstr(b.data, "and on (cluster, name, instance) (esvigil_host_node * on "
+                                         "(instance) group_left () (esvigil_host_memory_used_ratio "
+                                         "> 0.95 or esvigil_host_deleted_mapped_ratio > 0.1))"));
+    ck_assert_ptr_nonnull(strstr(b.data, " or max by (cluster, name, instance) "
+                                         "(esvigil_scroll_contexts_ratio) > 0.5)"));
     ck_assert_ptr_nonnull(
         strstr(b.data, "esvigil_disk_watermark_headroom_bytes{watermark=\\\"low\\\"}"));
     ck_assert_ptr_null(strstr(b.data, "EsvigilHostMemoryCritical")); /* no such level */
@@ -433,8 +481,9 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_defaults_from_table);
     tcase_add_test(tc, test_heap_levels);
-    tcase_add_test(tc, test_mapped_guard);
-    tcase_add_test(tc, test_mapped_guard_local_node_only);
+    tcase_add_test(tc, test_mapped_needs_evidence);
+    tcase_add_test(tc, test_mapped_remote_nodes);
+    tcase_add_test(tc, test_minimum_size);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);

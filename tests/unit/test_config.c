@@ -1001,7 +1001,9 @@ START_TEST(test_check_overrides_file_and_flags)
                               "    warning: 0.7\n"
                               "    critical: off\n"
                               "  breaker:\n"
-                              "    critical: 0.99\n";
+                              "    critical: 0.99\n"
+                              "  deleted_docs:\n"
+                              "    minimum: 5000\n";
     const char *path = write_tmp("checks.yml", yml, sizeof(yml) - 1);
     config *c = config_new();
     char err[512];
@@ -1017,6 +1019,8 @@ START_TEST(test_check_overrides_file_and_flags)
     ck_assert_double_eq(t->critical[brk], 0.97); /* the flag wins over the file */
     ck_assert_double_eq(t->warning[brk], 0.85);  /* untouched: the table's default */
     ck_assert_double_eq(t->warning[fds], 0.5);
+    ck_assert_double_eq(t->minimum[checks_find("deleted_docs")], 5000);
+    ck_assert(isnan(t->minimum[heap])); /* the row has no minimum */
     checks_thresholds_free(t);
     config_free(c);
 }
