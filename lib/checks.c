@@ -246,15 +246,21 @@ static int guard_one(const check_guard *g, const metric_set *set, const subject 
     return metric_set_lookup(set, g->family, NULL, &v) && v > g->above;
 }
 
+/* Every self guard, and one of the others when there are any. */
 static int guards_hold(const check_guard *guards, const metric_set *set, const subject *s,
                        const checks_context *ctx)
 {
-    if (!guards[0].family)
-        return 1;
-    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++)
-        if (guard_one(&guards[g], set, s, ctx))
-            return 1;
-    return 0;
+    int others = 0, other_holds = 0;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        int holds = guard_one(&guards[g], set, s, ctx);
+        if (guards[g].scope == GUARD_SELF && !holds)
+            return 0;
+        if (guards[g].scope != GUARD_SELF) {
+            others = 1;
+            other_holds |= holds;
+        }
+    }
+    return !others || other_holds;
 }
 
 static const metric_def def_status = {

@@ -348,8 +348,7 @@ static const check_def table[] = {
      .hint = "esvigil --check's detail says what failed: for HTTP 403 grant esvigil's user the "
              "privilege ES names (cluster privilege monitor, index privilege monitor on *); for "
              "host or process check --path.procfs and esvigil's access to the ES process; else "
-             "see esvigil_errors_total{collector} by reason and the log",
-     .source = "esvigil_collector_success unless on (instance) (esvigil_up == 0)"},
+             "see esvigil_errors_total{collector} by reason and the log"},
     {.name = "stale_poll",
      .kind = KIND_RULE_ONLY,
      .family = "esvigil_last_success_timestamp_seconds",

@@ -401,6 +401,21 @@ START_TEST(test_report_forbidden_collector)
 }
 END_TEST
 
+/* The rule says what the evaluation does: silent while ES is down as a whole. */
+START_TEST(test_collector_failed_rule)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkrules_render(t, &b), 0);
+    ck_assert_msg(strstr(b.data, "expr: \"max by (instance, collector) (esvigil_collector_success) "
+                                 "< 1 and on (instance) (esvigil_up > 0)\"\n"),
+                  "%s", b.data);
+    buf_free(&b);
+    checks_thresholds_free(t);
+}
+END_TEST
+
 /* The poller evaluates while a reload renders the rules: nothing in either
  * may share mutable state (strtok did; ThreadSanitizer runs this). */
 static void *render_loop(void *arg)
@@ -490,6 +505,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_report);
     tcase_add_test(tc, test_report_es_down_once);
     tcase_add_test(tc, test_report_forbidden_collector);
+    tcase_add_test(tc, test_collector_failed_rule);
     tcase_add_test(tc, test_rules_text_follows_thresholds);
     tcase_add_test(tc, test_evaluate_while_rendering);
     suite_add_tcase(s, tc);
