@@ -1110,6 +1110,48 @@ static int check_web(const config *c, char *err, size_t errlen)
     return 0;
 }
 
+/* What an SRE can mean: a poll more often than every second is load on ES
+ * rather than monitoring, less often than hourly is not watching; a request
+ * under 100ms times out on any busy node, one over 10 minutes hides a hung
+ * node. Durations without a row only have to be finite and at most a day. */
+static const struct {
+    const char *key;
+    long long min_ms, max_ms;
+} duration_bounds[] = {
+    {"es.timeout", 100, 10 * 60 * 1000LL},
+    {"poll.interval", 1000, 3600 * 1000LL},
+};
+#define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
+
+int config_duration_bounds(const char *key, long long *min_ms, long long *max_ms)
+{
+    const struct setting *s = find_setting(key);
+    if (!s || s->type != T_DURATION)
+        return -1;
+    *min_ms = 0;
+    *max_ms = DURATION_ANY_MAX_MS;
+    for (size_t i = 0; i < sizeof(duration_bounds) / sizeof(duration_bounds[0]); i++)
+        if (strcmp(duration_bounds[i].key, key) == 0) {
+            *min_ms = duration_bounds[i].min_ms;
+            *max_ms = duration_bounds[i].max_ms;
+        }
+    return 0;
+}
+
+static int check_duration(const config *c, const struct setting *s, char *err, size_t errlen)
+{
+    long long lo, hi;
+    config_duration_bounds(s->key, &lo, &hi);
+    long long v = *ll_field((config *)c, s);
+    if (v >= lo && v <= hi)
+        return 0;
+    char vs[64], los[64], his[64];
+    units_format_duration(v, vs, sizeof(vs));
+    units_format_duration(lo, los, sizeof(los));
+    units_format_duration(hi, his, sizeof(his));
+    return finalize_fail(c, s->key, err, errlen, "must be from %s to %s, not %s", los, his, vs);
+}
+
 static int check_values(const config *c, char *err, size_t errlen)
 {
     char q[1100];
@@ -1118,10 +1160,9 @@ static int check_values(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "es.uri", err, errlen,
                              "not an http(s) URL (like http://localhost:9200): %s", q);
     }
-    if (c->es_timeout_ms <= 0)
-        return finalize_fail(c, "es.timeout", err, errlen, "must be more than 0s");
-    if (c->poll_interval_ms <= 0)
-        return finalize_fail(c, "poll.interval", err, errlen, "must be more than 0s");
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (settings[i].type == T_DURATION && check_duration(c, &settings[i], err, errlen))
+            return -1;
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
     const struct setting *lvl = find_setting("log.level");
@@ -1215,8 +1256,16 @@ static void help_flag(FILE *out, const struct setting *s)
         fprintf(out, "  --%s=%s\n", s->key,
                 s->type == T_ENUM ? s->choices : type_info[s->type].metavar);
     fprintf(out, "        %s", s->help);
-    if (s->def)
-        fprintf(out, " (default: %s)", s->def);
+    long long lo, hi;
+    char range[160] = "";
+    if (config_duration_bounds(s->key, &lo, &hi) == 0) {
+        char los[64], his[64];
+        units_format_duration(lo, los, sizeof(los));
+        units_format_duration(hi, his, sizeof(his));
+        snprintf(range, sizeof(range), "%sfrom %s to %s", s->def ? ", " : "", los, his);
+    }
+    if (s->def || range[0])
+        fprintf(out, " (%s%s%s)", s->def ? "default: " : "", s->def ? s->def : "", range);
     fputc('\n', out);
 }
 

@@ -59,6 +59,7 @@ class BadSettings(harness.TestCase):
         self.assertRegex(msg, r"%s:%d: %s\b" % (path.replace(".", r"\."), line,
                                                 key.replace(".", r"\.")))
         return msg
+        return msg
 
     # file errors: FILE:LINE: KEY: ...
     def test_unknown_key(self):
@@ -85,6 +86,14 @@ class BadSettings(harness.TestCase):
     def test_zero_interval(self):
         self.refuse_file("poll:\n  interval: 0s\n", 2, "poll.interval")
 
+    def test_durations_out_of_range(self):
+        # accepted before bounds existed: a poll every millisecond, a timeout of a million years
+        for text, line, key in (("poll:\n  interval: 1ms\n", 2, "poll.interval"),
+                                ("es:\n  uri: http://127.0.0.1:9\n  timeout: 9999999999h\n", 3,
+                                 "es.timeout")):
+            with self.subTest(key=key):
+                self.assertIn("must be from", self.refuse_file(text, line, key))
+
     def test_yaml_syntax_error(self):
         path = self.config("es:\n  uri: http://127.0.0.1:9200\n  timeout: [5s\npoll:\n")
         msg = self.refuse(["--config.file=" + path], [path])
@@ -107,6 +116,9 @@ class BadSettings(harness.TestCase):
 
     def test_bad_flag_value(self):
         self.refuse(["--es.timeout=fast"], ["es.timeout"])
+
+    def test_flag_duration_out_of_range(self):
+        self.refuse(["--poll.interval=2h"], ["flag --poll.interval: must be from 1s to 1h, not 2h"])
 
     def test_bad_flag_url(self):
         self.refuse(["--es.uri=ftp://x"], ["es.uri"])

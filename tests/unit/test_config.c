@@ -4,6 +4,7 @@
 
 #include "checks.h"
 #include "config.h"
+#include "units.h"
 
 #include <stdarg.h>
 #include <math.h>
@@ -209,8 +210,10 @@ START_TEST(test_help_lists_every_flag)
         config_format_value(c, key, def, sizeof(def));
         if (def[0]) {
             char want[8192];
-            snprintf(want, sizeof(want), "(default: %s)", def);
-            ck_assert_msg(strstr(text, want), "--help lacks %s's %s", key, want);
+            /* a duration's range follows its default: "(default: 15s, from 1s to 1h)" */
+            snprintf(want, sizeof(want), "(default: %s", def);
+            const char *at = strstr(text, want);
+            ck_assert_msg(at && strchr("),", at[strlen(want)]), "--help lacks %s's %s", key, want);
         }
     }
     static const char *const others[] = {"--config.file=FILE",
@@ -772,14 +775,14 @@ START_TEST(test_finalize_error_from_file)
     c = config_new();
     ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), 0);
     ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s:2: es.timeout: must be more than 0s", path);
+    snprintf(want, sizeof(want), "%s:2: es.timeout: must be from 100ms to 10m, not 0s", path);
     ck_assert_str_eq(err, want);
     ck_assert_int_eq(finalize_with(c, "es.timeout", "1s", err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s:4: poll.interval: must be more than 0s", path);
+    snprintf(want, sizeof(want), "%s:4: poll.interval: must be from 1s to 1h, not 0s", path);
     ck_assert_str_eq(err, want);
     /* the flag replaces the file's value, and the message says so */
     ck_assert_int_eq(finalize_with(c, "es.timeout", "0s", err, sizeof(err)), -1);
-    ck_assert_str_eq(err, "flag --es.timeout: must be more than 0s");
+    ck_assert_str_eq(err, "flag --es.timeout: must be from 100ms to 10m, not 0s");
     config_free(c);
 }
 END_TEST
@@ -823,9 +826,53 @@ static const struct {
     {"web.telemetry-path", "/m?x=1", "not a URL path starting with /"},
     {"es.max-response-size", "0b", "must be more than 0b"},
     {"es.max-response-size", "1kb", NULL},
-    {"poll.interval", "0", "must be more than 0s"},
-    {"poll.interval", "1ms", NULL},
+    /* durations: both ends of each range are allowed, one step past is not */
+    {"poll.interval", "0", "must be from 1s to 1h, not 0s"},
+    {"poll.interval", "1ms", "must be from 1s to 1h, not 1ms"},
+    {"poll.interval", "999ms", "must be from 1s to 1h, not 999ms"},
+    {"poll.interval", "1s", NULL},
+    {"poll.interval", "1h", NULL},
+    {"poll.interval", "1h1ms", "must be from 1s to 1h, not 1h1ms"},
+    {"poll.interval", "9999999999h", "must be from 1s to 1h, not "},
+    {"es.timeout", "99ms", "must be from 100ms to 10m, not 99ms"},
+    {"es.timeout", "100ms", NULL},
+    {"es.timeout", "10m", NULL},
+    {"es.timeout", "10m1ms", "must be from 100ms to 10m, not 10m1ms"},
+    {"es.timeout", "1y", "must be from 100ms to 10m, not 1y"},
 };
+
+/* Every duration key has a range that holds its own default, and --help
+ * says what it is. */
+START_TEST(test_duration_bounds)
+{
+    config *c = config_new();
+    char def[64];
+    int durations = 0;
+    for (size_t i = 0; config_key_name(i); i++) {
+        long long lo, hi, v;
+        const char *key = config_key_name(i);
+        if (config_duration_bounds(key, &lo, &hi) != 0)
+            continue;
+        durations++;
+        ck_assert_int_eq(config_format_value(c, key, def, sizeof(def)), 0);
+        ck_assert_int_eq(units_parse_duration_ms(def, &v), 0);
+        ck_assert_msg(lo <= v && v <= hi, "%s: default %s out of its range", key, def);
+    }
+    ck_assert_int_ge(durations, 2);
+    long long lo, hi;
+    ck_assert_int_eq(config_duration_bounds("es.uri", &lo, &hi), -1);
+    ck_assert_int_eq(config_duration_bounds("nope", &lo, &hi), -1);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_print_help(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "(default: 15s, from 1s to 1h)"));
+    ck_assert_ptr_nonnull(strstr(text, "(default: 5s, from 100ms to 10m)"));
+    free(text);
+    config_free(c);
+}
+END_TEST
 
 START_TEST(test_finalize_cases)
 {
@@ -1124,6 +1171,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_uri_password_redacted);
     tcase_add_test(tc, test_finalize_error_from_file);
     tcase_add_test(tc, test_finalize_default_origin);
+    tcase_add_test(tc, test_duration_bounds);
     tcase_add_loop_test(tc, test_finalize_cases, 0,
                         (int)(sizeof(finalize_cases) / sizeof(finalize_cases[0])));
     tcase_add_test(tc, test_listen_split);
