@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+#include <fcntl.h>
 
 /* The field's C type follows: T_STRING, T_PATH (relative ones resolved against
  * the config file's directory) and T_ENUM are char *, T_BOOL is int, T_DURATION
@@ -740,11 +743,48 @@ static int load_stream(struct loader *l)
     }
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "not a regular file (a directory)"
+           : S_ISFIFO(m) ? "not a regular file (a FIFO)"
+           : S_ISSOCK(m) ? "not a regular file (a socket)"
+           : S_ISCHR(m)  ? "not a regular file (a character device)"
+           : S_ISBLK(m)  ? "not a regular file (a block device)"
+                         : "not a regular file";
+}
+
+/* Opens path for reading only if it is a regular file. O_NONBLOCK because
+ * open() of a FIFO waits for a writer, which would hang startup and SIGHUP
+ * (and so SIGTERM); fstat after open, so nothing is swapped in between. On
+ * failure why says what (without the path) and NULL is returned. */
+static FILE *open_regular(const char *path, char *why, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(why, n, "%s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    int rc = fstat(fd, &st);
+    if (rc != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, n, "%s", rc != 0 ? strerror(errno) : file_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, n, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = open_regular(path, why, sizeof(why));
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", path, why);
         return NULL;
     }
     char *data = malloc(CONFIG_FILE_MAX + 1);
@@ -1047,6 +1087,17 @@ static int check_url(const char *uri)
     return check_authority(a, strcspn(a, "/?#"));
 }
 
+/* 1 when uri's userinfo holds a non-empty password ("user:pw@"). */
+static int url_has_password(const char *uri)
+{
+    const char *a = strstr(uri, "://");
+    a = a ? a + 3 : uri;
+    size_t alen = strcspn(a, "/?#");
+    const char *at = memrchr(a, '@', alen);
+    const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+    return colon && colon + 1 < at;
+}
+
 /* The URL for an error message, with a password in it replaced by "***". */
 static void redact_url(const char *uri, char *out, size_t n)
 {
@@ -1160,6 +1211,13 @@ static int check_values(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "es.uri", err, errlen,
                              "not an http(s) URL (like http://localhost:9200): %s", q);
     }
+    /* Secrets never come from flags: anyone on the host reads the command line. */
+    if (c->origin[setting_index(find_setting("es.uri"))] == ORIGIN_FLAG &&
+        url_has_password(c->es_uri))
+        return finalize_fail(c, "es.uri", err, errlen,
+                             "a password in the URL would show in ps and /proc/PID/cmdline: "
+                             "use es.password-file, $ESVIGIL_ES_PASSWORD or es.uri in the "
+                             "config file");
     for (size_t i = 0; i < N_SETTINGS; i++)
         if (settings[i].type == T_DURATION && check_duration(c, &settings[i], err, errlen))
             return -1;
@@ -1175,9 +1233,10 @@ static int check_values(const config *c, char *err, size_t errlen)
  * content, only the file name and the reason. */
 static char *read_secret(const char *file, char *why, size_t n)
 {
-    FILE *f = fopen(file, "rb");
+    char reason[128];
+    FILE *f = open_regular(file, reason, sizeof(reason));
     if (!f) {
-        snprintf(why, n, "cannot read %s: %s", file, strerror(errno));
+        snprintf(why, n, "cannot read %s: %s", file, reason);
         return NULL;
     }
     char *data = malloc(SECRET_MAX + 1);

@@ -483,7 +483,7 @@ START_TEST(test_unreadable_files)
     ck_assert_int_eq(config_load_file(c, "/nonexistent/x.yml", err, sizeof(err)), -1);
     ck_assert_str_eq(err, "/nonexistent/x.yml: cannot read: No such file or directory");
     ck_assert_int_eq(config_load_file(c, tmpdir, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+    snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a directory)", tmpdir);
     ck_assert_str_eq(err, want);
     ck_assert_ptr_null(c->config_file);
     assert_defaults(c);
@@ -709,9 +709,8 @@ static int finalize_with(config *c, const char *key, const char *value, char *er
 }
 
 static const char *const good_uris[] = {
-    "http://localhost:9200", "https://es.example.com",       "http://[::1]:9200/",
-    "HTTPS://X:1",           "http://user:pw@h:9200/prefix", "http://h/path?x=1",
-    "http://10.0.0.1:65535",
+    "http://localhost:9200",     "https://es.example.com", "http://[::1]:9200/",    "HTTPS://X:1",
+    "http://user@h:9200/prefix", "http://h/path?x=1",      "http://10.0.0.1:65535",
 };
 
 START_TEST(test_good_uris)
@@ -752,6 +751,64 @@ START_TEST(test_uri_password_redacted)
     ck_assert_str_eq(err, "flag --es.uri: not an http(s) URL (like http://localhost:9200): "
                           "\"http://admin:***@:9200/\"");
     assert_no_secret(err);
+    config_free(c);
+}
+END_TEST
+
+/* A password in --es.uri shows in ps: refused from a flag, accepted from the file. */
+START_TEST(test_uri_password_not_from_flags)
+{
+    config *c = config_new();
+    char err[512] = "";
+    ck_assert_int_eq(
+        finalize_with(c, "es.uri", "http://admin:hunter2@localhost:9200", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "flag --es.uri: a password in the URL would show in ps and "
+                          "/proc/PID/cmdline: use es.password-file, $ESVIGIL_ES_PASSWORD or "
+                          "es.uri in the config file");
+    assert_no_secret(err);
+    /* a user alone, or an empty password, is no secret */
+    ck_assert_int_eq(finalize_with(c, "es.uri", "http://admin@localhost:9200", err, sizeof(err)),
+                     0);
+    ck_assert_int_eq(finalize_with(c, "es.uri", "http://admin:@localhost:9200", err, sizeof(err)),
+                     0);
+    config_free(c);
+
+    const char *text = "es:\n  uri: http://admin:hunter2@localhost:9200\n";
+    const char *path = write_tmp("uri-password.yml", text, strlen(text));
+    c = config_new();
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), 0);
+    ck_assert_msg(config_finalize(c, err, sizeof(err)) == 0, "%s", err);
+    config_free(c);
+}
+END_TEST
+
+/* open() of a FIFO waits for a writer: startup and SIGHUP must not. alarm()
+ * turns a hang into a failure well before check's own timeout. */
+START_TEST(test_fifo_files_refused)
+{
+    char fifo[512];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    alarm(5);
+    config *c = config_new();
+    char err[1024] = "", want[1024];
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--es.username=u", NULL), 0);
+    ck_assert_int_eq(finalize_with(c, "es.password-file", fifo, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want),
+             "flag --es.password-file: cannot read %s: not a regular file (a FIFO)", fifo);
+    ck_assert_str_eq(err, want);
+    ck_assert_int_eq(finalize_with(c, "es.api-key-file", fifo, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file (a FIFO)"));
+    config_free(c);
+    c = config_new();
+    ck_assert_int_eq(config_load_file(c, fifo, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a FIFO)", fifo);
+    ck_assert_str_eq(err, want);
+    /* a device is no password file either */
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--es.username=u", NULL), 0);
+    ck_assert_int_eq(finalize_with(c, "es.password-file", "/dev/null", err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file (a character device)"));
+    alarm(0);
     config_free(c);
 }
 END_TEST
@@ -993,7 +1050,8 @@ START_TEST(test_secret_errors_never_leak)
 
     /* a directory, and a file with a NUL byte */
     ck_assert_int_eq(finalize_with(c, "es.api-key-file", tmpdir, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "flag --es.api-key-file: cannot read %s: Is a directory", tmpdir);
+    snprintf(want, sizeof(want),
+             "flag --es.api-key-file: cannot read %s: not a regular file (a directory)", tmpdir);
     ck_assert_str_eq(err, want);
     const char *nul = write_tmp("nul-key", ENV_API_KEY "\0" FILE_API_KEY,
                                 sizeof(ENV_API_KEY "\0" FILE_API_KEY) - 1);
@@ -1169,6 +1227,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_good_uris, 0, (int)(sizeof(good_uris) / sizeof(good_uris[0])));
     tcase_add_loop_test(tc, test_bad_uris, 0, (int)(sizeof(bad_uris) / sizeof(bad_uris[0])));
     tcase_add_test(tc, test_uri_password_redacted);
+    tcase_add_test(tc, test_uri_password_not_from_flags);
+    tcase_add_test(tc, test_fifo_files_refused);
     tcase_add_test(tc, test_finalize_error_from_file);
     tcase_add_test(tc, test_finalize_default_origin);
     tcase_add_test(tc, test_duration_bounds);
