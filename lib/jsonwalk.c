@@ -2,6 +2,7 @@
  * Keys live back to back in one growable arena so deep paths cost no mallocs. */
 #include "jsonwalk.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,7 @@ static void refresh_path(jsonwalk *w)
 /* Replaces path segment d (and drops anything deeper). */
 static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
 {
+    assert(d < JSONWALK_MAX_DEPTH && d <= w->nseg); /* only the last segment moves */
     size_t start = d ? w->off[d - 1] + strlen(w->keys.data + w->off[d - 1]) + 1 : 0;
     char *old = w->keys.data;
     w->keys.len = start;
@@ -232,6 +234,7 @@ static int on_start(jsonwalk *w, int is_array)
 static int on_end(jsonwalk *w, int is_array)
 {
     w->events++;
+    assert(w->open > 0 && w->frames[w->open - 1].is_array == is_array); /* yajl pairs them */
     w->open--;
     w->nseg = w->open;
     if (w->cb.leave && w->cb.leave(w->ctx, w->path, w->open, is_array) != 0)
@@ -263,6 +266,7 @@ static int on_key(void *ctx, const unsigned char *key, size_t len)
 {
     jsonwalk *w = ctx;
     w->events++;
+    assert(w->open > 0 && !w->frames[w->open - 1].is_array); /* keys live in objects */
     const char *k = valid_utf8(w, (const char *)key, &len);
     if (!k)
         return fail(w, "out of memory");
