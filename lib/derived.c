@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "settings.h"
 #include "strmap.h"
 
 #define NONE ((size_t)-1)
@@ -582,45 +583,32 @@ static int emit_host(ctx *c)
     return 0;
 }
 
-/* A watermark setting: a used ratio, or minimum free bytes. */
-typedef struct wm_setting {
-    const char *name;
-    enum { WM_NONE, WM_RATIO, WM_BYTES } kind;
-    double value, max_headroom; /* max_headroom < 0: unset */
-} wm_setting;
-
-static void read_watermark(const metric_set *raw, wm_setting *w)
+/* The watermark model is settings.h's; here it is read back from the
+ * families settings exported (the settings themselves may come from another
+ * poll's parser, or from a test). */
+static void read_watermark(const metric_set *raw, const char *which, settings_watermark *w)
 {
     char name[128];
     double v;
-    w->kind = WM_NONE;
+    w->kind = SETTINGS_WM_NONE;
     w->max_headroom = -1;
     snprintf(name, sizeof(name), "elasticsearch_clustersettings_allocation_watermark_%s_ratio",
-             w->name);
+             which);
     if (label_less(raw, name, &v) && v >= 0 && v <= 1) {
-        w->kind = WM_RATIO;
+        w->kind = SETTINGS_WM_RATIO;
         w->value = v;
         snprintf(name, sizeof(name),
-                 "elasticsearch_clustersettings_allocation_watermark_%s_max_headroom_bytes",
-                 w->name);
+                 "elasticsearch_clustersettings_allocation_watermark_%s_max_headroom_bytes", which);
         if (label_less(raw, name, &v) && v >= 0)
             w->max_headroom = v;
         return;
     }
     snprintf(name, sizeof(name), "elasticsearch_clustersettings_allocation_watermark_%s_bytes",
-             w->name);
+             which);
     if (label_less(raw, name, &v) && v >= 0) {
-        w->kind = WM_BYTES;
+        w->kind = SETTINGS_WM_BYTES;
         w->value = v;
     }
-}
-
-static double required_free(const wm_setting *w, double size)
-{
-    if (w->kind == WM_BYTES)
-        return w->value;
-    double req = (1 - w->value) * size;
-    return w->max_headroom >= 0 && req > w->max_headroom ? w->max_headroom : req;
 }
 
 /* Major version of the first node of raw, or -1. */
@@ -661,25 +649,26 @@ static int wm_enforced(const metric_set *raw, const char *wm)
 
 static int emit_watermarks(ctx *c)
 {
-    wm_setting wm[] = {{.name = "low"}, {.name = "high"}, {.name = "flood_stage"}};
-    for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++) {
-        read_watermark(c->raw, &wm[k]);
-        if (wm[k].kind != WM_NONE && !wm_enforced(c->raw, wm[k].name))
-            wm[k].kind = WM_NONE; /* ES ignores it: no headroom to run out of */
+    static const char *const names[] = {"low", "high", "flood_stage"};
+    settings_watermark wm[3];
+    for (size_t k = 0; k < 3; k++) {
+        read_watermark(c->raw, names[k], &wm[k]);
+        if (wm[k].kind != SETTINGS_WM_NONE && !wm_enforced(c->raw, names[k]))
+            wm[k].kind = SETTINGS_WM_NONE; /* ES ignores it: no headroom to run out of */
     }
     for (size_t i = 0; i < c->nnodes; i++) {
         const dnode *n = &c->node[i];
         double size = n->in[IN_FS_SIZE], avail = n->in[IN_FS_AVAIL];
         if (!n->has[IN_FS_SIZE] || !usable(avail, size))
             continue;
-        for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++) {
-            if (wm[k].kind == WM_NONE)
+        for (size_t k = 0; k < 3; k++) {
+            if (wm[k].kind == SETTINGS_WM_NONE)
                 continue;
-            double req = required_free(&wm[k], size);
+            double req = settings_watermark_required_free(&wm[k], size);
             /* a byte watermark above the disk size is always crossed: 0, not < 0 */
             double ratio = req >= size ? 0 : 1 - req / size;
-            if (add_node(c, &def_wm_ratio, n, wm[k].name, ratio) < 0 ||
-                add_node(c, &def_wm_headroom, n, wm[k].name, avail - req) < 0)
+            if (add_node(c, &def_wm_ratio, n, names[k], ratio) < 0 ||
+                add_node(c, &def_wm_headroom, n, names[k], avail - req) < 0)
                 return -1;
         }
     }
