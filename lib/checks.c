@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checktable.h"
+#include "strmap.h"
 
 #define CHECKS_N checktable_count()
 
@@ -65,110 +66,62 @@ void checks_thresholds_free(checks_thresholds *t)
 
 /* ---- state for counter checks: last value per series ---- */
 
-typedef struct state_entry {
-    char *key;
+typedef struct state_value {
     double value;
     int seen; /* set in the current evaluation; unseen entries are dropped */
-} state_entry;
+} state_value;
 
 struct checks_state {
-    state_entry *slots;
-    size_t nslots, used;
+    strmap *series;
 };
 
 checks_state *checks_state_new(void)
 {
-    return calloc(1, sizeof(checks_state));
+    checks_state *st = calloc(1, sizeof(*st));
+    if (st && !(st->series = strmap_new(sizeof(state_value)))) {
+        free(st);
+        return NULL;
+    }
+    return st;
 }
 
 void checks_state_free(checks_state *st)
 {
     if (!st)
         return;
-    for (size_t i = 0; i < st->nslots; i++)
-        free(st->slots[i].key);
-    free(st->slots);
+    strmap_free(st->series);
     free(st);
-}
-
-static size_t hash_key(const char *s)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static state_entry *state_slot(state_entry *slots, size_t nslots, const char *key)
-{
-    for (size_t i = hash_key(key) & (nslots - 1);; i = (i + 1) & (nslots - 1))
-        if (!slots[i].key || strcmp(slots[i].key, key) == 0)
-            return &slots[i];
-}
-
-static int state_grow(checks_state *st)
-{
-    size_t n = st->nslots ? st->nslots * 2 : 256;
-    state_entry *slots = calloc(n, sizeof(*slots));
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < st->nslots; i++)
-        if (st->slots[i].key)
-            *state_slot(slots, n, st->slots[i].key) = st->slots[i];
-    free(st->slots);
-    st->slots = slots;
-    st->nslots = n;
-    return 0;
 }
 
 /* Stores value under key; returns 1 and the previous value when there was one. */
 static int state_swap(checks_state *st, const char *key, double value, double *prev)
 {
-    if (st->used * 2 >= st->nslots && state_grow(st) < 0)
+    int created;
+    size_t id = strmap_add(st->series, key, &created);
+    if (id == STRMAP_NONE)
         return 0;
-    state_entry *e = state_slot(st->slots, st->nslots, key);
-    int had = e->key != NULL;
-    if (!had) {
-        if (!(e->key = strdup(key)))
-            return 0;
-        st->used++;
-    } else {
+    state_value *e = strmap_value(st->series, id);
+    if (!created)
         *prev = e->value;
-    }
     e->value = value;
     e->seen = 1;
-    return had;
+    return !created;
+}
+
+static int state_keep(const char *key, void *value, void *ctx)
+{
+    (void)key;
+    (void)ctx;
+    state_value *e = value;
+    int keep = e->seen;
+    e->seen = 0;
+    return keep;
 }
 
 /* Series that vanished (node left) are forgotten so the table stays bounded. */
 static void state_sweep(checks_state *st)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < st->nslots; i++)
-        n += st->slots[i].key && st->slots[i].seen;
-    if (n == st->used) {
-        for (size_t i = 0; i < st->nslots; i++)
-            st->slots[i].seen = 0;
-        return;
-    }
-    state_entry *old = st->slots;
-    size_t nold = st->nslots;
-    st->slots = calloc(nold, sizeof(*old));
-    if (!st->slots) { /* keep the old table rather than lose every counter */
-        st->slots = old;
-        return;
-    }
-    st->used = 0;
-    for (size_t i = 0; i < nold; i++) {
-        if (old[i].key && old[i].seen) {
-            old[i].seen = 0;
-            *state_slot(st->slots, nold, old[i].key) = old[i];
-            st->used++;
-        } else {
-            free(old[i].key);
-        }
-    }
-    free(old);
+    strmap_sweep(st->series, state_keep, NULL);
 }
 
 /* ---- evaluation ---- */

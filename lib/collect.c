@@ -11,6 +11,7 @@
 
 #include "derived.h"
 #include "health.h"
+#include "jsonwalk.h"
 #include "nodeinfo.h"
 #include "nodestats.h"
 #include "procfs.h"
@@ -168,6 +169,14 @@ static const metric_def def_errors = {
     METRIC_COUNTER,
     "Failed collector runs since esvigil started, by collector and reason.",
     {"collector", "reason", NULL}};
+
+/* Not an error reason: the answer was used, with U+FFFD in the odd label. */
+static const metric_def def_invalid_utf8 = {
+    "esvigil_invalid_utf8_total",
+    METRIC_COUNTER,
+    "Strings and keys in Elasticsearch answers that were not valid UTF-8, since esvigil "
+    "started; each invalid sequence was replaced by U+FFFD.",
+    {NULL}};
 
 static double now_mono(void)
 {
@@ -517,6 +526,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     if (c->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, NULL, c->last_success);
     rc |= add_error_counters(c, out);
+    rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)jsonwalk_invalid_utf8_total());
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
     /* esvigil's own process_* families: always the real /proc, never the

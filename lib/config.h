@@ -111,6 +111,10 @@ int config_format_value(const config *c, const char *key, char *out, size_t n);
 /* Line of the loaded file that set key; 0 when it did not come from the file. */
 int config_key_line(const config *c, const char *key);
 
+/* The range a duration key accepts, in ms (both ends allowed); -1 when key
+ * is not a duration. */
+int config_duration_bounds(const char *key, long long *min_ms, long long *max_ms);
+
 /* Splits a listen address "host:port", ":port" or "[v6]:port" (checked by
  * config_finalize). host gets "" for all addresses, without brackets.
  * Returns 0, or -1 when malformed or the host does not fit. */

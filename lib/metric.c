@@ -1,10 +1,13 @@
-/* metric: families in insertion order, found by name through an
- * open-addressing hash so 500-node polls stay linear. */
+/* metric: families in insertion order, found by name through a strmap whose
+ * ids are the family indexes, so 500-node polls stay linear. */
 #include "metric.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "strmap.h"
 
 typedef struct sample {
     double v;
@@ -24,22 +27,18 @@ struct metric_family {
 struct metric_set {
     metric_family **fams;
     size_t nfams, cap;
-    size_t *slots; /* hash slots: family index + 1, 0 = empty */
-    size_t nslots;
+    strmap *byname; /* family name -> its index in fams (same order, same count) */
     size_t nsamples;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 metric_set *metric_set_new(void)
 {
-    return calloc(1, sizeof(metric_set));
+    metric_set *s = calloc(1, sizeof(metric_set));
+    if (s && !(s->byname = strmap_new(0))) {
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 static void family_free(metric_family *f)
@@ -61,40 +60,14 @@ void metric_set_free(metric_set *s)
     for (size_t i = 0; i < s->nfams; i++)
         family_free(s->fams[i]);
     free(s->fams);
-    free(s->slots);
+    strmap_free(s->byname);
     free(s);
-}
-
-static size_t *find_slot(const metric_set *s, const char *name)
-{
-    if (!s->nslots)
-        return NULL;
-    size_t mask = s->nslots - 1;
-    for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
-        size_t *slot = &s->slots[i];
-        if (*slot == 0 || strcmp(s->fams[*slot - 1]->name, name) == 0)
-            return slot;
-    }
-}
-
-static int rehash(metric_set *s)
-{
-    size_t n = s->nslots ? s->nslots * 2 : 64;
-    size_t *slots = calloc(n, sizeof(*slots));
-    if (!slots)
-        return -1;
-    free(s->slots);
-    s->slots = slots;
-    s->nslots = n;
-    for (size_t i = 0; i < s->nfams; i++)
-        *find_slot(s, s->fams[i]->name) = i + 1;
-    return 0;
 }
 
 const metric_family *metric_set_find(const metric_set *s, const char *name)
 {
-    size_t *slot = find_slot(s, name);
-    return (slot && *slot) ? s->fams[*slot - 1] : NULL;
+    size_t i = strmap_get(s->byname, name);
+    return i == STRMAP_NONE ? NULL : s->fams[i];
 }
 
 static size_t def_label_count(const metric_def *def)
@@ -136,11 +109,9 @@ static int labels_match(const metric_family *f, const metric_def *def)
 
 static metric_family *family_get(metric_set *s, const metric_def *def)
 {
-    if (s->nfams * 2 >= s->nslots && rehash(s) < 0)
-        return NULL;
-    size_t *slot = find_slot(s, def->name);
-    if (*slot)
-        return labels_match(s->fams[*slot - 1], def) ? s->fams[*slot - 1] : NULL;
+    size_t i = strmap_get(s->byname, def->name);
+    if (i != STRMAP_NONE)
+        return labels_match(s->fams[i], def) ? s->fams[i] : NULL;
     if (s->nfams == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
         metric_family **p = realloc(s->fams, cap * sizeof(*p));
@@ -152,8 +123,12 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     metric_family *f = family_new(def);
     if (!f)
         return NULL;
+    if (strmap_add(s->byname, def->name, NULL) == STRMAP_NONE) {
+        family_free(f);
+        return NULL;
+    }
     s->fams[s->nfams++] = f;
-    *slot = s->nfams;
+    assert(strmap_count(s->byname) == s->nfams);
     return f;
 }
 
@@ -230,18 +205,16 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
 
 int metric_set_remove(metric_set *s, const char *name)
 {
-    size_t *slot = find_slot(s, name);
-    if (!slot || !*slot)
+    size_t i = strmap_get(s->byname, name);
+    if (i == STRMAP_NONE)
         return 0;
-    size_t i = *slot - 1;
+    /* before the family goes: name may be its own */
+    strmap_remove(s->byname, name); /* the later ids shift down, as fams do below */
     s->nsamples -= s->fams[i]->nsamples;
     family_free(s->fams[i]);
     memmove(&s->fams[i], &s->fams[i + 1], (s->nfams - i - 1) * sizeof(*s->fams));
     s->nfams--;
-    /* Rebuild the slots: open addressing cannot simply blank one. */
-    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
-    for (size_t k = 0; k < s->nfams; k++)
-        *find_slot(s, s->fams[k]->name) = k + 1;
+    assert(strmap_count(s->byname) == s->nfams);
     return 1;
 }
 

@@ -4,7 +4,9 @@ garbage, truncated, huge, slow, hang). Each failure must give esvigil_up 0, a co
 error with the right reason, no half snapshot of ES families, live host metrics, a
 daemon that keeps serving fast, and full recovery once ES is healthy again."""
 
+import os
 import re
+import shutil
 import signal
 import time
 
@@ -144,6 +146,34 @@ class ErrorModes(harness.TestCase):
         self.assertEqual(d.get("/-/healthy")[0], 200)
         # A stuck poll must not hold up shutdown beyond es.timeout.
         self.assertCleanExit(d, signal.SIGTERM, timeout=15)
+
+
+class BadValues(harness.TestCase):
+    """One bad value costs one odd label, never the whole answer."""
+
+    def test_invalid_utf8_node_name(self):
+        fixdir = os.path.join(self.tmp, "fixture")
+        shutil.copytree(harness.fixture_dir(), fixdir)
+        _, node_id, node = harness.fixture_node(fixdir)
+        name = node["name"].encode()
+        bad = name[:2] + b"\xff" + name[2:]  # a byte that can never start UTF-8
+        for f in ("nodes_local_stats.json", "nodes_stats.json"):
+            path = os.path.join(fixdir, f)
+            with open(path, "rb") as fh:
+                body = fh.read()
+            with open(path, "wb") as fh:
+                fh.write(body.replace(b'"' + name + b'"', b'"' + bad + b'"'))
+        es = self.fake(fixture=fixdir)
+        d = self.esvigil(es_args(es.url), procfs=self.procfs())
+        d.wait_metric(lambda m: m.get("esvigil_up") == 1, 20, "esvigil_up 1 despite the bad byte")
+        m = d.wait_metric(lambda m: (m.get("esvigil_invalid_utf8_total") or 0) >= 1, 10,
+                          "the repair counted")
+        repaired = name[:2].decode() + "\ufffd" + name[2:].decode()
+        heap = [s for s in m.samples if s[0] == "elasticsearch_jvm_memory_used_bytes"
+                and s[1].get("name") == repaired and s[1].get("area") == "heap"]
+        self.assertEqual(len(heap), 1, "node families kept, with U+FFFD in the name")
+        self.assertEqual(errors(m, "bad_json"), 0)
+        self.assertCleanExit(d)
 
 
 if __name__ == "__main__":

@@ -943,7 +943,7 @@ START_TEST(test_tls_verification)
     tls_peer p = {0};
     if (!tls_peer_start(&p, 0)) {
         tls_peer_stop(&p);
-        fprintf(stderr, "test_tls_verification: openssl unavailable, skipped\n");
+        unit_skip("test_tls_verification: openssl unavailable");
         return;
     }
     char err[512];
@@ -967,7 +967,7 @@ START_TEST(test_tls_client_cert)
     tls_peer p = {0};
     if (!tls_peer_start(&p, 1)) {
         tls_peer_stop(&p);
-        fprintf(stderr, "test_tls_client_cert: openssl unavailable, skipped\n");
+        unit_skip("test_tls_client_cert: openssl unavailable");
         return;
     }
     char err[512];
