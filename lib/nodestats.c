@@ -367,12 +367,34 @@ static const char *const ns_base_labels[NS_NBASE] = {
     "cluster", "host", "name", "es_master_node", "es_data_node", "es_ingest_node", "es_client_node",
 };
 
-/* The reference's getRoles: the roles it reports, in label-value order. */
-enum { ROLE_CLIENT, ROLE_DATA, ROLE_INGEST, ROLE_MASTER, NROLES };
-static const char *const ns_role_names[NROLES] = {"client", "data", "ingest", "master"};
+/* The roles of the reference's getRoles (1.11): each gets a nodes_roles
+ * sample, 1 or 0, on every node; the data tiers count as data (#1224). */
+enum {
+    ROLE_MASTER,
+    ROLE_DATA,
+    ROLE_DATA_HOT,
+    ROLE_DATA_WARM,
+    ROLE_DATA_COLD,
+    ROLE_DATA_FROZEN,
+    ROLE_DATA_CONTENT,
+    ROLE_ML,
+    ROLE_REMOTE_CLUSTER_CLIENT,
+    ROLE_TRANSFORM,
+    ROLE_INGEST,
+    ROLE_CLIENT,
+    NROLES
+};
+static const char *const ns_role_names[NROLES] = {
+    "master",       "data",      "data_hot",
+    "data_warm",    "data_cold", "data_frozen",
+    "data_content", "ml",        "remote_cluster_client",
+    "transform",    "ingest",    "client"};
+#define NS_MAX_OTHER_ROLES 16 /* roles outside that list (voting_only, ...), 1 each */
 
-static const metric_def ns_roles_def = {
-    "elasticsearch_nodes_roles", METRIC_GAUGE, "Node roles", {"cluster", "host", "name", "role"}};
+static const metric_def ns_roles_def = {"elasticsearch_nodes_roles",
+                                        METRIC_GAUGE,
+                                        "Node roles",
+                                        {"cluster", "host", "name", "node", "role"}};
 
 typedef enum { LBL_CAPTURE, LBL_SIBLING, LBL_FIXED } lbl_kind;
 
@@ -412,9 +434,11 @@ typedef struct ns_node {
     sibling *sib;
     size_t nsib, capsib;
     buf strs; /* captures, sibling strings, name, host: NUL-terminated */
-    size_t name, host;
-    int has_name, has_host, has_roles, has_http;
+    size_t name, host, id;
+    int has_name, has_host, has_id, has_roles, has_http;
     int role[NROLES];
+    size_t other_role[NS_MAX_OTHER_ROLES]; /* offsets into strs */
+    size_t nother_roles;
     int attr_set[NROLES], attr_val[NROLES];
 } ns_node;
 
@@ -557,7 +581,8 @@ static void node_reset(ns_node *n)
 {
     n->npend = n->nsib = 0;
     buf_reset(&n->strs);
-    n->has_name = n->has_host = n->has_roles = n->has_http = 0;
+    n->has_name = n->has_host = n->has_id = n->has_roles = n->has_http = 0;
+    n->nother_roles = 0;
     memset(n->role, 0, sizeof(n->role));
     memset(n->attr_set, 0, sizeof(n->attr_set));
     memset(n->attr_val, 0, sizeof(n->attr_val));
@@ -597,20 +622,44 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 
 /* ---- emission ---- */
 
+/* The reference's getRoles: roles win, else the pre-5.x attributes;
+ * client unless the node has no http section. */
 static void node_roles(const ns_node *n, int role[NROLES])
 {
-    role[ROLE_CLIENT] = 1;
-    role[ROLE_DATA] = role[ROLE_INGEST] = role[ROLE_MASTER] = 0;
     for (int r = 0; r < NROLES; r++) {
+        role[r] = r == ROLE_CLIENT;
         if (n->has_roles)
-            role[r] = n->role[r];
+            role[r] = n->role[r] || r == ROLE_CLIENT;
         else if (n->attr_set[r])
             role[r] = n->attr_val[r];
     }
-    if (n->has_roles)
-        role[ROLE_CLIENT] = 1;
     if (!n->has_http)
         role[ROLE_CLIENT] = 0;
+}
+
+/* es_data_node: plain data or any data tier (ES 7.10+ tiered nodes lack "data"). */
+static int is_data(const int role[NROLES])
+{
+    for (int r = ROLE_DATA; r <= ROLE_DATA_CONTENT; r++)
+        if (role[r])
+            return 1;
+    return 0;
+}
+
+static int emit_roles(nodestats *p, const ns_node *n, const int role[NROLES],
+                      const char *const *values)
+{
+    const char *rv[5] = {values[0], values[1], values[2], n->has_id ? n->strs.data + n->id : ""};
+    int rc = 0;
+    for (int r = 0; r < NROLES; r++) {
+        rv[4] = ns_role_names[r];
+        rc |= metric_set_add(p->out, &ns_roles_def, rv, role[r]);
+    }
+    for (size_t i = 0; i < n->nother_roles; i++) {
+        rv[4] = n->strs.data + n->other_role[i];
+        rc |= metric_set_add(p->out, &ns_roles_def, rv, 1);
+    }
+    return rc ? jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample") : 0;
 }
 
 static const char *sibling_value(const ns_node *n, int parent, const char *key)
@@ -646,15 +695,12 @@ static int node_emit(nodestats *p, const ns_node *n)
         n->has_host ? n->strs.data + n->host : "",
         n->has_name ? n->strs.data + n->name : "",
         role[ROLE_MASTER] ? "true" : "false",
-        role[ROLE_DATA] ? "true" : "false",
+        is_data(role) ? "true" : "false",
         role[ROLE_INGEST] ? "true" : "false",
         role[ROLE_CLIENT] ? "true" : "false",
     };
-    for (int r = 0; r < NROLES; r++) {
-        const char *rv[4] = {values[0], values[1], values[2], ns_role_names[r]};
-        if (role[r] && metric_set_add(p->out, &ns_roles_def, rv, 1) < 0)
-            return jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample");
-    }
+    if (emit_roles(p, n, role, values) < 0)
+        return -1;
     for (size_t i = 0; i < n->npend; i++) {
         if (emit_sample(p, n, &n->pend[i], values) < 0) {
             char msg[160];
@@ -732,6 +778,30 @@ static int role_index(const char *s, size_t len)
     return -1;
 }
 
+/* A role of the roles array: a known one sets its flag; any other is kept
+ * to be exported as it is named (cluster_manager also counts as master). */
+static int on_role(nodestats *p, const jsonwalk_value *v)
+{
+    ns_node *n = p->cur;
+    int ri = role_index(v->str, v->len);
+    n->has_roles = 1; /* any role at all: the attributes no longer count */
+    if (ri >= 0)
+        n->role[ri] = 1;
+    int known = ri >= 0 && strlen(ns_role_names[ri]) == v->len;
+    if (known || n->nother_roles == NS_MAX_OTHER_ROLES)
+        return 0;
+    for (size_t i = 0; i < n->nother_roles; i++) {
+        const char *had = n->strs.data + n->other_role[i];
+        if (strlen(had) == v->len && memcmp(had, v->str, v->len) == 0)
+            return 0; /* listed twice */
+    }
+    size_t off = node_str(n, v->str, v->len);
+    if (off == SIZE_MAX)
+        return jsonwalk_fail(p->walk, "out of memory");
+    n->other_role[n->nother_roles++] = off;
+    return 0;
+}
+
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     nodestats *p = ctx;
@@ -740,6 +810,9 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
         p->in_node = 1;
         p->set[0][0] = 0;
         p->nset[0] = 1;
+        if ((p->cur->id = node_str(p->cur, path[1], strlen(path[1]))) == SIZE_MAX)
+            return jsonwalk_fail(p->walk, "out of memory");
+        p->cur->has_id = 1;
         return 0;
     }
     if (!p->in_node || depth < 3)
@@ -800,10 +873,7 @@ static int node_string(nodestats *p, const char *const *path, size_t depth, size
             n->has_host = 1;
         }
     } else if (r == 2 && strcmp(path[2], "roles") == 0) {
-        int ri = role_index(v->str, v->len);
-        n->has_roles = 1; /* any role at all: the attributes no longer count */
-        if (ri >= 0)
-            n->role[ri] = 1;
+        return on_role(p, v);
     } else if (r == 2 && strcmp(path[2], "attributes") == 0) {
         int ri = role_index(key, strlen(key));
         if (ri >= 0 && strcmp(key, "cluster_manager") != 0) {

@@ -19,7 +19,7 @@ REF_BIN = "prometheus-elasticsearch-exporter"
 # (fixture, --es.all): every version the reference handles (1.5.0 reads all of them).
 CASES = (("es-5.6", False), ("es-6.8", False), ("es-7.13", False), ("es-7.17", False),
          ("es-8.9", False), ("opensearch-1.3", False), ("opensearch-2.11", False),
-         ("es-8.9", True))
+         ("es-8.9", True), ("es-8.9-tiers", True))
 
 # The reference's own bookkeeping, replaced in esvigil by esvigil_up, esvigil_errors_total
 # and esvigil_collector_* (README, "Differences"); go_* and promhttp_* describe the Go
@@ -69,7 +69,15 @@ LABEL_DIFFERENCES = {
     "elasticsearch_node_shards_total": (
         (1, 7, 0), {"cluster"},
         "reference 1.7.0 added the cluster label (upstream #639); esvigil follows 1.7+"),
+    "elasticsearch_nodes_roles": (
+        (1, 11, 0), {"node"},
+        "reference 1.11.0 added the node (id) label (upstream #1111); esvigil follows 1.11"),
 }
+
+
+def tiers_without_data(nodes):
+    return any(any(r.startswith("data_") for r in n.get("roles", ()))
+               and "data" not in n.get("roles", ()) for n in nodes)
 
 # Label values not compared, when the condition holds for the nodes read.
 IGNORED_VALUES = {
@@ -78,6 +86,10 @@ IGNORED_VALUES = {
         "OpenSearch 2 calls the master role cluster_manager: the reference knows only "
         "'master' and says false, esvigil says true (SPEC: cluster_manager is OpenSearch's "
         "master)"),
+    "es_data_node": (
+        lambda nodes: REF[1] < (1, 12, 0) and tiers_without_data(nodes),
+        "a node with data tiers (data_hot, data_warm, ...) but no plain 'data' role is a "
+        "data node; the reference says so only after 1.11 (upstream #1224), esvigil does"),
 }
 
 RESULTS = {}  # case id -> comparison, for the tables at the end

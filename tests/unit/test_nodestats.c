@@ -225,8 +225,12 @@ START_TEST(test_version_local_node)
     ck_assert(has(s, "elasticsearch_indices_search_open_contexts", NULL));
     ck_assert(has(s, "elasticsearch_http_open_connections", NULL));
 
-    /* every role this data node has, once */
-    ck_assert_uint_eq(nsamples(s, "elasticsearch_nodes_roles"), 4);
+    /* every role of the reference's list once, 1 or 0, plus the node's others */
+    ck_assert_uint_ge(nsamples(s, "elasticsearch_nodes_roles"), 12);
+    ck_assert_uint_le(nsamples(s, "elasticsearch_nodes_roles"), 13);
+    const char *data_role[] = {"role", "data", NULL}, *client_role[] = {"role", "client", NULL};
+    ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", data_role), 1);
+    ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", client_role), 1);
     nodestats_free(p);
     metric_set_free(s);
 }
@@ -261,7 +265,7 @@ START_TEST(test_version_three_nodes)
         ck_assert(has(s, "elasticsearch_indices_docs", master));
         const char *role_data[] = {"name", "es-master-1", "role", "data", NULL};
         const char *role_master[] = {"name", "es-master-1", "role", "master", NULL};
-        ck_assert(!has(s, "elasticsearch_nodes_roles", role_data));
+        ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", role_data), 0);
         ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", role_master), 1);
         const char *heap[] = {"name", "es-master-1", "area", "heap", NULL};
         ck_assert_double_eq(must(s, "elasticsearch_jvm_memory_max_bytes", heap), 4 * GIB);
@@ -412,9 +416,48 @@ START_TEST(test_attribute_roles_and_late_identity)
         "true",           "es_data_node", "false", "es_ingest_node", "false",
         "es_client_node", "false",        NULL};
     ck_assert(has(s, "elasticsearch_os_cpu_percent", l));
-    ck_assert_uint_eq(nsamples(s, "elasticsearch_nodes_roles"), 1);
-    const char *r[] = {"role", "master", NULL};
-    ck_assert(has(s, "elasticsearch_nodes_roles", r));
+    ck_assert_uint_eq(nsamples(s, "elasticsearch_nodes_roles"), 12);
+    const char *r[] = {"role", "master", NULL}, *d[] = {"role", "data", NULL};
+    ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", r), 1);
+    ck_assert_double_eq(must(s, "elasticsearch_nodes_roles", d), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Role value of one node in the tiered fixture. */
+static double tier_role(const metric_set *s, const char *node, const char *role)
+{
+    const char *l[] = {"name", node, "role", role, NULL};
+    return must(s, "elasticsearch_nodes_roles", l);
+}
+
+START_TEST(test_data_tiers_are_data)
+{
+    /* Elastic Cloud style: hot/content and warm nodes, none with plain "data" */
+    metric_set *s = parse_ok("es-8.9-tiers", "nodes_stats.json", NULL);
+    const char *hot[] = {"name", "instance-0000000000", "es_data_node", "true", NULL};
+    const char *warm[] = {
+        "name", "instance-0000000002", "es_data_node", "true", "es_master_node", "false", NULL};
+    const char *tie[] = {
+        "name", "tiebreaker-0000000003", "es_data_node", "false", "es_master_node", "true", NULL};
+    ck_assert(has(s, "elasticsearch_indices_docs", hot));
+    ck_assert(has(s, "elasticsearch_indices_docs", warm));
+    ck_assert(has(s, "elasticsearch_indices_docs", tie));
+    ck_assert_double_eq(tier_role(s, "instance-0000000000", "data_hot"), 1);
+    ck_assert_double_eq(tier_role(s, "instance-0000000000", "data_content"), 1);
+    ck_assert_double_eq(tier_role(s, "instance-0000000000", "data"), 0);
+    ck_assert_double_eq(tier_role(s, "instance-0000000002", "data_warm"), 1);
+    ck_assert_double_eq(tier_role(s, "instance-0000000002", "data_hot"), 0);
+    ck_assert_double_eq(tier_role(s, "instance-0000000002", "master"), 0);
+    /* a role outside the reference's list is exported as named */
+    ck_assert_double_eq(tier_role(s, "tiebreaker-0000000003", "voting_only"), 1);
+    ck_assert_uint_eq(nsamples(s, "elasticsearch_nodes_roles"), 4 * 12 + 1);
+    /* the node id label tells same-named nodes apart (reference 1.11) */
+    const metric_family *f = metric_set_find(s, "elasticsearch_nodes_roles");
+    size_t node = 0;
+    while (strcmp(metric_family_label_name(f, node), "node") != 0)
+        node++;
+    ck_assert_uint_eq(strlen(metric_family_label_value(f, 0, node)), 22);
     metric_set_free(s);
 }
 END_TEST
@@ -636,7 +679,7 @@ START_TEST(test_reference_quirks)
     } ref[] = {
         {"elasticsearch_jvm_uptime_seconds", "gauge",
          "cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name,type"},
-        {"elasticsearch_nodes_roles", "gauge", "cluster,host,name,role"},
+        {"elasticsearch_nodes_roles", "gauge", "cluster,host,name,node,role"},
         {"elasticsearch_breakers_overhead", "counter",
          "breaker,cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name"},
         {"elasticsearch_jvm_memory_pool_max_bytes", "counter",
@@ -733,6 +776,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_numbers_as_strings_skipped);
     tcase_add_test(tc, test_attribute_roles_and_late_identity);
     tcase_add_test(tc, test_roles_inline);
+    tcase_add_test(tc, test_data_tiers_are_data);
     tcase_add_test(tc, test_unknown_and_odd_fields);
     tcase_add_test(tc, test_many_nodes);
     suite_add_tcase(s, tc);
