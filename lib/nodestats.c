@@ -462,6 +462,13 @@ struct nodestats {
     char *cluster;
     int have_cluster;
     size_t nodes;
+    /* names already emitted, to keep same-named nodes apart */
+    buf seen_strs; /* name NUL id NUL, per emitted node */
+    size_t *seen;  /* offset of each name in seen_strs */
+    size_t nseen, capseen;
+    size_t *seen_slots; /* hash of names: index into seen + 1 */
+    size_t nseen_slots;
+    unsigned char *renamed; /* per seen name: its first node was renamed */
     int finished;
 };
 
@@ -686,14 +693,118 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
     return metric_set_add(p->out, &c->def, values, s->v);
 }
 
-static int node_emit(nodestats *p, const ns_node *n)
+/* ---- same-named nodes ----
+ * ES lets two nodes share a name (several per host with default names); their
+ * series would be identical, which Prometheus rejects for the whole scrape.
+ * Every node of a shared name is exported as "name (node id)" instead. */
+
+static uint64_t name_hash(const char *s)
 {
-    int role[NROLES];
-    node_roles(n, role);
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static size_t *seen_slot(const nodestats *p, const char *name)
+{
+    size_t mask = p->nseen_slots - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &p->seen_slots[i];
+        if (*slot == 0 || strcmp(p->seen_strs.data + p->seen[*slot - 1], name) == 0)
+            return slot;
+    }
+}
+
+static int seen_grow(nodestats *p)
+{
+    if (p->nseen == p->capseen) {
+        size_t cap = p->capseen ? p->capseen * 2 : 16;
+        size_t *q = realloc(p->seen, cap * sizeof(*q));
+        unsigned char *r = q ? realloc(p->renamed, cap) : NULL;
+        if (q)
+            p->seen = q;
+        if (!r)
+            return -1;
+        p->renamed = r;
+        p->capseen = cap;
+    }
+    if (p->nseen * 2 < p->nseen_slots)
+        return 0;
+    size_t n = p->nseen_slots ? p->nseen_slots * 2 : 32;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -1;
+    free(p->seen_slots);
+    p->seen_slots = slots;
+    p->nseen_slots = n;
+    for (size_t i = 0; i < p->nseen; i++)
+        *seen_slot(p, p->seen_strs.data + p->seen[i]) = i + 1;
+    return 0;
+}
+
+static int disambiguated(buf *out, const char *name, const char *id)
+{
+    buf_reset(out);
+    buf_printf(out, "%s (%s)", name, id);
+    return out->failed ? -1 : 0;
+}
+
+/* The first node of a name, emitted under the bare name, now shares it.
+ * Rows sharing a family relabel it again, finding nothing left to change. */
+static int rename_first(nodestats *p, size_t k)
+{
+    const char *name = p->seen_strs.data + p->seen[k];
+    const char *id = name + strlen(name) + 1;
+    buf to;
+    buf_init(&to);
+    int rc = disambiguated(&to, name, id);
+    if (rc == 0)
+        rc = metric_set_relabel(p->out, ns_roles_def.name, "name", name, to.data) < 0;
+    for (size_t i = 0; rc == 0 && i < NS_NROWS; i++)
+        rc = metric_set_relabel(p->out, p->rows[i].def.name, "name", name, to.data) < 0;
+    buf_free(&to);
+    p->renamed[k] = 1;
+    return rc ? -1 : 0;
+}
+
+/* The name label of node n: its name, or "name (id)" when another node of
+ * this response has it too. display holds the latter. */
+static const char *node_label_name(nodestats *p, const ns_node *n, buf *display, int *rc)
+{
+    const char *name = n->has_name ? n->strs.data + n->name : "";
+    const char *id = n->has_id ? n->strs.data + n->id : "";
+    *rc = 0;
+    if (seen_grow(p) < 0) {
+        *rc = -1;
+        return name;
+    }
+    size_t *slot = seen_slot(p, name);
+    if (*slot == 0) {
+        size_t off = p->seen_strs.len;
+        buf_append(&p->seen_strs, name, strlen(name) + 1);
+        buf_append(&p->seen_strs, id, strlen(id) + 1);
+        if (p->seen_strs.failed) {
+            *rc = -1;
+            return name;
+        }
+        p->seen[p->nseen] = off;
+        p->renamed[p->nseen] = 0;
+        *slot = ++p->nseen;
+        return name;
+    }
+    size_t k = *slot - 1;
+    if ((!p->renamed[k] && rename_first(p, k) < 0) || disambiguated(display, name, id) < 0)
+        *rc = -1;
+    return display->data ? display->data : name;
+}
+
+static int node_emit_as(nodestats *p, const ns_node *n, const int role[NROLES], const char *name)
+{
     const char *values[NS_NBASE + NS_MAX_EXTRA] = {
         p->cluster ? p->cluster : "",
         n->has_host ? n->strs.data + n->host : "",
-        n->has_name ? n->strs.data + n->name : "",
+        name,
         role[ROLE_MASTER] ? "true" : "false",
         is_data(role) ? "true" : "false",
         role[ROLE_INGEST] ? "true" : "false",
@@ -709,6 +820,22 @@ static int node_emit(nodestats *p, const ns_node *n)
         }
     }
     return 0;
+}
+
+static int node_emit(nodestats *p, const ns_node *n)
+{
+    int role[NROLES];
+    node_roles(n, role);
+    buf display;
+    buf_init(&display);
+    int rc;
+    const char *name = node_label_name(p, n, &display, &rc);
+    if (rc == 0)
+        rc = node_emit_as(p, n, role, name);
+    else
+        rc = jsonwalk_fail(p->walk, "out of memory");
+    buf_free(&display);
+    return rc;
 }
 
 static int flush_deferred(nodestats *p)
@@ -940,6 +1067,7 @@ nodestats *nodestats_new(metric_set *out)
         return NULL;
     static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
     p->out = out;
+    buf_init(&p->seen_strs);
     p->walk = jsonwalk_new(&cb, p);
     p->cur = node_new();
     if (!p->walk || !p->cur || compile_table(p) < 0) {
@@ -960,6 +1088,10 @@ void nodestats_free(nodestats *p)
     free(p->deferred);
     free(p->trie);
     free(p->cluster);
+    buf_free(&p->seen_strs);
+    free(p->seen);
+    free(p->seen_slots);
+    free(p->renamed);
     free(p);
 }
 

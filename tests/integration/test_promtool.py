@@ -29,6 +29,20 @@ def load_allow():
     return names
 
 
+def duplicate_series(text):
+    """Series lines that repeat an earlier one (promtool 2.x does not notice them,
+    Prometheus rejects the whole scrape)."""
+    seen, dups = set(), []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series = line.rsplit(" ", 1)[0]
+        if series in seen:
+            dups.append(series)
+        seen.add(series)
+    return dups
+
+
 def promtool_findings(text):
     """(lint findings [(name, message)], other problems [line]) for an exposition."""
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
@@ -68,15 +82,16 @@ class Promtool(harness.TestCase):
     def check_exposition(self, text):
         lint, problems = promtool_findings(text)
         self.assertEqual(problems, [], "promtool format problems")
+        self.assertEqual(duplicate_series(text)[:5], [], "series exported twice")
         bad = ["%s: %s" % (n, msg) for n, msg in lint
                if n.startswith("esvigil_") or n not in self.allow]
         self.assertEqual(bad, [], "lint outside promtool_allow.txt")
         Promtool.seen.update(n for n, _ in lint)
 
-    def scrape(self, fixture, mode="healthy", want_up=1):
+    def scrape(self, fixture, mode="healthy", want_up=1, extra=()):
         es = self.fake(fixture=fixture, mode=mode)
-        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--es.timeout=2s"],
-                         procfs=self.procfs(fixture=fixture))
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--es.timeout=2s"]
+                         + list(extra), procfs=self.procfs(fixture=fixture))
         d.wait_ready(20)
         m = d.wait_metric(lambda m: m.get("esvigil_up") == want_up, 20,
                           "esvigil_up %d" % want_up)
@@ -94,6 +109,18 @@ class Promtool(harness.TestCase):
         # The checker itself must fail on a broken exposition.
         _, problems = promtool_findings('# TYPE x gauge\nx{a="b" 1\n')
         self.assertTrue(problems)
+
+    def test_duplicate_detection(self):
+        self.assertEqual(duplicate_series('x{a="b"} 1\nx{a="c"} 1\nx{a="b"} 2\n'), ['x{a="b"}'])
+
+    def test_same_name_nodes(self):
+        """Two nodes sharing name and host (--es.all): every series still unique."""
+        fixture = os.path.join(harness.FIXTURES, "es-7.17-twins")
+        text = self.scrape(fixture, extra=["--es.all", "--cluster.metrics=always"])
+        self.check_exposition(text)
+        names = set(re.findall(r'elasticsearch_indices_docs\{[^}]*name="([^"]*)"', text))
+        self.assertEqual(len(names), 2, names)
+        self.assertTrue(all(n.startswith("es-host-1 (") for n in names), names)
 
     def test_while_es_fails(self):
         self.check_exposition(self.scrape(harness.fixture_dir(), mode="500", want_up=0))

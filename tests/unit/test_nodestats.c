@@ -407,6 +407,62 @@ START_TEST(test_numbers_as_strings_skipped)
 }
 END_TEST
 
+START_TEST(test_same_name_nodes_kept_apart)
+{
+    /* two nodes on one host, both named after it: "name (node id)" for each */
+    size_t len;
+    char *doc = fixture("es-7.17-twins", "nodes_stats.json", &len);
+    /* the node ids: the keys two levels in (the fixture indents by one space) */
+    const char *ids[2];
+    char *q = strstr(doc, "\"nodes\": {");
+    ck_assert_ptr_nonnull(q);
+    for (int i = 0; i < 2; i++) {
+        q = strstr(q, "\n  \"");
+        ck_assert_ptr_nonnull(q);
+        ids[i] = q + 4;
+        q = strchr(q + 4, '"');
+        *q++ = '\0';
+    }
+    char want[2][96];
+    for (int i = 0; i < 2; i++)
+        snprintf(want[i], sizeof(want[i]), "es-host-1 (%s)", ids[i]);
+    free(doc);
+    for (size_t chunk = 0; chunk <= 4096; chunk += 4096) {
+        metric_set *s;
+        nodestats *p;
+        doc = fixture("es-7.17-twins", "nodes_stats.json", &len);
+        ck_assert_int_eq(parse(doc, len, chunk, &s, &p), 0);
+        free(doc);
+        for (int i = 0; i < 2; i++) {
+            const char *l[] = {"name", want[i], "host", "10.50.0.5", NULL};
+            ck_assert_msg(has(s, "elasticsearch_indices_docs", l), "no %s", want[i]);
+            ck_assert_msg(has(s, "elasticsearch_nodes_roles", l), "no role of %s", want[i]);
+        }
+        const char *bare[] = {"name", "es-host-1", NULL};
+        ck_assert(!has(s, "elasticsearch_indices_docs", bare));
+        ck_assert(!has(s, "elasticsearch_thread_pool_queue_count", bare));
+        ck_assert_uint_eq(nsamples(s, "elasticsearch_indices_docs"), 2);
+        ck_assert_uint_eq(nsamples(s, "elasticsearch_jvm_memory_used_bytes"), 4);
+        nodestats_free(p);
+        metric_set_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_duplicate_key_last_wins)
+{
+    /* "heap_used_in_bytes" twice in one object: one series, the last value */
+    metric_set *s = parse_ok("edge", "nodes_stats_duplicate_key.json", NULL);
+    const char *heap[] = {"area", "heap", NULL};
+    const metric_family *f = metric_set_find(s, "elasticsearch_jvm_memory_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 2); /* heap, non-heap */
+    ck_assert_double_eq(
+        must(s, "elasticsearch_jvm_memory_used_bytes", heap),
+        fixture_number("es-7.17", "nodes_local_stats.json", "nodes.*.jvm.mem.heap_used_in_bytes"));
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_attribute_roles_and_late_identity)
 {
     /* no roles array, master/data as attributes, no http section, name last */
@@ -775,6 +831,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_missing_sections);
     tcase_add_test(tc, test_numbers_as_strings_skipped);
     tcase_add_test(tc, test_attribute_roles_and_late_identity);
+    tcase_add_test(tc, test_duplicate_key_last_wins);
+    tcase_add_test(tc, test_same_name_nodes_kept_apart);
     tcase_add_test(tc, test_roles_inline);
     tcase_add_test(tc, test_data_tiers_are_data);
     tcase_add_test(tc, test_unknown_and_odd_fields);
