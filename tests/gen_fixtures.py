@@ -21,6 +21,8 @@ MIB = 1024**2
 
 # name -> (distribution, version number, lucene, build hash, build date, jdk)
 VERSIONS = {
+    "es-1.7": ("es", "1.7.6", "4.10.4", "c730b59357f8ebc555286794dcd90b3411f517c9",
+               "2016-11-18T15:21:16Z", "1.8.0_111"),
     "es-5.6": ("es", "5.6.16", "6.6.1", "3a740d1", "2019-03-13T15:33:36.565Z", "1.8.0_212"),
     "es-6.8": ("es", "6.8.23", "7.7.3", "4f67856", "2022-01-06T21:30:50.087716Z", "17.0.1"),
     "es-7.13": ("es", "7.13.4", "8.8.2", "c5f60e894ca0c61cdbae4f5a686d9f08bcefc942",
@@ -549,6 +551,34 @@ def os_stats(version, name, ram, busy, demo):
     return out
 
 
+def legacy_1x(version, node, out):
+    """ES 1.x node stats: no roles (data/master as attributes), the filter and id
+    caches, query_cache meaning the shard request cache, Sigar's os/process
+    memory fields and a load average array."""
+    data = node[2]
+    del out["roles"]
+    if not data:
+        out["attributes"] = {"data": "false"}
+    ind = out["indices"]
+    r = rng(version, node[0], "legacy")
+    ind["filter_cache"] = {"memory_size_in_bytes": r.randint(0, 90 * MIB) * data,
+                           "evictions": r.randint(0, 4_000) * data}
+    ind["id_cache"] = {"memory_size_in_bytes": 0}
+    ind["query_cache"] = ind.pop("request_cache")
+    for key in ("recovery", "translog"):
+        ind.pop(key, None)
+    mem = out["os"]["mem"]
+    total = mem.pop("total_in_bytes")
+    mem["actual_free_in_bytes"] = mem["free_in_bytes"] + total // 3
+    mem["actual_used_in_bytes"] = total - mem["actual_free_in_bytes"]
+    load = out["os"]["cpu"]["load_average"]
+    out["os"]["load_average"] = [load["1m"], load["5m"], load["15m"]]
+    out["os"]["cpu"] = {"sys": 2, "user": 11, "idle": 86, "usage": 13, "stolen": 0}
+    out["process"]["mem"]["resident_in_bytes"] = node[4] + 900 * MIB
+    out["process"]["mem"]["share_in_bytes"] = 60 * MIB
+    return out
+
+
 def node_stats(version, node, rows, demo=False, ts=1716286800000):
     name, ip, data, ram, heap, disk, heap_ratio, disk_ratio = node[:8]
     lv = level(version)
@@ -637,6 +667,8 @@ def node_stats(version, node, rows, demo=False, ts=1716286800000):
                                           "mode": "monitor_only"}
             out["cluster_manager_throttling"] = {"stats": {"total_throttled_tasks": 0,
                                                            "throttled_tasks_per_task_type": {}}}
+    if lv < (2, 0):
+        legacy_1x(version, node, out)
     return out
 
 
@@ -699,6 +731,9 @@ def node_info(version, node):
     info["total_indexing_buffer"] = heap // 10
     info["roles"] = extras(node).get("roles") or roles(version, data)
     info["attributes"] = attributes(version, ram, heap)
+    if lv < (2, 0):  # 1.x: no roles, a non-data node says so in its attributes
+        del info["roles"]
+        info["attributes"] = {} if data else {"data": "false"}
     root = "/var/lib/opensearch" if dist == "opensearch" else "/var/lib/elasticsearch"
     info["settings"] = {"cluster": {"name": cluster_name(version)},
                         "node": {"name": name}, "path": {"data": [root], "logs": "/var/log/" +

@@ -122,6 +122,17 @@ class Promtool(harness.TestCase):
         self.assertEqual(len(names), 2, names)
         self.assertTrue(all(n.startswith("es-host-1 (") for n in names), names)
 
+    def test_es_1x_shape(self):
+        """ES 1.x stats (filter cache, Sigar memory fields): only listed reference names
+        may draw lint, and the ES 1.x families the reference exports are there."""
+        text = self.scrape(os.path.join(harness.FIXTURES, "es-1.7"))
+        self.check_exposition(text)
+        for fam in ("elasticsearch_indices_filter_cache_evictions",
+                    "elasticsearch_indices_filter_cache_memory_size_bytes",
+                    "elasticsearch_os_mem_actual_free_bytes",
+                    "elasticsearch_process_mem_resident_size_bytes"):
+            self.assertIn("\n" + fam + "{", text, fam)
+
     def test_while_es_fails(self):
         self.check_exposition(self.scrape(harness.fixture_dir(), mode="500", want_up=0))
 
