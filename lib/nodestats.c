@@ -29,6 +29,10 @@ typedef struct ns_row {
     double div; /* the value is divided by this; 0 means 1 */
 } ns_row;
 
+/* The reference labels these families by node identity only (cluster, host,
+ * name), not with the es_*_node role labels. */
+#define NS_IDONLY_PREFIX "elasticsearch_indexing_pressure_"
+
 /*
  * Families named, typed, labelled and helped exactly like
  * prometheus-community/elasticsearch_exporter (label order aside), plus these
@@ -185,6 +189,11 @@ static const ns_row ns_table[] = {
      "Time recoveries were throttled in seconds", {0}, MS},
     {"indices.refresh.total_time_in_millis", "elasticsearch_indices_refresh_time_seconds_total", C,
      "Total time spent refreshing in seconds", {0}, MS},
+    {"indices.refresh.external_total", "elasticsearch_indices_refresh_external_total", C,
+     "Total external refreshes", {0}, 0},
+    {"indices.refresh.external_total_time_in_millis",
+     "elasticsearch_indices_refresh_external_time_seconds_total", C,
+     "Total time spent external refreshing in seconds", {0}, MS},
     {"indices.refresh.total", "elasticsearch_indices_refresh_total", C,
      "Total refreshes", {0}, 0},
     {"indices.request_cache.hit_count", "elasticsearch_indices_request_cache_count", C,
@@ -265,6 +274,25 @@ static const ns_row ns_table[] = {
      "Total warmer time in seconds", {0}, MS},
     {"indices.warmer.total", "elasticsearch_indices_warmer_total", C,
      "Total warmer count", {0}, 0},
+    /* indexing pressure (ES 7.9+), labelled as NS_IDONLY_PREFIX says */
+    {"indexing_pressure.*.current.all_in_bytes",
+     "elasticsearch_indexing_pressure_current_all_in_bytes", G,
+     "Memory consumed, in bytes, by indexing requests in the coordinating, primary, or replica "
+     "stage.", {"indexing_pressure=*"}, 0},
+    {"indexing_pressure.*.limit_in_bytes", "elasticsearch_indexing_pressure_limit_in_bytes", G,
+     "Configured memory limit, in bytes, for the indexing requests", {"indexing_pressure=*"}, 0},
+    {"indexing_pressure.*.total.coordinating_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=coordinating"}, 0},
+    {"indexing_pressure.*.total.primary_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=primary"}, 0},
+    {"indexing_pressure.*.total.replica_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=replica"}, 0},
     /* jvm */
     {"jvm.buffer_pools.*.used_in_bytes", "elasticsearch_jvm_buffer_pool_used_bytes", G,
      "JVM buffer currently used", {"type=*"}, 0},
@@ -360,6 +388,7 @@ static const ns_row ns_table[] = {
 
 #define NS_NROWS (sizeof(ns_table) / sizeof(ns_table[0]))
 #define NS_NBASE 7 /* cluster, host, name, es_{master,data,ingest,client}_node */
+#define NS_NID 3   /* cluster, host, name */
 #define NS_MAX_CAPS 2
 #define NS_SET 4 /* trie nodes one path can match at once (literal and "*") */
 
@@ -403,6 +432,7 @@ typedef struct crow {
     lbl_kind kind[NS_MAX_EXTRA];
     const char *arg[NS_MAX_EXTRA]; /* sibling key or fixed value (into names) */
     size_t nextra;
+    size_t nbase; /* leading base labels: NS_NBASE, or NS_NID (NS_IDONLY_PREFIX) */
     int ncaps;
     int cap_seg[NS_MAX_CAPS]; /* path segment index of each capture */
     double div;
@@ -477,7 +507,9 @@ struct nodestats {
 static int compile_labels(nodestats *p, crow *c, const ns_row *r)
 {
     size_t used = 0, nl = 0;
-    for (; nl < NS_NBASE; nl++)
+    c->nbase =
+        strncmp(r->name, NS_IDONLY_PREFIX, strlen(NS_IDONLY_PREFIX)) == 0 ? NS_NID : NS_NBASE;
+    for (; nl < c->nbase; nl++)
         c->def.labels[nl] = ns_base_labels[nl];
     for (size_t i = 0; i < NS_MAX_EXTRA && r->labels[i]; i++) {
         const char *spec = r->labels[i], *eq = strchr(spec, '=');
@@ -680,9 +712,11 @@ static const char *sibling_value(const ns_node *n, int parent, const char *key)
 static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const char **values)
 {
     const crow *c = &p->rows[s->row];
+    const char *vals[NS_NBASE + NS_MAX_EXTRA];
+    memcpy(vals, values, c->nbase * sizeof(*vals));
     int cap = 0;
     for (size_t i = 0; i < c->nextra; i++) {
-        const char **v = &values[NS_NBASE + i];
+        const char **v = &vals[c->nbase + i];
         if (c->kind[i] == LBL_CAPTURE)
             *v = n->strs.data + s->cap[cap++];
         else if (c->kind[i] == LBL_SIBLING)
@@ -690,7 +724,7 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
         else
             *v = c->arg[i];
     }
-    return metric_set_add(p->out, &c->def, values, s->v);
+    return metric_set_add(p->out, &c->def, vals, s->v);
 }
 
 /* ---- same-named nodes ----

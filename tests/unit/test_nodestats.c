@@ -217,6 +217,16 @@ START_TEST(test_version_local_node)
     ck_assert_int_eq(has(s, "elasticsearch_process_mem_resident_size_bytes", NULL), 0);
     ck_assert_int_eq(has(s, "elasticsearch_os_mem_actual_free_bytes", NULL), 0);
     ck_assert_int_eq(has(s, "elasticsearch_indices_filter_cache_evictions", NULL), 0);
+    /* indexing pressure from ES 7.9 (and OpenSearch, forked from 7.10) */
+    const char *memory[] = {"indexing_pressure", "memory", NULL};
+    int pressure = !older_than(v, 7); /* every 7.x fixture is 7.13 or later */
+    ck_assert_int_eq(has(s, "elasticsearch_indexing_pressure_limit_in_bytes", memory), pressure);
+    ck_assert_uint_eq(nsamples(s, "elasticsearch_indexing_pressure_rejections_total"),
+                      pressure ? 3 : 0);
+    if (pressure)
+        ck_assert_double_eq(must(s, "elasticsearch_indexing_pressure_limit_in_bytes", memory),
+                            fixture_number(v, "nodes_local_stats.json",
+                                           "nodes.*.indexing_pressure.memory.limit_in_bytes"));
 
     ck_assert_double_eq(must(s, "elasticsearch_os_mem_total_bytes", NULL), 32 * GIB);
     const char *write_pool[] = {"type", older_than(v, 6) ? "bulk" : "write", NULL};
@@ -736,6 +746,12 @@ START_TEST(test_reference_quirks)
         {"elasticsearch_jvm_uptime_seconds", "gauge",
          "cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name,type"},
         {"elasticsearch_nodes_roles", "gauge", "cluster,host,name,node,role"},
+        {"elasticsearch_indexing_pressure_current_all_in_bytes", "gauge",
+         "cluster,host,indexing_pressure,name"},
+        {"elasticsearch_indexing_pressure_limit_in_bytes", "gauge",
+         "cluster,host,indexing_pressure,name"},
+        {"elasticsearch_indices_refresh_external_total", "counter",
+         "cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name"},
         {"elasticsearch_breakers_overhead", "counter",
          "breaker,cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name"},
         {"elasticsearch_jvm_memory_pool_max_bytes", "counter",
