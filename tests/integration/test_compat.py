@@ -21,14 +21,11 @@ CASES = (("es-5.6", False), ("es-6.8", False), ("es-7.13", False), ("es-7.17", F
          ("es-8.9", False), ("opensearch-1.3", False), ("opensearch-2.11", False),
          ("es-8.9", True), ("es-8.9-tiers", True))
 
-# The reference's own bookkeeping, replaced in esvigil by esvigil_up, esvigil_errors_total
-# and esvigil_collector_* (README, "Differences"); go_* and promhttp_* describe the Go
-# runtime and HTTP handler of the exporter process. index_stats_* come from the indices
-# collector --es.shards implies (fake_es has no /_all/_stats: it only ever reports down).
-BOOKKEEPING = re.compile(r"^elasticsearch_\w+_(up|total_scrapes|json_parse_failures)$"
-                         r"|^elasticsearch_clusterinfo_\w+$|^elasticsearch_exporter_build_info$"
-                         r"|^elasticsearch_scrape_(duration_seconds|success)$"
-                         r"|^go_\w+$|^promhttp_\w+$")
+# Only what describes the exporter process itself may be missing from esvigil: the Go
+# runtime and HTTP handler (go_*, promhttp_*) and the exporter's build. The reference's
+# per-collector bookkeeping (elasticsearch_node_stats_up, ..._total_scrapes,
+# ..._json_parse_failures) is exported by esvigil for every collector both have.
+BOOKKEEPING = re.compile(r"^go_\w+$|^promhttp_\w+$|^elasticsearch_exporter_build_info$")
 
 ABSENT = "the reference exports 0 for the missing field, esvigil exports no sample"
 # Families only the reference exports, on purpose. The source, when given, is checked:
@@ -59,6 +56,26 @@ DELIBERATE = {
     "elasticsearch_version": (
         None, "the reference's cluster-info collector reads GET /; esvigil does not poll / "
         "and carries the version per node in elasticsearch_node_info{version}"),
+    "elasticsearch_clusterinfo_up": (
+        None, "the reference's cluster-info collector (GET /) has no esvigil counterpart; "
+        "esvigil_collector_success{collector=\"node_info\"} says whether the node answered"),
+    "elasticsearch_clusterinfo_last_retrieval_success_ts": (
+        None, "cluster-info collector (GET /): not polled by esvigil"),
+    "elasticsearch_clusterinfo_version_info": (
+        None, "cluster-info collector (GET /): the version is in elasticsearch_node_info{version}"),
+    "elasticsearch_scrape_duration_seconds": (
+        None, "only the reference's cluster-info collector reports it here; esvigil's is "
+        "esvigil_collector_duration_seconds{collector}"),
+    "elasticsearch_scrape_success": (
+        None, "only the reference's cluster-info collector reports it here; esvigil's is "
+        "esvigil_collector_success{collector}"),
+    "elasticsearch_index_stats_up": (
+        None, "bookkeeping of the reference's indices collector (GET /_all/_stats, implied by "
+        "--es.shards), which esvigil does not have"),
+    "elasticsearch_index_stats_total_scrapes": (
+        None, "bookkeeping of the reference's indices collector, which esvigil does not have"),
+    "elasticsearch_index_stats_json_parse_failures": (
+        None, "bookkeeping of the reference's indices collector, which esvigil does not have"),
     "process_virtual_memory_max_bytes": (
         None, "Go client process collector about the exporter itself; esvigil's own "
         "process_* set has no address-space limit"),
