@@ -268,7 +268,7 @@ static const ns_row ns_table[] = {
      "Throttle time for index store in seconds", {0}, MS},
     {"indices.translog.operations", "elasticsearch_indices_translog_operations", C,
      "Total translog operations", {0}, 0},
-    {"indices.translog.size_in_bytes", "elasticsearch_indices_translog_size_in_bytes", C,
+    {"indices.translog.size_in_bytes", "elasticsearch_indices_translog_size_in_bytes", G,
      "Total translog size in bytes", {0}, 0},
     {"indices.warmer.total_time_in_millis", "elasticsearch_indices_warmer_time_seconds_total", C,
      "Total warmer time in seconds", {0}, MS},

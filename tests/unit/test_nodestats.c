@@ -750,6 +750,8 @@ START_TEST(test_reference_quirks)
          "cluster,host,indexing_pressure,name"},
         {"elasticsearch_indexing_pressure_limit_in_bytes", "gauge",
          "cluster,host,indexing_pressure,name"},
+        {"elasticsearch_indices_translog_size_in_bytes", "gauge", /* a gauge since 1.7 */
+         "cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name"},
         {"elasticsearch_indices_refresh_external_total", "counter",
          "cluster,es_client_node,es_data_node,es_ingest_node,es_master_node,host,name"},
         {"elasticsearch_breakers_overhead", "counter",
