@@ -378,6 +378,38 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
     }
 }
 
+/* With --es.all, nodes sharing a name are labelled "name (node id)" by the
+ * node stats; the local node's identity and node-info families follow, so
+ * its host view, derived ratios and checks name the same series. */
+static size_t label_index(const metric_family *f, const char *label)
+{
+    size_t j = 0;
+    while (j < metric_family_label_count(f) && strcmp(metric_family_label_name(f, j), label) != 0)
+        j++;
+    return j;
+}
+
+static void follow_stats_name(identity *id, const char *node_id, metric_set *out)
+{
+    const metric_family *f = metric_set_find(out, "elasticsearch_nodes_roles");
+    if (!f || !node_id[0])
+        return;
+    size_t name = label_index(f, "name"), node = label_index(f, "node");
+    if (name == metric_family_label_count(f) || node == metric_family_label_count(f))
+        return;
+    for (size_t i = 0; i < metric_family_sample_count(f); i++) {
+        if (strcmp(metric_family_label_value(f, i, node), node_id) != 0)
+            continue;
+        const char *label = metric_family_label_value(f, i, name);
+        if (strcmp(label, id->name) == 0 || strlen(label) >= sizeof(id->name))
+            return;
+        for (size_t d = 0; d < nodeinfo_def_count(); d++) /* OOM: the bare name stays */
+            (void)metric_set_relabel(out, nodeinfo_def(d)->name, "name", id->name, label);
+        snprintf(id->name, sizeof(id->name), "%s", label);
+        return;
+    }
+}
+
 /* outcome[i]: 1 read, 0 failed, -1 not asked. A node that cannot be reached
  * is a failed scrape of its stats for the reference (and of the cluster
  * endpoints when this daemon always reports for the cluster). */
@@ -545,6 +577,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (es && !unreachable(run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)))) {
         run_master(c, es, o, out, res, &id, node_id);
         run_es(c, es, o, &id, out, hidden, res, outcome);
+        follow_stats_name(&id, node_id, out);
     }
     if (es && add_reference_bookkeeping(c, o, &id, outcome, out, hidden) < 0) {
         metric_set_free(hidden);

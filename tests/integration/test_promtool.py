@@ -4,6 +4,7 @@ polls each ES/OpenSearch fixture version (and while ES fails). Format errors alw
 fail; lint warnings are tolerated only for the reference-exporter names listed in
 promtool_allow.txt, so every esvigil_* family is lint-clean. Skips without promtool."""
 
+import json
 import os
 import re
 import shutil
@@ -121,6 +122,11 @@ class Promtool(harness.TestCase):
         names = set(re.findall(r'elasticsearch_indices_docs\{[^}]*name="([^"]*)"', text))
         self.assertEqual(len(names), 2, names)
         self.assertTrue(all(n.startswith("es-host-1 (") for n in names), names)
+        # the local node's node-info families name it as its stats do
+        with open(os.path.join(fixture, "nodes_local.json")) as f:
+            local_id = next(iter(json.load(f)["nodes"]))
+        info = re.findall(r'elasticsearch_node_info\{[^}]*name="([^"]*)"', text)
+        self.assertEqual(info, ["es-host-1 (%s)" % local_id])
 
     def test_es_1x_shape(self):
         """ES 1.x stats (filter cache, Sigar memory fields): only listed reference names
