@@ -97,6 +97,41 @@ static const es_collector es_collectors[] = {
 };
 #define ES_COLLECTORS (sizeof(es_collectors) / sizeof(es_collectors[0]))
 
+/* The reference exporter's per-collector bookkeeping, which dashboards built
+ * for it query (label_values(elasticsearch_node_stats_up, instance)), with its
+ * names, types and help (1.5.0; _cat/shards has only the parse failures).
+ * up: the last poll's answer was read; total_scrapes: polls that asked;
+ * json_parse_failures: answers that were not complete, valid JSON. */
+#define REF_DEF(n, t, h)                                                                           \
+    {                                                                                              \
+        .name = (n), .type = (t), .help = (h)                                                      \
+    }
+#define REF_UP(prefix, what)                                                                       \
+    REF_DEF(prefix "_up", METRIC_GAUGE,                                                            \
+            "Was the last scrape of the Elasticsearch " what " endpoint successful.")
+#define REF_SCRAPES(prefix, what)                                                                  \
+    REF_DEF(prefix "_total_scrapes", METRIC_COUNTER,                                               \
+            "Current total Elasticsearch " what " scrapes.")
+#define REF_JSON(prefix)                                                                           \
+    REF_DEF(prefix "_json_parse_failures", METRIC_COUNTER, "Number of errors while parsing JSON.")
+static const struct {
+    const char *collector;
+    int has_up; /* up and total_scrapes too, not only the parse failures */
+    metric_def up, scrapes, json;
+} ref_bookkeeping[] = {
+    {"nodes_stats", 1, REF_UP("elasticsearch_node_stats", "nodes"),
+     REF_SCRAPES("elasticsearch_node_stats", "node"), REF_JSON("elasticsearch_node_stats")},
+    {"cluster_health", 1, REF_UP("elasticsearch_cluster_health", "cluster health"),
+     REF_SCRAPES("elasticsearch_cluster_health", "cluster health"),
+     REF_JSON("elasticsearch_cluster_health")},
+    {"cluster_settings", 1, REF_UP("elasticsearch_clustersettings_stats", "cluster settings"),
+     REF_SCRAPES("elasticsearch_clustersettings_stats", "cluster settings"),
+     REF_JSON("elasticsearch_clustersettings_stats")},
+    {"cat_shards", 0, REF_DEF(NULL, METRIC_GAUGE, NULL), REF_DEF(NULL, METRIC_GAUGE, NULL),
+     REF_JSON("elasticsearch_node_shards")},
+};
+#define REF_BOOKKEEPING (sizeof(ref_bookkeeping) / sizeof(ref_bookkeeping[0]))
+
 /* Node info and the elected master run first, outside the table: their
  * answers decide the pid, the labels and who reports for the cluster. */
 enum { NODE_INFO, MASTER_NODE, IDENTITY_COLLECTORS };
@@ -119,6 +154,7 @@ struct collect {
     unsigned long long es_errors[ES_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long id_errors[IDENTITY_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long host_errors[HOST_COLLECTORS][PROCFS_ERR_COUNT];
+    unsigned long long es_asked[ES_COLLECTORS]; /* the reference's total_scrapes */
     unsigned long long polls;
     double last_success;
     long es_pid;
@@ -383,7 +419,7 @@ static esclient_err run_es_collector(const es_collector *ec, esclient *es, int a
 }
 
 static void run_es(collect *c, esclient *es, const collect_opts *o, const identity *id,
-                   metric_set *out, metric_set *hidden, collect_result *res)
+                   metric_set *out, metric_set *hidden, collect_result *res, int *outcome)
 {
     for (size_t i = 0; es && i < ES_COLLECTORS; i++) {
         const es_collector *ec = &es_collectors[i];
@@ -395,7 +431,71 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
         esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
         add_collector_stats(out, ec->name, now_mono() - t0, e == ESCLIENT_OK);
         note_es(c->es_errors[i], ec->name, e, err, res);
+        outcome[i] = e == ESCLIENT_OK;
     }
+}
+
+/* With --es.all, nodes sharing a name are labelled "name (node id)" by the
+ * node stats; the local node's identity and node-info families follow, so
+ * its host view, derived ratios and checks name the same series. */
+static size_t label_index(const metric_family *f, const char *label)
+{
+    size_t j = 0;
+    while (j < metric_family_label_count(f) && strcmp(metric_family_label_name(f, j), label) != 0)
+        j++;
+    return j;
+}
+
+static void follow_stats_name(identity *id, const char *node_id, metric_set *out)
+{
+    const metric_family *f = metric_set_find(out, "elasticsearch_nodes_roles");
+    if (!f || !node_id[0])
+        return;
+    size_t name = label_index(f, "name"), node = label_index(f, "node");
+    if (name == metric_family_label_count(f) || node == metric_family_label_count(f))
+        return;
+    for (size_t i = 0; i < metric_family_sample_count(f); i++) {
+        if (strcmp(metric_family_label_value(f, i, node), node_id) != 0)
+            continue;
+        const char *label = metric_family_label_value(f, i, name);
+        if (strcmp(label, id->name) == 0 || strlen(label) >= sizeof(id->name))
+            return;
+        for (size_t d = 0; d < nodeinfo_def_count(); d++) /* OOM: the bare name stays */
+            (void)metric_set_relabel(out, nodeinfo_def(d)->name, "name", id->name, label);
+        snprintf(id->name, sizeof(id->name), "%s", label);
+        return;
+    }
+}
+
+/* outcome[i]: 1 read, 0 failed, -1 not asked. A node that cannot be reached
+ * is a failed scrape of its stats for the reference (and of the cluster
+ * endpoints when this daemon always reports for the cluster). */
+static int add_reference_bookkeeping(collect *c, const collect_opts *o, const identity *id,
+                                     int *outcome, metric_set *out, metric_set *hidden)
+{
+    int rc = 0;
+    for (size_t i = 0; i < ES_COLLECTORS; i++) {
+        const es_collector *ec = &es_collectors[i];
+        if (outcome[i] < 0 && (ec->scope == SCOPE_NODE || o->cluster == COLLECT_CLUSTER_ALWAYS))
+            outcome[i] = 0;
+        if (outcome[i] < 0)
+            continue;
+        c->es_asked[i]++;
+        metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
+        for (size_t r = 0; r < REF_BOOKKEEPING; r++) {
+            if (strcmp(ref_bookkeeping[r].collector, ec->name) != 0)
+                continue;
+            double bad = (double)(c->es_errors[i][ESCLIENT_ERR_BAD_JSON] +
+                                  c->es_errors[i][ESCLIENT_ERR_TRUNCATED]);
+            if (ref_bookkeeping[r].has_up) {
+                rc |= metric_set_add(dst, &ref_bookkeeping[r].up, NULL, outcome[i]);
+                rc |=
+                    metric_set_add(dst, &ref_bookkeeping[r].scrapes, NULL, (double)c->es_asked[i]);
+            }
+            rc |= metric_set_add(dst, &ref_bookkeeping[r].json, NULL, bad);
+        }
+    }
+    return rc ? -1 : 0;
 }
 
 /* An explicit pid wins (inside a container ES reports its own namespace's
@@ -574,9 +674,17 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (!hidden)
         return -1;
     res->es_up = es != NULL;
+    int outcome[ES_COLLECTORS];
+    for (size_t i = 0; i < ES_COLLECTORS; i++)
+        outcome[i] = -1;
     if (es && !unreachable(run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)))) {
         run_master(c, es, o, out, res, &id, node_id);
-        run_es(c, es, o, &id, out, hidden, res);
+        run_es(c, es, o, &id, out, hidden, res, outcome);
+        follow_stats_name(&id, node_id, out);
+    }
+    if (es && add_reference_bookkeeping(c, o, &id, outcome, out, hidden) < 0) {
+        metric_set_free(hidden);
+        return -1;
     }
     res->cluster_reporter = id.reporter;
     int rc = run_host_view(c, o, &id, out, res);

@@ -63,6 +63,8 @@ typedef enum {
     IN_NODE_SHARDS,
     IN_FS_TOTAL_SIZE,
     IN_FS_TOTAL_AVAIL,
+    IN_PRESSURE,
+    IN_PRESSURE_LIMIT,
     /* computed from the above once everything is indexed */
     IN_RAM,
     IN_HEAP_GB,
@@ -112,6 +114,10 @@ static const in_row in_table[] = {
     {IN_NODE_SHARDS, "elasticsearch_node_shards_total", "node", NULL, NULL, 0, 0},
     {IN_FS_TOTAL_SIZE, "elasticsearch_filesystem_total_size_bytes", "name", NULL, NULL, 0, 1},
     {IN_FS_TOTAL_AVAIL, "elasticsearch_filesystem_total_available_bytes", "name", NULL, NULL, 0, 1},
+    {IN_PRESSURE, "elasticsearch_indexing_pressure_current_all_in_bytes", "name",
+     "indexing_pressure", "memory", 0, 1},
+    {IN_PRESSURE_LIMIT, "elasticsearch_indexing_pressure_limit_in_bytes", "name",
+     "indexing_pressure", "memory", 0, 1},
 };
 
 /* ---- output definitions ---- */
@@ -179,6 +185,12 @@ static const ratio_row ratio_table[] = {
            "crowds out queries (seeds 001, 004).",
            NODE_LABELS),
      IN_SHARDS, IN_HEAP_GB, 0},
+    {GAUGE("esvigil_indexing_pressure_ratio",
+           "Memory held by indexing requests in flight (coordinating, primary and replica) / "
+           "indexing_pressure.memory.limit: at 1 ES rejects writes with 429s, its built-in form "
+           "of the flow control of seed 003 (ES 7.9+).",
+           NODE_LABELS),
+     IN_PRESSURE, IN_PRESSURE_LIMIT, 0},
 };
 #define NRATIOS (sizeof(ratio_table) / sizeof(ratio_table[0]))
 
@@ -244,13 +256,11 @@ static const metric_def def_imbalance_node =
           {"cluster", "dimension", "name", NULL});
 
 static const metric_def *const all_defs[] = {
-    &ratio_table[0].def, &ratio_table[1].def, &ratio_table[2].def,
-    &ratio_table[3].def, &ratio_table[4].def, &ratio_table[5].def,
-    &ratio_table[6].def, &ratio_table[7].def, &ratio_table[8].def,
-    &host_table[0].def,  &host_table[1].def,  &host_table[2].def,
-    &host_table[3].def,  &def_breaker,        &def_gc,
-    &def_wm_ratio,       &def_wm_headroom,    &def_imbalance,
-    &def_imbalance_node,
+    &ratio_table[0].def, &ratio_table[1].def, &ratio_table[2].def, &ratio_table[3].def,
+    &ratio_table[4].def, &ratio_table[5].def, &ratio_table[6].def, &ratio_table[7].def,
+    &ratio_table[8].def, &ratio_table[9].def, &host_table[0].def,  &host_table[1].def,
+    &host_table[2].def,  &host_table[3].def,  &def_breaker,        &def_gc,
+    &def_wm_ratio,       &def_wm_headroom,    &def_imbalance,      &def_imbalance_node,
 };
 _Static_assert(sizeof(all_defs) / sizeof(all_defs[0]) == NRATIOS + NHOST + 6,
                "every output family is listed in all_defs");

@@ -1,5 +1,7 @@
 /* metric: families in insertion order, found by name through a strmap whose
- * ids are the family indexes, so 500-node polls stay linear. */
+ * ids are the family indexes, so 500-node polls stay linear; within a family
+ * a hash over the label values keeps every series unique (a repeated series
+ * overwrites: the last value wins, as JSON's last duplicate key). */
 #include "metric.h"
 
 #include <assert.h>
@@ -12,6 +14,7 @@
 typedef struct sample {
     double v;
     char *values; /* label values, each NUL-terminated, back to back */
+    size_t len;   /* bytes of values */
 } sample;
 
 struct metric_family {
@@ -22,6 +25,8 @@ struct metric_family {
     char *labels[METRIC_MAX_LABELS];
     sample *samples;
     size_t nsamples, cap;
+    size_t *slots; /* series hash: sample index + 1, 0 = empty */
+    size_t nslots;
 };
 
 struct metric_set {
@@ -30,6 +35,16 @@ struct metric_set {
     strmap *byname; /* family name -> its index in fams (same order, same count) */
     size_t nsamples;
 };
+
+/* The series index points into the samples' own packed values rather than
+ * copying them into a strmap: a 500-node poll holds ~200k series. */
+static uint64_t hash_mem(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
 
 metric_set *metric_set_new(void)
 {
@@ -48,6 +63,7 @@ static void family_free(metric_family *f)
     for (size_t j = 0; j < f->nlabels; j++)
         free(f->labels[j]);
     free(f->samples);
+    free(f->slots);
     free(f->name);
     free(f->help);
     free(f);
@@ -132,11 +148,40 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     return f;
 }
 
-static char *pack_values(const char *const *values, size_t n)
+/* The slot of the series with these packed values, or the empty one to fill. */
+static size_t *series_slot(const metric_family *f, const char *packed, size_t len)
+{
+    size_t mask = f->nslots - 1;
+    for (size_t i = hash_mem(packed, len) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &f->slots[i];
+        if (*slot == 0)
+            return slot;
+        const sample *x = &f->samples[*slot - 1];
+        if (x->len == len && memcmp(x->values, packed, len) == 0)
+            return slot;
+    }
+}
+
+static int series_rehash(metric_family *f)
+{
+    size_t n = f->nslots ? f->nslots * 2 : 8;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -1;
+    free(f->slots);
+    f->slots = slots;
+    f->nslots = n;
+    for (size_t i = 0; i < f->nsamples; i++)
+        *series_slot(f, f->samples[i].values, f->samples[i].len) = i + 1;
+    return 0;
+}
+
+static char *pack_values(const char *const *values, size_t n, size_t *lenp)
 {
     size_t len = 0;
     for (size_t j = 0; j < n; j++)
         len += strlen(values[j] ? values[j] : "") + 1;
+    *lenp = len;
     char *p = malloc(len ? len : 1), *w = p;
     if (!p)
         return NULL;
@@ -164,14 +209,83 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
         f->samples = p;
         f->cap = cap;
     }
-    char *packed = pack_values(values, f->nlabels);
+    if (f->nsamples * 2 >= f->nslots && series_rehash(f) < 0)
+        return -1;
+    size_t len;
+    char *packed = pack_values(values, f->nlabels, &len);
     if (!packed)
         return -1;
-    f->samples[f->nsamples].v = v;
-    f->samples[f->nsamples].values = packed;
+    size_t *slot = series_slot(f, packed, len);
+    if (*slot) { /* the same series again: one series, the last value */
+        f->samples[*slot - 1].v = v;
+        free(packed);
+        return 0;
+    }
+    f->samples[f->nsamples] = (sample){v, packed, len};
     f->nsamples++;
+    *slot = f->nsamples;
     s->nsamples++;
     return 0;
+}
+
+/* Rebuilds the series hash after label values changed in place; a series
+ * that now repeats an earlier one gives it its value and is dropped. */
+static void family_reindex(metric_set *s, metric_family *f)
+{
+    memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+    size_t kept = 0;
+    for (size_t i = 0; i < f->nsamples; i++) {
+        sample x = f->samples[i];
+        size_t *slot = series_slot(f, x.values, x.len);
+        if (*slot) {
+            f->samples[*slot - 1].v = x.v;
+            free(x.values);
+            s->nsamples--;
+            continue;
+        }
+        f->samples[kept++] = x;
+        *slot = kept;
+    }
+    f->nsamples = kept;
+}
+
+/* One sample's packed values with label j replaced by to; NULL on OOM. */
+static char *repack(const metric_family *f, size_t i, size_t j, const char *to, size_t *len)
+{
+    const char *vals[METRIC_MAX_LABELS];
+    for (size_t k = 0; k < f->nlabels; k++)
+        vals[k] = k == j ? to : metric_family_label_value(f, i, k);
+    return pack_values(vals, f->nlabels, len);
+}
+
+int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
+                       const char *to)
+{
+    size_t id = strmap_get(s->byname, name);
+    if (id == STRMAP_NONE)
+        return 0;
+    metric_family *f = s->fams[id];
+    size_t j = 0;
+    while (j < f->nlabels && strcmp(f->labels[j], label) != 0)
+        j++;
+    if (j == f->nlabels)
+        return 0;
+    int changed = 0;
+    for (size_t i = 0; i < f->nsamples; i++) {
+        if (strcmp(metric_family_label_value(f, i, j), from) != 0)
+            continue;
+        size_t len;
+        char *packed = repack(f, i, j, to, &len);
+        if (!packed)
+            return -1;
+        free(f->samples[i].values);
+        f->samples[i].values = packed;
+        f->samples[i].len = len;
+        changed++;
+    }
+    if (changed)
+        family_reindex(s, f);
+    return changed;
 }
 
 static void family_def(const metric_family *f, metric_def *def)

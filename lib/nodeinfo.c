@@ -118,8 +118,11 @@ static void on_role(nodeinfo *p, const jsonwalk_value *v)
     int r = role_index(v->str, v->len);
     if (r >= 0)
         p->role[r] = 1;
-    if (v->len > 5 && memcmp(v->str, "data_", 5) == 0)
-        p->data_tier = 1;
+    static const char *const tiers[] = {"data_hot", "data_warm", "data_cold", "data_frozen",
+                                        "data_content"};
+    for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++)
+        if (is_str(v, tiers[i]))
+            p->data_tier = 1; /* the reference's isDataNode (#1224) */
 }
 
 /* Pre-5.x nodes declare roles as attributes, e.g. "master": "false". */
@@ -289,7 +292,7 @@ static int emit(nodeinfo *p)
         sval(p, S_HOST),
         sval(p, S_NAME),
         role[ROLE_MASTER] ? "true" : "false",
-        role[ROLE_DATA] ? "true" : "false",
+        role[ROLE_DATA] || p->data_tier ? "true" : "false",
         role[ROLE_INGEST] ? "true" : "false",
         role[ROLE_CLIENT] ? "true" : "false",
         sval(p, S_ID),

@@ -325,6 +325,27 @@ class ClusterMode(ClusterTestCase):
         self.assertReporter(a, m)
         self.finish(a)
 
+    def test_es_all_data_tiers(self):
+        """A tiered cluster (hot/content + warm nodes, none with plain "data"): tiers are
+        data nodes, so the imbalance covers them and leaves the tiebreaker out."""
+        a = Node(self, "es-8.9-tiers")
+        d = a.start(self, "auto", ["--es.all"])
+        m = d.wait_metric(lambda m: polled(m) and m.find("esvigil_imbalance_ratio"), 20,
+                          "a full --es.all poll of a tiered cluster")
+        nodes = load(os.path.join(a.dir, "nodes_stats.json"))["nodes"].values()
+        data = [n for n in nodes if any(r.startswith("data_") for r in n["roles"])]
+        self.assertEqual(len(data), 3)
+        self.assertFalse(any("data" in n["roles"] for n in nodes))
+        for n in nodes:
+            self.assertEqual(find(m, "elasticsearch_indices_docs", name=n["name"])[0][1]
+                             ["es_data_node"], "true" if n in data else "false")
+        for dim, values in (("cpu", [n["os"]["cpu"]["percent"] for n in data]),
+                            ("http_connections", [n["http"]["current_open"] for n in data])):
+            want = max(values) / (sum(values) / len(values))
+            self.assertAlmostEqual(m.get("esvigil_imbalance_ratio", dimension=dim), want,
+                                   places=6, msg=dim)
+        self.finish(a)
+
     def test_local_mode_has_no_imbalance(self):
         """One node's stats cannot show an imbalance: the ratio needs --es.all."""
         a = Node(self, "es-8.9")

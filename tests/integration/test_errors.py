@@ -88,6 +88,48 @@ class ErrorModes(harness.TestCase):
         self.assertCleanExit(d)
         return d
 
+    def test_reference_bookkeeping(self):
+        """The reference's per-collector up / total_scrapes / json_parse_failures, as
+        dashboards built for it query them: up follows each poll, total_scrapes counts
+        the polls that asked, json_parse_failures the answers that were not JSON."""
+        es = self.fake()
+        d = self.start(es.url, ["--cluster.metrics=always"])
+        trio = ("elasticsearch_node_stats", "elasticsearch_cluster_health",
+                "elasticsearch_clustersettings_stats")
+        m = d.wait_metric(lambda m: (m.get("elasticsearch_node_stats_total_scrapes") or 0) >= 2,
+                          20, "two polls")
+        for prefix in trio:
+            self.assertEqual(m.get(prefix + "_up"), 1, prefix)
+            self.assertEqual(m.types.get(prefix + "_up"), "gauge")
+            self.assertEqual(m.types.get(prefix + "_total_scrapes"), "counter")
+            self.assertEqual(m.get(prefix + "_json_parse_failures"), 0, prefix)
+            self.assertGreaterEqual(m.get(prefix + "_total_scrapes"), 2)
+        self.assertEqual(m.get("elasticsearch_node_shards_json_parse_failures"), 0)
+        self.assertEqual(m.find("elasticsearch_node_shards_up"), [])  # the reference has none
+        before = m.get("elasticsearch_node_stats_total_scrapes")
+
+        es.set_mode("garbage")
+        m = d.wait_metric(lambda m: m.get("elasticsearch_node_stats_up") == 0, 20, "up 0")
+        m = d.wait_metric(
+            lambda m: (m.get("elasticsearch_cluster_health_json_parse_failures") or 0) >= 1,
+            10, "a parse failure counted")
+        for prefix in trio:
+            self.assertEqual(m.get(prefix + "_up"), 0, prefix)
+            self.assertGreaterEqual(m.get(prefix + "_json_parse_failures"), 1, prefix)
+        self.assertGreaterEqual(m.get("elasticsearch_node_shards_json_parse_failures"), 1)
+        self.assertGreater(m.get("elasticsearch_node_stats_total_scrapes"), before)
+
+        es.set_mode("500")  # a failed scrape, not a parse failure
+        bad = m.get("elasticsearch_node_stats_json_parse_failures")
+        m = d.wait_metric(lambda m: errors(m, "http_status") >= 2, 20, "HTTP 500 counted")
+        self.assertEqual(m.get("elasticsearch_node_stats_up"), 0)
+        self.assertEqual(m.get("elasticsearch_node_stats_json_parse_failures"), bad)
+
+        es.set_mode("healthy")
+        m = d.wait_metric(lambda m: m.get("elasticsearch_node_stats_up") == 1, 20, "recovery")
+        self.assertEqual(m.get("elasticsearch_cluster_health_up"), 1)
+        self.assertCleanExit(d)
+
     def test_refused(self):
         port = harness.free_port()
         d = self.start("http://127.0.0.1:%d" % port)
