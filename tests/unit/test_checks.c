@@ -198,6 +198,24 @@ START_TEST(test_minimum_size)
 }
 END_TEST
 
+/* Seed 003 as ES >= 7.9 measures it: in-flight indexing bytes vs the limit. */
+START_TEST(test_indexing_pressure_levels)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_indexing_pressure_ratio", "es-ok", 0.5);
+    node(s, "esvigil_indexing_pressure_ratio", "es-warn", 0.7);
+    node(s, "esvigil_indexing_pressure_ratio", "es-crit", 0.85);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 2);
+    ck_assert_int_eq(r.findings[0].status, CHECK_CRITICAL);
+    ck_assert_str_eq(r.findings[0].subject, "prod/es-crit");
+    ck_assert_int_eq(r.findings[1].status, CHECK_WARNING);
+    ck_assert_str_eq(checks_name(r.findings[1].check), "indexing_pressure");
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -499,6 +517,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mapped_needs_evidence);
     tcase_add_test(tc, test_mapped_remote_nodes);
     tcase_add_test(tc, test_minimum_size);
+    tcase_add_test(tc, test_indexing_pressure_levels);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
