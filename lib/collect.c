@@ -204,8 +204,8 @@ void collect_result_free(collect_result *res)
 static int add_collector_stats(metric_set *out, const char *name, double secs, int ok)
 {
     const char *v[] = {name};
-    return metric_set_add(out, &def_coll_duration, v, secs) |
-           metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
+    int rc = metric_set_add(out, &def_coll_duration, v, secs);
+    return rc | metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
 }
 
 ADAPT(nodeinfo)
@@ -481,7 +481,10 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (res->es_up)
         c->last_success = now_real();
     res->duration = now_mono() - t0;
-    int rc = add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
+    /* In this order: evaluate reads what derive adds. */
+    int rc = add_self(c, o, out, res);
+    rc |= derive(c, &id, out, hidden);
+    rc |= evaluate(c, o, &id, out, res);
     metric_set_free(hidden);
     return rc ? -1 : 0;
 }
