@@ -118,6 +118,7 @@ struct collect {
     double last_success;
     long es_pid;
     unsigned long long es_starttime;
+    identity last; /* cluster and node name of the last node info answer */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -267,6 +268,20 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
     nodeinfo_free(ni);
     metric_set_free(scratch);
     return e;
+}
+
+/* A poll whose node info failed keeps the names of the last answer: the
+ * host checks' series must not switch to empty labels (which resets the
+ * alerts' for:) because of one failed request. */
+static void keep_identity(collect *c, identity *id)
+{
+    if (id->cluster[0] || id->name[0]) {
+        memcpy(c->last.cluster, id->cluster, sizeof(id->cluster));
+        memcpy(c->last.name, id->name, sizeof(id->name));
+    } else {
+        memcpy(id->cluster, c->last.cluster, sizeof(id->cluster));
+        memcpy(id->name, c->last.name, sizeof(id->name));
+    }
 }
 
 /* The node cannot be reached at all: asking it four more things would only
@@ -471,10 +486,17 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (!hidden)
         return -1;
     res->es_up = es != NULL;
-    if (es && !unreachable(run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)))) {
+    if (es && o->deadline_ms > 0)
+        esclient_set_deadline(es, t0 + (double)o->deadline_ms / 1000.0);
+    esclient_err ni =
+        es ? run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)) : ESCLIENT_ERR_OTHER;
+    keep_identity(c, &id);
+    if (es && !unreachable(ni)) {
         run_master(c, es, o, out, res, &id, node_id);
         run_es(c, es, o, &id, out, hidden, res);
     }
+    if (es)
+        esclient_set_deadline(es, 0);
     res->cluster_reporter = id.reporter;
     run_host(c, o, &id, out, res);
     c->polls++;
