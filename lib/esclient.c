@@ -486,8 +486,9 @@ void esclient_set_deadline(esclient *c, double deadline)
     c->deadline = deadline;
 }
 
-/* es.timeout, or less when the deadline comes first; 0 once it has passed
- * (curl would read 0 as "no timeout"). */
+/* es.timeout, or less when the deadline comes first (rounded up, so the
+ * next request sees it passed); 0 once it has passed (curl would read 0 as
+ * "no timeout"). */
 static long request_timeout_ms(const esclient *c)
 {
     if (c->deadline <= 0)
@@ -497,7 +498,7 @@ static long request_timeout_ms(const esclient *c)
     double left = (c->deadline - (double)ts.tv_sec - (double)ts.tv_nsec / 1e9) * 1000.0;
     if (left < 1.0)
         return 0;
-    return left < (double)c->timeout_ms ? (long)left : c->timeout_ms;
+    return left < (double)c->timeout_ms ? (long)left + 1 : c->timeout_ms;
 }
 
 esclient_err esclient_err_from_curl(int curl_code)
