@@ -160,6 +160,7 @@ struct collect {
     long es_pid;
     unsigned long long es_starttime;
     procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
+    identity last; /* cluster and node name of the last node info answer */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -262,8 +263,8 @@ void collect_result_free(collect_result *res)
 static int add_collector_stats(metric_set *out, const char *name, double secs, int ok)
 {
     const char *v[] = {name};
-    return metric_set_add(out, &def_coll_duration, v, secs) |
-           metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
+    int rc = metric_set_add(out, &def_coll_duration, v, secs);
+    return rc | metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
 }
 
 ADAPT(nodeinfo)
@@ -360,6 +361,20 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
     nodeinfo_free(ni);
     metric_set_free(scratch);
     return e;
+}
+
+/* A poll whose node info failed keeps the names of the last answer: the
+ * host checks' series must not switch to empty labels (which resets the
+ * alerts' for:) because of one failed request. */
+static void keep_identity(collect *c, identity *id)
+{
+    if (id->cluster[0] || id->name[0]) {
+        memcpy(c->last.cluster, id->cluster, sizeof(id->cluster));
+        memcpy(c->last.name, id->name, sizeof(id->name));
+    } else {
+        memcpy(id->cluster, c->last.cluster, sizeof(id->cluster));
+        memcpy(id->name, c->last.name, sizeof(id->name));
+    }
 }
 
 /* The node cannot be reached at all: asking it four more things would only
@@ -677,7 +692,12 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     int outcome[ES_COLLECTORS];
     for (size_t i = 0; i < ES_COLLECTORS; i++)
         outcome[i] = -1;
-    if (es && !unreachable(run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)))) {
+    if (es && o->deadline_ms > 0)
+        esclient_set_deadline(es, t0 + (double)o->deadline_ms / 1000.0);
+    esclient_err ni =
+        es ? run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)) : ESCLIENT_ERR_OTHER;
+    keep_identity(c, &id);
+    if (es && !unreachable(ni)) {
         run_master(c, es, o, out, res, &id, node_id);
         run_es(c, es, o, &id, out, hidden, res, outcome);
         follow_stats_name(&id, node_id, out);
@@ -686,13 +706,18 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         metric_set_free(hidden);
         return -1;
     }
+    if (es)
+        esclient_set_deadline(es, 0);
     res->cluster_reporter = id.reporter;
     int rc = run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
         c->last_success = now_real();
     res->duration = now_mono() - t0;
-    rc |= add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
+    /* In this order: evaluate reads what derive adds. */
+    rc |= add_self(c, o, out, res);
+    rc |= derive(c, &id, out, hidden);
+    rc |= evaluate(c, o, &id, out, res);
     metric_set_free(hidden);
     return rc ? -1 : 0;
 }

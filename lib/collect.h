@@ -25,6 +25,8 @@ typedef struct collect_opts {
     collect_cluster_mode cluster;
     const checks_thresholds *thresholds; /* NULL: the table's defaults */
     const char *version;                 /* for esvigil_build_info */
+    long long deadline_ms; /* >0: ES requests not done this long after the poll began fail
+                              as timeouts */
 } collect_opts;
 
 /* One collector that failed in this poll, for --check. */

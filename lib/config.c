@@ -72,6 +72,9 @@ static const struct setting settings[] = {
      "beside the elected master, so N daemons do not emit N copies."},
     {"poll.interval", T_DURATION, AT(poll_interval_ms), "15s", NULL,
      "Poll Elasticsearch this often; /metrics always serves the last poll."},
+    {"poll.deadline", T_DURATION, AT(poll_deadline_ms), "0s", NULL,
+     "A poll gives up on what Elasticsearch has not answered after this long, counted as a "
+     "timeout; 0s = poll.interval."},
     {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,
      "procfs mount point, e.g. /host/proc when running in a container."},
     {"web.listen-address", T_STRING, AT(web_listen_address), ":" STR(CONFIG_DEFAULT_PORT), NULL,
@@ -1182,6 +1185,7 @@ static const struct {
 } duration_bounds[] = {
     {"es.timeout", 100, 10 * 60 * 1000LL},
     {"poll.interval", 1000, 3600 * 1000LL},
+    {"poll.deadline", 0, 3600 * 1000LL}, /* 0: the poll interval */
 };
 #define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
 

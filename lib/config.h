@@ -30,6 +30,7 @@ typedef struct config {
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
     long long poll_interval_ms; /* --poll.interval, default 15s */
+    long long poll_deadline_ms; /* --poll.deadline, default 0 = poll.interval */
     /* path.* */
     char *path_procfs; /* --path.procfs, default /proc */
     /* web.* */

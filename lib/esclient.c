@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -40,6 +41,7 @@ struct esclient {
     long timeout_ms;
     size_t max_response_bytes;
     const atomic_int *cancel;
+    double deadline; /* CLOCK_MONOTONIC seconds; 0: none */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -50,6 +52,7 @@ typedef struct {
     void *ctx;
     long status;        /* from the last status line; 0 until one arrives */
     size_t delivered;   /* decoded body bytes of a 2xx answer */
+    long timeout_ms;    /* this request's, capped by the deadline */
     esclient_err abort; /* why a callback stopped the transfer, ESCLIENT_OK if it did not */
     char denial[ESCLIENT_DENIAL_MAX + 1]; /* head of a 403 body, NUL-terminated */
     size_t denial_len;
@@ -497,6 +500,26 @@ void esclient_set_cancel(esclient *c, const atomic_int *flag)
     curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, flag ? 0L : 1L);
 }
 
+void esclient_set_deadline(esclient *c, double deadline)
+{
+    c->deadline = deadline;
+}
+
+/* es.timeout, or less when the deadline comes first (rounded up, so the
+ * next request sees it passed); 0 once it has passed (curl would read 0 as
+ * "no timeout"). */
+static long request_timeout_ms(const esclient *c)
+{
+    if (c->deadline <= 0)
+        return c->timeout_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double left = (c->deadline - (double)ts.tv_sec - (double)ts.tv_nsec / 1e9) * 1000.0;
+    if (left < 1.0)
+        return 0;
+    return left < (double)c->timeout_ms ? (long)left + 1 : c->timeout_ms;
+}
+
 esclient_err esclient_err_from_curl(int curl_code)
 {
     if (curl_code == CURLE_OK)
@@ -601,7 +624,7 @@ static void describe(buf *b, const esclient *c, esclient_err e, const request *r
         buf_printf(b, "could not resolve host (%s)", detail);
         break;
     case ESCLIENT_ERR_TIMEOUT:
-        buf_printf(b, "timed out after %ld ms (%s)", c->timeout_ms, detail);
+        buf_printf(b, "timed out after %ld ms (%s)", r->timeout_ms, detail);
         break;
     case ESCLIENT_ERR_TLS:
         buf_printf(b, "TLS error (%s)", detail);
@@ -652,6 +675,12 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
         set_err(err, errlen, "GET %s: path must start with '/'", path ? path : "(null)");
         return ESCLIENT_ERR_OTHER;
     }
+    r.timeout_ms = request_timeout_ms(c);
+    if (r.timeout_ms == 0) {
+        set_err(err, errlen, "GET %s%s: not sent, the poll deadline has passed", c->display_url,
+                path);
+        return ESCLIENT_ERR_TIMEOUT;
+    }
     buf url;
     buf_init(&url);
     buf_printf(&url, "%s%s", c->base_url, path);
@@ -662,6 +691,7 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
     }
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->curl, CURLOPT_URL, url.data);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, r.timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &r);
     CURLcode rc = curl_easy_perform(c->curl);

@@ -62,6 +62,11 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
  * fails with ESCLIENT_ERR_OTHER. */
 void esclient_set_cancel(esclient *c, const atomic_int *flag);
 
+/* A point on CLOCK_MONOTONIC (seconds; 0: none) by which requests must be
+ * done: each request's timeout is capped at what is left, and one begun past
+ * it fails at once. Both fail with ESCLIENT_ERR_TIMEOUT. */
+void esclient_set_deadline(esclient *c, double deadline);
+
 /* Stable reason label for an error: "refused", "resolve", "timeout", "tls",
  * "unauthorized", "forbidden", "http_status", "too_large", "truncated", "bad_json", "other". */
 const char *esclient_err_reason(esclient_err e);

@@ -139,6 +139,7 @@ START_TEST(test_table_introspection)
         "es.pid",
         "cluster.metrics",
         "poll.interval",
+        "poll.deadline",
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",

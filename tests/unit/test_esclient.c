@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -459,6 +460,44 @@ START_TEST(test_timeout)
     ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
     ck_assert_int_eq(status, 0);
     ck_assert_ptr_nonnull(strstr(err, "/slow: timed out after 200 ms"));
+}
+END_TEST
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The deadline caps es.timeout; past it nothing is sent; 0 lifts it. */
+START_TEST(test_deadline)
+{
+    server s = {0};
+    SRV_ADD(&s, json_ok);
+    s.resp[0].delay_ms = SRV_WAIT_MS;
+    SRV_ADD(&s, json_ok);
+    srv_start(&s);
+    esclient *c = client_for(&s, NULL, (esclient_opts){.timeout_ms = 5000});
+    char err[256];
+    double t0 = mono();
+    esclient_set_deadline(c, t0 + 0.3);
+    esclient_err e = esclient_get(c, "/slow", NULL, NULL, NULL, err, sizeof(err));
+    double took = mono() - t0;
+    ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
+    ck_assert_msg(took > 0.25 && took < 2.0, "took %.3fs", took);
+    ck_assert_ptr_nonnull(strstr(err, "/slow: timed out after"));
+    while (mono() < t0 + 0.31) /* clearly past it, whatever curl's timer granularity */
+        usleep(1000);
+    e = esclient_get(c, "/late", NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
+    ck_assert_ptr_nonnull(strstr(err, "/late: not sent, the poll deadline has passed"));
+    esclient_set_deadline(c, 0);
+    e = esclient_get(c, "/again", NULL, NULL, NULL, err, sizeof(err));
+    esclient_free(c);
+    srv_stop(&s);
+    ck_assert_msg(e == ESCLIENT_OK, "%s", err);
+    ck_assert_uint_eq(s.nreq, 2); /* /slow and /again */
 }
 END_TEST
 
@@ -1011,6 +1050,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_server_error_not_fed_to_sink);
     tcase_add_test(t, test_truncated_body);
     tcase_add_test(t, test_timeout);
+    tcase_add_test(t, test_deadline);
     tcase_add_test(t, test_too_large);
     tcase_add_test(t, test_limit_is_inclusive);
     tcase_add_test(t, test_sink_rejects);
