@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "checkreport.h"
 #include "checkrules.h"
 #include "checks.h"
@@ -189,13 +190,6 @@ static void stop(daemon_state *d)
     free(d->rules);
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The watchdog is fed here, not by the poller: a poll waiting on a slow ES
  * within its deadline is healthy, only one stuck past it is not. */
 static void feed_watchdog(daemon_state *d)
@@ -222,7 +216,7 @@ static int next_signal(daemon_state *d, const sigset_t *set, double *next_feed)
         int sig = 0;
         return sigwait(set, &sig) == 0 ? sig : -1;
     }
-    double period = (double)d->watchdog_usec / 2e6, now = mono_now();
+    double period = (double)d->watchdog_usec / 2e6, now = clock_mono();
     if (now >= *next_feed) {
         feed_watchdog(d);
         *next_feed = *next_feed + period > now ? *next_feed + period : now + period;
@@ -235,7 +229,7 @@ static int next_signal(daemon_state *d, const sigset_t *set, double *next_feed)
 
 static int wait_signals(daemon_state *d, const sigset_t *set, int argc, char **argv)
 {
-    double next_feed = mono_now();
+    double next_feed = clock_mono();
     for (;;) {
         int sig = next_signal(d, set, &next_feed);
         if (sig <= 0)

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "clock.h"
 #include "collect.h"
 #include "esclient.h"
 #include "logging.h"
@@ -32,20 +33,6 @@ struct poller {
     int warned_permission; /* the privilege hint is logged once */
     int warned_elsewhere;  /* "ES runs elsewhere" is logged once per change */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double real_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void report_es(poller *p, const collect_result *res)
 {
@@ -103,7 +90,7 @@ collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t, 
 static void set_busy(poller *p, long long deadline_ms)
 {
     atomic_store(&p->busy_deadline, deadline_ms);
-    atomic_store(&p->busy_since, (long long)(mono_now() * 1000));
+    atomic_store(&p->busy_since, (long long)(clock_mono() * 1000));
 }
 
 static void poll_once(poller *p)
@@ -121,7 +108,7 @@ static void poll_once(poller *p)
         metric_set_free(set);
         return;
     }
-    snapshot_info info = {.finished_at = real_now(),
+    snapshot_info info = {.finished_at = clock_real(),
                           .duration = res.duration,
                           .es_up = res.es_up,
                           .polls = ++p->polls};
@@ -146,10 +133,9 @@ static int wait_until(poller *p, double due)
 {
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
-        if (mono_now() >= due)
+        if (clock_mono() >= due)
             break;
-        struct timespec ts = {.tv_sec = (time_t)due,
-                              .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
+        struct timespec ts = clock_timespec(due);
         pthread_cond_timedwait(&p->cond, &p->mu, &ts);
     }
     int stop = p->stop;
@@ -161,12 +147,12 @@ static void *poller_main(void *arg)
 {
     poller *p = arg;
     double interval = (double)p->o.cfg->poll_interval_ms / 1000.0;
-    double next = mono_now();
+    double next = clock_mono();
     do {
         poll_once(p);
         next += interval;
-        if (next < mono_now()) /* a poll longer than the interval: skip, don't pile up */
-            next = mono_now() + interval;
+        if (next < clock_mono()) /* a poll longer than the interval: skip, don't pile up */
+            next = clock_mono() + interval;
     } while (!wait_until(p, next));
     return NULL;
 }
@@ -298,7 +284,7 @@ double poller_overdue(const poller *p)
     long long since = atomic_load(&p->busy_since);
     if (!since)
         return 0;
-    double late = mono_now() - (double)(since + atomic_load(&p->busy_deadline)) / 1000.0;
+    double late = clock_mono() - (double)(since + atomic_load(&p->busy_deadline)) / 1000.0;
     return late > 0 ? late : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "derived.h"
 #include "health.h"
 #include "jsonwalk.h"
@@ -160,7 +161,7 @@ struct collect {
     long es_pid;
     unsigned long long es_starttime;
     procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
-    identity last; /* cluster and node name of the last node info answer */
+    identity last;              /* cluster and node name of the last node info answer */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -214,20 +215,6 @@ static const metric_def def_invalid_utf8 = {
     "Strings and keys in Elasticsearch answers that were not valid UTF-8, since esvigil "
     "started; each invalid sequence was replaced by U+FFFD.",
     {NULL}};
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_real(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 collect *collect_new(void)
 {
@@ -337,7 +324,7 @@ static void note_es(unsigned long long *counters, const char *name, esclient_err
 static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, collect_result *res,
                                   identity *id, char *node_id, size_t idlen)
 {
-    double t0 = now_mono();
+    double t0 = clock_mono();
     char err[512];
     metric_set *scratch = metric_set_new();
     nodeinfo *ni = scratch ? nodeinfo_new(scratch) : NULL;
@@ -356,7 +343,7 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
         id->jvm_start_ms = nodeinfo_jvm_start_ms(ni);
         id->known = 1;
     }
-    add_collector_stats(out, identity_names[NODE_INFO], now_mono() - t0, e == ESCLIENT_OK);
+    add_collector_stats(out, identity_names[NODE_INFO], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[NODE_INFO], identity_names[NODE_INFO], e, err, res);
     nodeinfo_free(ni);
     metric_set_free(scratch);
@@ -392,7 +379,7 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
     id->reporter = o->cluster == COLLECT_CLUSTER_ALWAYS;
     if (o->cluster != COLLECT_CLUSTER_AUTO || !node_id[0])
         return;
-    double t0 = now_mono();
+    double t0 = clock_mono();
     char err[512];
     nodeinfo_master *m = nodeinfo_master_new();
     esclient_err e = ESCLIENT_ERR_OTHER;
@@ -402,7 +389,7 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
                   nodeinfo_master_finish_v, nodeinfo_master_error_v, m, err, sizeof(err));
     if (e == ESCLIENT_OK)
         id->reporter = nodeinfo_master_id(m) && strcmp(nodeinfo_master_id(m), node_id) == 0;
-    add_collector_stats(out, identity_names[MASTER_NODE], now_mono() - t0, e == ESCLIENT_OK);
+    add_collector_stats(out, identity_names[MASTER_NODE], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[MASTER_NODE], identity_names[MASTER_NODE], e, err, res);
     nodeinfo_master_free(m);
 }
@@ -441,10 +428,10 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
         if (ec->scope == SCOPE_CLUSTER && !id->reporter)
             continue;
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
-        double t0 = now_mono();
+        double t0 = clock_mono();
         char err[512];
         esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
-        add_collector_stats(out, ec->name, now_mono() - t0, e == ESCLIENT_OK);
+        add_collector_stats(out, ec->name, clock_mono() - t0, e == ESCLIENT_OK);
         note_es(c->es_errors[i], ec->name, e, err, res);
         outcome[i] = e == ESCLIENT_OK;
     }
@@ -546,9 +533,9 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
 {
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
-    double t0 = now_mono();
+    double t0 = clock_mono();
     int failed = procfs_collect_host(o->procfs_root, out, &rep);
-    add_collector_stats(out, host_collector_names[HOST_COLLECTOR], now_mono() - t0, !failed);
+    add_collector_stats(out, host_collector_names[HOST_COLLECTOR], clock_mono() - t0, !failed);
     note_host_errors(c, HOST_COLLECTOR, failed, &rep, res);
 
     long pid = es_pid(o, id);
@@ -559,14 +546,14 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
         c->es_starttime = 0;
     }
     memset(&rep, 0, sizeof(rep));
-    t0 = now_mono();
+    t0 = clock_mono();
     unsigned long long start = 0;
     failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
     if (start)
         c->es_starttime = start;
-    add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], now_mono() - t0, !failed);
+    add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
     note_host_errors(c, PROCESS_COLLECTOR, failed, &rep, res);
 }
 
@@ -656,7 +643,7 @@ static int derive(collect *c, const identity *id, metric_set *out, const metric_
 {
     metric_set *dset = metric_set_new();
     int rc = !dset || metric_set_merge(out, hidden) != 0;
-    derived_opts dopt = {.local_node = id->name[0] ? id->name : NULL, .now = now_mono()};
+    derived_opts dopt = {.local_node = id->name[0] ? id->name : NULL, .now = clock_mono()};
     rc = rc || derived_compute(out, &dopt, c->derived, dset) != 0;
     for (size_t i = 0; i < metric_set_family_count(hidden); i++)
         metric_set_remove(out, metric_family_name(metric_set_family(hidden, i)));
@@ -681,7 +668,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
                 collect_result *res)
 {
     memset(res, 0, sizeof(*res));
-    double t0 = now_mono();
+    double t0 = clock_mono();
     identity id;
     memset(&id, 0, sizeof(id));
     char node_id[128] = "";
@@ -712,8 +699,8 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     int rc = run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
-        c->last_success = now_real();
-    res->duration = now_mono() - t0;
+        c->last_success = clock_real();
+    res->duration = clock_mono() - t0;
     /* In this order: evaluate reads what derive adds. */
     rc |= add_self(c, o, out, res);
     rc |= derive(c, &id, out, hidden);

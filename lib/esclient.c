@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "buf.h"
 
 /* PACKAGE_VERSION comes from configure as a -D flag (there is no config
@@ -512,9 +513,7 @@ static long request_timeout_ms(const esclient *c)
 {
     if (c->deadline <= 0)
         return c->timeout_ms;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double left = (c->deadline - (double)ts.tv_sec - (double)ts.tv_nsec / 1e9) * 1000.0;
+    double left = (c->deadline - clock_mono()) * 1000.0;
     if (left < 1.0)
         return 0;
     return left < (double)c->timeout_ms ? (long)left + 1 : c->timeout_ms;
