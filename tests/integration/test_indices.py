@@ -218,6 +218,52 @@ class Indices(harness.TestCase):
             self.assertEqual(problems, [], "promtool rejects the exposition")
         self.assertCleanExit(d)
 
+    def red_read_only_fixture(self):
+        """es-7.17 with logs-app-2024.05.20 read-only (flood stage) and customers red."""
+        fixdir = copy_fixture(os.path.join(self.tmp, "fx-checks"))
+        with open(os.path.join(fixdir, "cat_shards.json")) as f:
+            rows = json.load(f)
+        for row in rows:
+            if row["index"] == "customers" and row["shard"] == "0":
+                row.update(state="UNASSIGNED", node=None)
+        write_index_set(fixdir, rows, read_only=["logs-app-2024.05.20"])
+        return fixdir
+
+    def test_checks_name_the_read_only_and_red_indices(self):
+        fixdir = self.red_read_only_fixture()
+        es, d = self.start(fixdir)
+        m = self.wait_indices(d)
+        self.assertEqual(m.get("elasticsearch_indices_settings_stats_read_only_indices"), 1)
+        self.assertEqual(m.get("esvigil_index_blocked", index="logs-app-2024.05.20",
+                               block="read_only_allow_delete"), 1)
+        self.assertEqual(m.get("elasticsearch_index_health_status", index="customers",
+                               color="red"), 1)
+        self.assertEqual(m.get("esvigil_check_status", check="read_only_indices",
+                               subject="index=logs-app-2024.05.20"), 2)
+        self.assertEqual(m.get("esvigil_check_status", check="index_red",
+                               subject="index=customers"), 2)
+        self.assertEqual(m.get("esvigil_check_status", check="index_red",
+                               subject="index=products"), 0)
+        self.assertCleanExit(d)
+        # --check runs the index collectors once before its report.
+        rc, out, err = harness.run_esvigil(["--check", "--es.uri=" + es.url,
+                                            "--es.indices", "--es.indices_settings",
+                                            "--cluster.metrics=always",
+                                            "--path.procfs=" + self.procfs()], timeout=30)
+        self.assertEqual(rc, 2, out + err)
+        self.assertRegex(out, r"read_only_indices.*index=logs-app-2024\.05\.20")
+        self.assertRegex(out, r"index_red.*index=customers")
+        self.assertIn("read_only_allow_delete", out)
+
+    def test_healthy_indices_pass_the_checks(self):
+        es, d = self.start(harness.fixture_dir("es-7.17"))
+        m = self.wait_indices(d)
+        statuses = [v for name, labels, v in m.samples if name == "esvigil_check_status"
+                    and labels["check"] in ("index_red", "read_only_indices")]
+        self.assertTrue(statuses)
+        self.assertEqual(set(statuses), {0})
+        self.assertCleanExit(d)
+
     def test_only_the_reporter_polls_indices(self):
         es = self.fake(harness.fixture_dir("es-7.17"))
         d = self.esvigil(["--es.uri=" + es.url] + INDEX_ARGS + ["--cluster.metrics=never"],
