@@ -89,7 +89,73 @@ static const char *value_template(check_unit unit)
                                 : "{{ $value }}";
 }
 
-static void render_alert(buf *b, const check_def *d, double t, int critical)
+/* " and on (by) (evidence or ...)": host evidence is label-less, so it is
+ * joined to the node the host view belongs to (esvigil_host_node); node
+ * evidence is the subject's own series. */
+/* " and on (instance) (esvigil_up > 0)" per self guard: the poll's own
+ * state, one series per instance, whatever the subject's labels. */
+static int render_self_guards(buf *b, const check_guard *guards)
+{
+    int others = 0;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        char thr[40];
+        threshold_text(guards[g].above, thr, sizeof(thr));
+        if (guards[g].scope == GUARD_SELF)
+            buf_printf(b, " and on (instance) (%s > %s)", guards[g].family, thr);
+        else
+            others = 1;
+    }
+    return others;
+}
+
+static void render_guards(buf *b, const check_def *d, const check_guard *guards)
+{
+    if (!render_self_guards(b, guards))
+        return;
+    buf_puts(b, " and on (");
+    by_list(b, d);
+    buf_puts(b, ") (");
+    int any = 0, host = 0;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        char thr[40];
+        threshold_text(guards[g].above, thr, sizeof(thr));
+        if (guards[g].scope != GUARD_HOST)
+            continue;
+        buf_printf(b, "%s%s > %s",
+                   host ? " or " : "esvigil_host_node * on (instance) group_left () (",
+                   guards[g].family, thr);
+        host = any = 1;
+    }
+    if (host)
+        buf_puts(b, ")");
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        char thr[40];
+        threshold_text(guards[g].above, thr, sizeof(thr));
+        if (guards[g].scope != GUARD_NODE)
+            continue;
+        buf_printf(b, "%smax by (", any ? " or " : "");
+        by_list(b, d);
+        buf_printf(b, ") (%s) > %s", guards[g].family, thr);
+        any = 1;
+    }
+    buf_puts(b, ")");
+}
+
+/* " and on (by) max by (by) (min_family) >= minimum" */
+static void render_minimum(buf *b, const check_def *d, double min)
+{
+    if (!d->min_family || isnan(min))
+        return;
+    char thr[40];
+    threshold_text(min, thr, sizeof(thr));
+    buf_puts(b, " and on (");
+    by_list(b, d);
+    buf_puts(b, ") max by (");
+    by_list(b, d);
+    buf_printf(b, ") (%s) >= %s", d->min_family, thr);
+}
+
+static void render_alert(buf *b, const check_def *d, double t, double min, int critical)
 {
     buf_puts(b, "      - alert: Esvigil");
     camel(b, d->name);
@@ -98,15 +164,10 @@ static void render_alert(buf *b, const check_def *d, double t, int critical)
     buf tmp;
     buf_init(&tmp);
     rule_expr(&tmp, d, t);
-    if (critical && d->guard[0].family) {
-        buf_puts(&tmp, " and on (instance) (");
-        for (size_t g = 0; g < CHECK_MAX_GUARDS && d->guard[g].family; g++) {
-            char thr[40];
-            threshold_text(d->guard[g].above, thr, sizeof(thr));
-            buf_printf(&tmp, "%s%s > %s", g ? " or " : "", d->guard[g].family, thr);
-        }
-        buf_puts(&tmp, ")");
-    }
+    render_minimum(&tmp, d, min);
+    render_guards(&tmp, d, d->guard_warn);
+    if (critical)
+        render_guards(&tmp, d, d->guard);
     yaml_quoted(b, tmp.data ? tmp.data : "");
     buf_free(&tmp);
     buf_putc(b, '\n');
@@ -189,9 +250,9 @@ int checkrules_render(const checks_thresholds *t, buf *out)
     for (size_t row = 0; row < checktable_count() && row < t->count; row++) {
         const check_def *d = checktable_row(row);
         if (!isnan(t->warning[row]))
-            render_alert(out, d, t->warning[row], 0);
+            render_alert(out, d, t->warning[row], t->minimum[row], 0);
         if (!isnan(t->critical[row]))
-            render_alert(out, d, t->critical[row], 1);
+            render_alert(out, d, t->critical[row], t->minimum[row], 1);
     }
     return out->failed ? -1 : 0;
 }

@@ -24,6 +24,7 @@ typedef struct checks_thresholds {
     size_t count;
     double *warning;
     double *critical;
+    double *minimum; /* size a row's min_family must reach; NAN = no minimum */
 } checks_thresholds;
 
 size_t checks_count(void);

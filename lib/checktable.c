@@ -9,7 +9,17 @@
 #define NONE NAN
 #define GIB 1073741824.0
 
-/* Seed 000: real memory pressure, or the leak's fingerprint. */
+/* Seed 000: mapped segment files are how Lucene reads on mmapfs/hybridfs, so
+ * mapped > RAM is normal on a healthy data node. Only growth with evidence of
+ * the leak counts. */
+#define MAPPED_WARN_EVIDENCE                                                                       \
+    {                                                                                              \
+        {"esvigil_host_memory_used_ratio", 0.80, GUARD_HOST},                                      \
+            {"esvigil_host_deleted_mapped_ratio", 0.01, GUARD_HOST},                               \
+        {                                                                                          \
+            "esvigil_scroll_contexts_ratio", 0.50, GUARD_NODE                                      \
+        }                                                                                          \
+    }
 #define MAPPED_CRIT_EVIDENCE                                                                       \
     {                                                                                              \
         {"esvigil_host_memory_used_ratio", 0.95, GUARD_HOST},                                      \
@@ -25,12 +35,13 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 0.5,
      .crit = 0.5,
+     .guard_warn = MAPPED_WARN_EVIDENCE,
      .guard = MAPPED_CRIT_EVIDENCE,
      .for_ = "15m",
      .unit = UNIT_RATIO,
      .seed = "000",
-     .summary = "mmapped JVM buffers are a large share of RAM (critical once the host is short of "
-                "memory or deleted segment files stay mapped)",
+     .summary = "mmapped JVM buffers are a large share of RAM with evidence of a leak (host memory "
+                "pressure, deleted segment files still mapped, or scroll contexts piling up)",
      .hint = "look for leaked scroll contexts (indices.search.scroll_current) and clear them: "
              "DELETE _search/scroll/_all"},
     {.name = "host_memory",
@@ -140,6 +151,31 @@ static const check_def table[] = {
      .seed = "003",
      .summary = "a thread pool rejected requests: clients get 429 Too Many Requests",
      .hint = "clients should back off and retry; add capacity if the queue is always full"},
+    {.name = "indexing_pressure",
+     .family = "esvigil_indexing_pressure_ratio",
+     .by = {"cluster", "name"},
+     .cmp = CMP_GT,
+     .warn = 0.6,
+     .crit = 0.8,
+     .for_ = "5m",
+     .unit = UNIT_RATIO,
+     .seed = "003",
+     .summary = "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
+                "ES rejects writes past it",
+     .hint = "slow the writers down or send smaller bulks; raise indexing_pressure.memory.limit "
+             "only with heap to spare"},
+    {.name = "indexing_pressure_rejections",
+     .kind = KIND_INCREASE,
+     .family = "elasticsearch_indexing_pressure_rejections_total",
+     .by = {"cluster", "name", "stage"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .unit = UNIT_COUNT,
+     .seed = "003",
+     .summary = "writes were rejected by indexing pressure: clients get 429 Too Many Requests",
+     .hint = "clients should back off and retry with smaller bulks; see which stage rejects "
+             "(coordinating, primary, replica)"},
     {.name = "disk_low_watermark",
      .family = "esvigil_disk_watermark_headroom_bytes",
      .selector = "watermark=\"low\"",
@@ -309,6 +345,8 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 0.30,
      .crit = NONE,
+     .min_family = "elasticsearch_indices_docs",
+     .min_size = 100000,
      .for_ = "1h",
      .unit = UNIT_RATIO,
      .seed = "004",
@@ -348,6 +386,22 @@ static const check_def table[] = {
      .summary = "esvigil cannot poll Elasticsearch",
      .hint = "is the node up? are es.uri and the credentials right? see esvigil_errors_total by "
              "reason"},
+    {.name = "collector_failed",
+     .family = "esvigil_collector_success",
+     .by = {"instance", "collector"},
+     .cmp = CMP_LT,
+     .warn = 1,
+     .crit = NONE,
+     /* ES down as a whole is es_unreachable, not one finding per collector */
+     .guard_warn = {{"esvigil_up", 0, GUARD_SELF}},
+     .for_ = "15m",
+     .unit = UNIT_COUNT,
+     .summary = "a collector cannot read its endpoint (a missing privilege, an error, an "
+                "unreadable procfs): its families are missing",
+     .hint = "esvigil --check's detail says what failed: for HTTP 403 grant esvigil's user the "
+             "privilege ES names (cluster privilege monitor, index privilege monitor on *); for "
+             "host or process check --path.procfs and esvigil's access to the ES process; else "
+             "see esvigil_errors_total{collector} by reason and the log"},
     {.name = "stale_poll",
      .kind = KIND_RULE_ONLY,
      .family = "esvigil_last_success_timestamp_seconds",

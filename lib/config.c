@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+#include <fcntl.h>
 
 /* The field's C type follows: T_STRING, T_PATH (relative ones resolved against
  * the config file's directory) and T_ENUM are char *, T_BOOL is int, T_DURATION
@@ -60,9 +63,11 @@ static const struct setting settings[] = {
     {"es.max-response-size", T_BYTES, AT(es_max_response_bytes), "64mb", NULL,
      "Refuse Elasticsearch answers larger than this, so a huge cluster cannot exhaust memory."},
     {"es.pidfile", T_PATH, AT(es_pidfile), NULL, NULL,
-     "File holding the Elasticsearch pid, for when node info does not report it."},
+     "File holding the Elasticsearch pid, for when node info does not report it; setting it "
+     "asserts ES runs on this host."},
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
-     "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+     "Elasticsearch pid for the /proc metrics (asserts ES runs on this host); 0 finds it from "
+     "node info, checked against procfs, or es.pidfile."},
     {"es.indices", T_BOOL, AT(es_indices), "false", NULL,
      "Export per-index stats (GET /_all/_stats) and per-index health, as the reference "
      "exporter's --es.indices."},
@@ -92,6 +97,9 @@ static const struct setting settings[] = {
      "beside the elected master, so N daemons do not emit N copies."},
     {"poll.interval", T_DURATION, AT(poll_interval_ms), "15s", NULL,
      "Poll Elasticsearch this often; /metrics always serves the last poll."},
+    {"poll.deadline", T_DURATION, AT(poll_deadline_ms), "0s", NULL,
+     "A poll gives up on what Elasticsearch has not answered after this long, counted as a "
+     "timeout; 0s = poll.interval."},
     {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,
      "procfs mount point, e.g. /host/proc when running in a container."},
     {"web.listen-address", T_STRING, AT(web_listen_address), ":" STR(CONFIG_DEFAULT_PORT), NULL,
@@ -141,7 +149,7 @@ static void quote(const char *s, char *out, size_t n);
 /* ---- checks.NAME.LEVEL: threshold overrides, one key per check row ---- */
 
 /* Splits "checks.NAME.LEVEL" (n bytes of key); row and level (1 warning, 2
- * critical). 1 when it is such a leaf, 0 otherwise. */
+ * critical, 3 minimum). 1 when it is such a leaf, 0 otherwise. */
 static int check_key(const char *key, size_t n, int *row, int *level)
 {
     static const char pre[] = "checks.";
@@ -159,6 +167,7 @@ static int check_key(const char *key, size_t n, int *row, int *level)
     size_t ln = (size_t)(end - dot - 1);
     *level = ln == 7 && strncmp(dot + 1, "warning", 7) == 0    ? 1
              : ln == 8 && strncmp(dot + 1, "critical", 8) == 0 ? 2
+             : ln == 7 && strncmp(dot + 1, "minimum", 7) == 0  ? 3
                                                                : 0;
     *row = checks_find(check);
     return *row >= 0 && *level != 0;
@@ -187,8 +196,11 @@ static int check_set(config *c, int row, int level, const char *text, char *why,
             return -1;
         }
     }
-    (level == 1 ? c->check_warning : c->check_critical)[row] = v;
-    c->check_set[row] |= (unsigned char)level;
+    double *slot = level == 1   ? c->check_warning
+                   : level == 2 ? c->check_critical
+                                : c->check_minimum;
+    slot[row] = v;
+    c->check_set[row] |= (unsigned char)(1 << (level - 1));
     return 0;
 }
 
@@ -199,6 +211,8 @@ void config_apply_thresholds(const config *c, checks_thresholds *t)
             t->warning[i] = c->check_warning[i];
         if (c->check_set[i] & 2)
             t->critical[i] = c->check_critical[i];
+        if (c->check_set[i] & 4)
+            t->minimum[i] = c->check_minimum[i];
     }
 }
 
@@ -472,8 +486,10 @@ config *config_new(void)
     c->origin = calloc(N_SETTINGS, sizeof(*c->origin));
     c->check_warning = calloc(checks_count(), sizeof(double));
     c->check_critical = calloc(checks_count(), sizeof(double));
+    c->check_minimum = calloc(checks_count(), sizeof(double));
     c->check_set = calloc(checks_count(), 1);
-    if (!c->origin || !c->check_warning || !c->check_critical || !c->check_set) {
+    if (!c->origin || !c->check_warning || !c->check_critical || !c->check_minimum ||
+        !c->check_set) {
         config_free(c);
         return NULL;
     }
@@ -501,6 +517,7 @@ void config_free(config *c)
     free(c->origin);
     free(c->check_warning);
     free(c->check_critical);
+    free(c->check_minimum);
     free(c->check_set);
     free(c);
 }
@@ -765,11 +782,48 @@ static int load_stream(struct loader *l)
     }
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "not a regular file (a directory)"
+           : S_ISFIFO(m) ? "not a regular file (a FIFO)"
+           : S_ISSOCK(m) ? "not a regular file (a socket)"
+           : S_ISCHR(m)  ? "not a regular file (a character device)"
+           : S_ISBLK(m)  ? "not a regular file (a block device)"
+                         : "not a regular file";
+}
+
+/* Opens path for reading only if it is a regular file. O_NONBLOCK because
+ * open() of a FIFO waits for a writer, which would hang startup and SIGHUP
+ * (and so SIGTERM); fstat after open, so nothing is swapped in between. On
+ * failure why says what (without the path) and NULL is returned. */
+static FILE *open_regular(const char *path, char *why, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(why, n, "%s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    int rc = fstat(fd, &st);
+    if (rc != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, n, "%s", rc != 0 ? strerror(errno) : file_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, n, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = open_regular(path, why, sizeof(why));
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", path, why);
         return NULL;
     }
     char *data = malloc(CONFIG_FILE_MAX + 1);
@@ -1072,6 +1126,17 @@ static int check_url(const char *uri)
     return check_authority(a, strcspn(a, "/?#"));
 }
 
+/* 1 when uri's userinfo holds a non-empty password ("user:pw@"). */
+static int url_has_password(const char *uri)
+{
+    const char *a = strstr(uri, "://");
+    a = a ? a + 3 : uri;
+    size_t alen = strcspn(a, "/?#");
+    const char *at = memrchr(a, '@', alen);
+    const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+    return colon && colon + 1 < at;
+}
+
 /* The URL for an error message, with a password in it replaced by "***". */
 static void redact_url(const char *uri, char *out, size_t n)
 {
@@ -1136,8 +1201,53 @@ static int check_web(const config *c, char *err, size_t errlen)
 }
 
 static const char *const index_regex_keys[] = {"es.indices.include", "es.indices.exclude"};
-static const char *const interval_keys[] = {"es.indices.interval", "es.indices_settings.interval",
-                                            "es.indices_mappings.interval"};
+
+/* What an SRE can mean: a poll more often than every second is load on ES
+ * rather than monitoring, less often than hourly is not watching; a request
+ * under 100ms times out on any busy node, one over 10 minutes hides a hung
+ * node. Durations without a row only have to be finite and at most a day. */
+static const struct {
+    const char *key;
+    long long min_ms, max_ms;
+} duration_bounds[] = {
+    {"es.timeout", 100, 10 * 60 * 1000LL},
+    {"poll.interval", 1000, 3600 * 1000LL},
+    {"poll.deadline", 0, 3600 * 1000LL}, /* 0: the poll interval */
+    /* index-level collectors: at most every second, like the poll */
+    {"es.indices.interval", 1000, 24 * 3600 * 1000LL},
+    {"es.indices_settings.interval", 1000, 24 * 3600 * 1000LL},
+    {"es.indices_mappings.interval", 1000, 24 * 3600 * 1000LL},
+};
+#define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
+
+int config_duration_bounds(const char *key, long long *min_ms, long long *max_ms)
+{
+    const struct setting *s = find_setting(key);
+    if (!s || s->type != T_DURATION)
+        return -1;
+    *min_ms = 0;
+    *max_ms = DURATION_ANY_MAX_MS;
+    for (size_t i = 0; i < sizeof(duration_bounds) / sizeof(duration_bounds[0]); i++)
+        if (strcmp(duration_bounds[i].key, key) == 0) {
+            *min_ms = duration_bounds[i].min_ms;
+            *max_ms = duration_bounds[i].max_ms;
+        }
+    return 0;
+}
+
+static int check_duration(const config *c, const struct setting *s, char *err, size_t errlen)
+{
+    long long lo, hi;
+    config_duration_bounds(s->key, &lo, &hi);
+    long long v = *ll_field((config *)c, s);
+    if (v >= lo && v <= hi)
+        return 0;
+    char vs[64], los[64], his[64];
+    units_format_duration(v, vs, sizeof(vs));
+    units_format_duration(lo, los, sizeof(los));
+    units_format_duration(hi, his, sizeof(his));
+    return finalize_fail(c, s->key, err, errlen, "must be from %s to %s, not %s", los, his, vs);
+}
 
 static int check_values(const config *c, char *err, size_t errlen)
 {
@@ -1147,19 +1257,22 @@ static int check_values(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "es.uri", err, errlen,
                              "not an http(s) URL (like http://localhost:9200): %s", q);
     }
-    if (c->es_timeout_ms <= 0)
-        return finalize_fail(c, "es.timeout", err, errlen, "must be more than 0s");
-    if (c->poll_interval_ms <= 0)
-        return finalize_fail(c, "poll.interval", err, errlen, "must be more than 0s");
+    /* Secrets never come from flags: anyone on the host reads the command line. */
+    if (c->origin[setting_index(find_setting("es.uri"))] == ORIGIN_FLAG &&
+        url_has_password(c->es_uri))
+        return finalize_fail(c, "es.uri", err, errlen,
+                             "a password in the URL would show in ps and /proc/PID/cmdline: "
+                             "use es.password-file, $ESVIGIL_ES_PASSWORD or es.uri in the "
+                             "config file");
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (settings[i].type == T_DURATION && check_duration(c, &settings[i], err, errlen))
+            return -1;
     for (size_t i = 0; i < sizeof(index_regex_keys) / sizeof(index_regex_keys[0]); i++) {
         const char *re = *str_field((config *)c, find_setting(index_regex_keys[i]));
         char why[256];
         if (re && *re && indexfilter_check(re, why, sizeof(why)))
             return finalize_fail(c, index_regex_keys[i], err, errlen, "%s", why);
     }
-    for (size_t i = 0; i < sizeof(interval_keys) / sizeof(interval_keys[0]); i++)
-        if (*ll_field((config *)c, find_setting(interval_keys[i])) <= 0)
-            return finalize_fail(c, interval_keys[i], err, errlen, "must be more than 0s");
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
     const struct setting *lvl = find_setting("log.level");
@@ -1172,9 +1285,10 @@ static int check_values(const config *c, char *err, size_t errlen)
  * content, only the file name and the reason. */
 static char *read_secret(const char *file, char *why, size_t n)
 {
-    FILE *f = fopen(file, "rb");
+    char reason[128];
+    FILE *f = open_regular(file, reason, sizeof(reason));
     if (!f) {
-        snprintf(why, n, "cannot read %s: %s", file, strerror(errno));
+        snprintf(why, n, "cannot read %s: %s", file, reason);
         return NULL;
     }
     char *data = malloc(SECRET_MAX + 1);
@@ -1253,8 +1367,16 @@ static void help_flag(FILE *out, const struct setting *s)
         fprintf(out, "  --%s=%s\n", s->key,
                 s->type == T_ENUM ? s->choices : type_info[s->type].metavar);
     fprintf(out, "        %s", s->help);
-    if (s->def)
-        fprintf(out, " (default: %s)", s->def);
+    long long lo, hi;
+    char range[160] = "";
+    if (config_duration_bounds(s->key, &lo, &hi) == 0) {
+        char los[64], his[64];
+        units_format_duration(lo, los, sizeof(los));
+        units_format_duration(hi, his, sizeof(his));
+        snprintf(range, sizeof(range), "%sfrom %s to %s", s->def ? ", " : "", los, his);
+    }
+    if (s->def || range[0])
+        fprintf(out, " (%s%s%s)", s->def ? "default: " : "", s->def ? s->def : "", range);
     fputc('\n', out);
 }
 
@@ -1267,7 +1389,8 @@ void config_print_help(FILE *out)
     for (size_t i = 0; i < N_SETTINGS; i++)
         help_flag(out, &settings[i]);
     fprintf(out,
-            "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off\n"
+            "\n  --checks.NAME.warning=NUMBER|off, --checks.NAME.critical=NUMBER|off,\n"
+            "  --checks.NAME.minimum=NUMBER|off\n"
             "        Override a check's threshold (esvigil --print-rules shows the defaults);\n"
             "        checks:");
     for (size_t i = 0; i < checks_count(); i++)

@@ -35,6 +35,7 @@ enum {
     K_HR_HIGH,
     K_HR_FLOOD,
     K_THRESHOLD,
+    K_SINGLE_NODE,
     K_ENABLE,
     K_RECOVERIES,
     K_RECOVERY_RATE,
@@ -87,6 +88,11 @@ static const st_key st_keys[NKEYS] = {
     [K_THRESHOLD] = {"cluster.routing.allocation.disk.threshold_enabled", ST_BOOL,
                      FAM("allocation_threshold_enabled", "Is disk allocation decider enabled."),
                      NOFAM},
+    [K_SINGLE_NODE] = {WM "enable_for_single_data_node", ST_BOOL,
+                       FAM("allocation_watermark_enable_for_single_data_node",
+                           "Whether the disk watermarks apply to a cluster with a single data node "
+                           "(before 8.0 they did not by default)."),
+                       NOFAM},
     [K_ENABLE] = {"cluster.routing.allocation.enable", ST_ENABLE,
                   FAM("stats_shard_allocation_enabled",
                       "Current mode of cluster wide shard routing allocation settings."),
@@ -489,6 +495,14 @@ int settings_get_watermark(const settings *p, const char *which, settings_waterm
         return 0;
     }
     return -1;
+}
+
+double settings_watermark_required_free(const settings_watermark *w, double size)
+{
+    if (w->kind == SETTINGS_WM_BYTES)
+        return w->value;
+    double req = (1 - w->value) * size;
+    return w->max_headroom >= 0 && req > w->max_headroom ? w->max_headroom : req;
 }
 
 int settings_threshold_enabled(const settings *p)

@@ -55,6 +55,13 @@ def write_index_set(d, rows, read_only=()):
             json.dump(doc, f, ensure_ascii=False)
 
 
+def fault(es, prefix, mode):
+    """fake_es answers paths under prefix with mode ("healthy" clears it)."""
+    status, _, body = harness.http_request("POST", es.url + "/_fake/fault",
+                                           body=("%s %s" % (prefix, mode)).encode())
+    assert status == 200, body
+
+
 def last_success(m, collector):
     return m.get("esvigil_collector_last_success_timestamp_seconds", collector=collector)
 
@@ -121,8 +128,8 @@ class Indices(harness.TestCase):
         once; the index families arrive when the slow answer does."""
         es, d = self.start(harness.fixture_dir("es-7.17"))
         delay = 4 * harness.SCALE  # valgrind slows everything: the window grows with it
-        harness.http_request("POST", es.url + "/_fake/mode",
-                             body=("slow %g /_all/_stats" % delay).encode())
+        harness.http_request("POST", es.url + "/_fake/mode", body=("healthy %g" % delay).encode())
+        fault(es, "/_all/_stats", "slow")
         m0 = d.wait_metric(lambda m: (m.get("esvigil_polls_total") or 0) >= 1, 15, "first poll")
         t0, p0 = time.monotonic(), m0.get("esvigil_polls_total")
         slowest = 0.0
@@ -144,7 +151,7 @@ class Indices(harness.TestCase):
         m = self.wait_indices(d)
         names = index_names(m)
         self.assertTrue(names)
-        harness.http_request("POST", es.url + "/_fake/mode", body=b"500 /_all/_stats")
+        fault(es, "/_all/_stats", "500")
 
         def failures(m):
             return m.get("esvigil_errors_total", collector="indices", reason="http_status") or 0
@@ -155,17 +162,16 @@ class Indices(harness.TestCase):
         self.assertEqual(last_success(m, "indices"), good)
         self.assertEqual(m.get("esvigil_collector_success", collector="indices"), 0)
         self.assertEqual(m.get("esvigil_up"), 1, "an index collector failure took esvigil_up down")
-        harness.http_request("POST", es.url + "/_fake/mode", body=b"healthy /_all/_stats")
+        fault(es, "/_all/_stats", "healthy")
         m = d.wait_metric(lambda m: (last_success(m, "indices") or 0) > good, 15, "recovery")
         self.assertCleanExit(d)
 
     def test_settings_refused_fails_that_collector_only(self):
-        for mode, reason in (("403", "unauthorized"), ("500", "http_status")):
+        for mode, reason in (("403", "forbidden"), ("500", "http_status")):
             with self.subTest(mode=mode):
                 fixdir = copy_fixture(os.path.join(self.tmp, "fx-" + mode))
                 es, d = self.start(fixdir)
-                harness.http_request("POST", es.url + "/_fake/mode",
-                                     body=("%s /_all/_settings" % mode).encode())
+                fault(es, "/_all/_settings", mode)
                 m = d.wait_metric(lambda m: (m.get("esvigil_errors_total",
                                                    collector="indices_settings",
                                                    reason=reason) or 0) >= 1, 15, "refused")

@@ -328,6 +328,66 @@ START_TEST(test_disk_past_low_ratio_watermark)
 }
 END_TEST
 
+/* Which watermarks ES acts on: none with the disk decider off; before 8.0, on
+ * a single data node, only the flood stage unless enable_for_single_data_node. */
+static metric_set *wm_raw(int threshold_enabled, const char *version, double data_nodes,
+                          int single_enabled)
+{
+    metric_set *raw = metric_set_new();
+    disk_node(raw, "es-1", 1000e9, 30e9); /* 97% used: past all three */
+    add_plain(raw, NULL, "elasticsearch_clustersettings_allocation_watermark_low_ratio", 0.85);
+    add_plain(raw, NULL, "elasticsearch_clustersettings_allocation_watermark_high_ratio", 0.90);
+    add_plain(raw, NULL, "elasticsearch_clustersettings_allocation_watermark_flood_stage_ratio",
+              0.95);
+    if (threshold_enabled >= 0)
+        add_plain(raw, NULL, "elasticsearch_clustersettings_allocation_threshold_enabled",
+                  threshold_enabled);
+    if (single_enabled >= 0)
+        add_plain(raw, NULL,
+                  "elasticsearch_clustersettings_allocation_watermark_enable_for_single_data_node",
+                  single_enabled);
+    metric_def info = {"elasticsearch_node_info", METRIC_GAUGE, "test", {"name", "version", NULL}};
+    const char *iv[] = {"es-1", version};
+    ck_assert_int_eq(metric_set_add(raw, &info, iv, 1), 0);
+    metric_def dn = {"elasticsearch_cluster_health_number_of_data_nodes",
+                     METRIC_GAUGE,
+                     "test",
+                     {"cluster", NULL}};
+    const char *dv[] = {"c"};
+    ck_assert_int_eq(metric_set_add(raw, &dn, dv, data_nodes), 0);
+    return raw;
+}
+
+static int headrooms(int threshold_enabled, const char *version, double data_nodes,
+                     int single_enabled, const char *which)
+{
+    metric_set *raw = wm_raw(threshold_enabled, version, data_nodes, single_enabled);
+    metric_set *out = compute(raw, NULL, 0);
+    double v;
+    const char *pairs[] = {"watermark", which, NULL};
+    int has = metric_set_lookup(out, "esvigil_disk_watermark_headroom_bytes", pairs, &v);
+    metric_set_free(out);
+    metric_set_free(raw);
+    return has;
+}
+
+START_TEST(test_disk_watermarks_enforced)
+{
+    static const char *const wms[] = {"low", "high", "flood_stage"};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_msg(headrooms(-1, "8.9.0", 3, -1, wms[k]), "defaults: %s", wms[k]);
+        ck_assert_msg(!headrooms(0, "8.9.0", 3, -1, wms[k]), "decider off: %s", wms[k]);
+        ck_assert_msg(!headrooms(0, "7.17.0", 1, 1, wms[k]), "decider off: %s", wms[k]);
+        ck_assert_msg(headrooms(1, "8.9.0", 1, -1, wms[k]), "8.x single node: %s", wms[k]);
+        ck_assert_msg(headrooms(1, "7.17.0", 1, 1, wms[k]), "7.x single, enabled: %s", wms[k]);
+        ck_assert_msg(headrooms(1, "7.17.0", 2, 0, wms[k]), "7.x two nodes: %s", wms[k]);
+        /* OpenSearch 2.x kept 7.10's single-data-node exemption */
+        ck_assert_int_eq(headrooms(1, "2.11.0", 1, -1, wms[k]), k == 2);
+        ck_assert_int_eq(headrooms(1, "7.17.0", 1, 0, wms[k]), k == 2);
+    }
+}
+END_TEST
+
 START_TEST(test_disk_bytes_watermark)
 {
     metric_set *raw = metric_set_new();
@@ -829,11 +889,42 @@ START_TEST(test_500_nodes)
 }
 END_TEST
 
+/* ---- indexing pressure ---- */
+
+/* The reference's indexing_pressure families: node identity labels only. */
+static void add_pressure(metric_set *s, const char *family, const char *name, const char *kind,
+                         double v)
+{
+    metric_def d = {family, METRIC_GAUGE, "test", {"cluster", "host", "name", "indexing_pressure"}};
+    const char *vals[] = {"prod", "10.0.0.1", name, kind};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, v), 0);
+}
+
+START_TEST(test_indexing_pressure_ratio)
+{
+    metric_set *raw = metric_set_new();
+    const char *cur = "elasticsearch_indexing_pressure_current_all_in_bytes";
+    const char *lim = "elasticsearch_indexing_pressure_limit_in_bytes";
+    add_pressure(raw, cur, "es-1", "memory", 300e6);
+    add_pressure(raw, lim, "es-1", "memory", 1e9);
+    add_pressure(raw, cur, "es-2", "memory", 5); /* no limit reported: no ratio */
+    add_pressure(raw, cur, "es-3", "memory", 5); /* a zero limit: no division */
+    add_pressure(raw, lim, "es-3", "memory", 0);
+    add_pressure(raw, cur, "es-4", "future", 9); /* another kind of pressure: not this ratio */
+    add_pressure(raw, lim, "es-4", "future", 10);
+    metric_set *out = compute(raw, NULL, 0);
+    ck_assert_double_eq_tol(must_node(out, "esvigil_indexing_pressure_ratio", "es-1"), 0.3, TOL);
+    ck_assert_uint_eq(count(out, "esvigil_indexing_pressure_ratio"), 1);
+    metric_set_free(out);
+    metric_set_free(raw);
+}
+END_TEST
+
 /* ---- definitions ---- */
 
 START_TEST(test_defs)
 {
-    ck_assert_uint_eq(derived_def_count(), 19);
+    ck_assert_uint_eq(derived_def_count(), 20);
     ck_assert_ptr_null(derived_def(derived_def_count()));
     for (size_t i = 0; i < derived_def_count(); i++) {
         const metric_def *d = derived_def(i);
@@ -857,6 +948,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_local_without_host_ram_uses_os_mem);
     tcase_add_test(tc, test_seed002_parent_breaker);
     tcase_add_test(tc, test_disk_past_low_ratio_watermark);
+    tcase_add_test(tc, test_disk_watermarks_enforced);
     tcase_add_test(tc, test_disk_bytes_watermark);
     tcase_add_test(tc, test_disk_max_headroom_caps);
     tcase_add_test(tc, test_disk_invalid_watermark_settings);
@@ -870,6 +962,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_empty_raw);
     tcase_add_test(tc, test_gc_ratio_over_polls);
     tcase_add_test(tc, test_gc_state_per_node);
+    tcase_add_test(tc, test_indexing_pressure_ratio);
     tcase_add_test(tc, test_imbalance_nine_nodes);
     tcase_add_test(tc, test_imbalance_negative_cpu_ignored);
     tcase_add_test(tc, test_imbalance_needs_two_data_nodes);

@@ -342,6 +342,16 @@ START_TEST(test_threshold_enabled)
 }
 END_TEST
 
+START_TEST(test_enable_for_single_data_node)
+{
+    run r = run_str("{\"defaults\":{\"cluster\":{\"routing\":{\"allocation\":{\"disk\":{"
+                    "\"watermark\":{\"enable_for_single_data_node\":\"true\"}}}}}}}");
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_double_eq(value(&r, P "allocation_watermark_enable_for_single_data_node"), 1);
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_allocation_enable_states)
 {
     static const char *const modes[] = {"all", "primaries", "new_primaries", "none"};
@@ -560,7 +570,7 @@ START_TEST(test_shared_captures)
     const char *dir = shared_dir(buf, sizeof(buf));
     DIR *d = opendir(dir);
     if (!d) {
-        fprintf(stderr, "note: %s absent, shared captures not checked\n", dir);
+        unit_skip("%s absent, shared captures not checked", dir);
         return;
     }
     int seen = 0;
@@ -609,6 +619,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_headroom);
     tcase_add_test(tc, test_bytes_watermarks);
     tcase_add_test(tc, test_threshold_enabled);
+    tcase_add_test(tc, test_enable_for_single_data_node);
     tcase_add_test(tc, test_allocation_enable_states);
     tcase_add_test(tc, test_counts_and_rates);
     tcase_add_test(tc, test_missing_keys_no_samples);
