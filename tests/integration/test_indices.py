@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 
@@ -271,6 +272,24 @@ class Indices(harness.TestCase):
                     and labels["check"] in ("index_red", "read_only_indices")]
         self.assertTrue(statuses)
         self.assertEqual(set(statuses), {0})
+        self.assertCleanExit(d)
+
+    def test_reload_restarts_the_collectors_on_the_new_config(self):
+        """SIGHUP with another include: the index collectors follow the new config."""
+        es = self.fake(harness.fixture_dir("es-7.17"))
+
+        def conf(include):
+            return ("es:\n  uri: %s\n  indices: true\n  indices.interval: 1s\n"
+                    "  indices.include: \"%s\"\ncluster:\n  metrics: always\n"
+                    "poll:\n  interval: 1s\n" % (es.url, include))
+        d = self.esvigil(config_text=conf("orders.*"), procfs=self.procfs())
+        m = d.wait_metric(lambda m: index_names(m) == {"orders-2024"}, 20, "orders only")
+        self.config(conf("customers"))
+        mark = d.mark()
+        d.kill(signal.SIGHUP)
+        d.wait_log(r"reloaded", 10, "after SIGHUP", start=mark)
+        m = d.wait_metric(lambda m: index_names(m) == {"customers"}, 20, "customers only")
+        self.assertEqual(m.get("esvigil_up"), 1)
         self.assertCleanExit(d)
 
     def test_only_the_reporter_polls_indices(self):
