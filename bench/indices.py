@@ -60,7 +60,7 @@ def metric(body, name, **labels):
 def run_esvigil(b, args, fake, runs):
     cmd = [args.esvigil, "--es.uri=http://127.0.0.1:%d" % fake.port,
            "--web.listen-address=127.0.0.1:0", "--log.level=info", "--cluster.metrics=always",
-           "--es.indices", "--es.indices.max=0", "--es.indices.interval=5s",
+           "--es.indices", "--es.indices.max=%d" % args.max, "--es.indices.interval=5s",
            "--poll.interval=15s", "--es.max-response-size=1gb", "--es.timeout=120s"]
     p = bench.Proc("esvigil", cmd, b.log_path("indices-esvigil"))
     _, _, m = p.wait_line(bench.LISTEN_RE, 20)
@@ -107,6 +107,8 @@ def main(argv):
     p = argparse.ArgumentParser(prog="bench/indices.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--indices", type=int, default=10000)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--max", type=int, default=0,
+                   help="esvigil's --es.indices.max (default 0: every index, like the reference)")
     p.add_argument("--esvigil", default=None)
     p.add_argument("--reference", default=None)
     p.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -140,8 +142,9 @@ def main(argv):
         bench.stop_all()
     med_e, med_r = bench.median(ev["collect"]), bench.median(ref["collect"])
     lines = [
-        "index-level collectors, %d indices (/_all/_stats %.1f MB), median of %d runs"
-        % (args.indices, sizes["indices_stats.json"] / 1e6, args.runs),
+        "index-level collectors, %d indices (/_all/_stats %.1f MB), median of %d runs, "
+        "esvigil --es.indices.max=%d" % (args.indices, sizes["indices_stats.json"] / 1e6,
+                                          args.runs, args.max),
         "%-44s %14s %14s %10s" % ("", "esvigil", "reference", "ratio"),
         "%-44s %14s %14s %10s" % ("time to collect /_all/_stats (ms)", bench.ms(med_e),
                                   bench.ms(med_r), bench.ratio(med_e, med_r)),
