@@ -345,16 +345,18 @@ static const char *error_v(void *p)
 }
 
 static esget_status fetch(esclient *es, ilm *p, ilm_doc doc, const char *path, int probe,
-                          char *err, size_t errlen)
+                          esclient_err *e, char *err, size_t errlen)
 {
     if (ilm_begin(p, doc) < 0) {
         snprintf(err, errlen, "ilm: out of memory");
+        *e = ESCLIENT_ERR_OTHER;
         return ESGET_FAILED;
     }
     esget_parser pp = {p, ilm_feed, finish_v, error_v};
     esget_result r;
     if (esget_run(es, path, &pp, probe, &r) != ESGET_OK)
         snprintf(err, errlen, "ilm: %.200s", r.error);
+    *e = r.err;
     return r.status;
 }
 
@@ -364,29 +366,32 @@ static ilm_api next_api(ilm_api a)
     return a == ILM_API_ILM ? ILM_API_ISM : a == ILM_API_ISM ? ILM_API_ISM_ODFE : ILM_API_NONE;
 }
 
-static esget_status run_api(esclient *es, ilm *p, ilm_api a, char *err, size_t errlen)
+static esget_status run_api(esclient *es, ilm *p, ilm_api a, esclient_err *e, char *err,
+                            size_t errlen)
 {
     if (a == ILM_API_ILM) {
-        esget_status st = fetch(es, p, ILM_STATUS, ILM_STATUS_PATH, 1, err, errlen);
-        return st == ESGET_OK ? fetch(es, p, ILM_EXPLAIN, ILM_EXPLAIN_PATH, 0, err, errlen) : st;
+        esget_status st = fetch(es, p, ILM_STATUS, ILM_STATUS_PATH, 1, e, err, errlen);
+        return st == ESGET_OK ? fetch(es, p, ILM_EXPLAIN, ILM_EXPLAIN_PATH, 0, e, err, errlen)
+                              : st;
     }
     return fetch(es, p, ISM_EXPLAIN, a == ILM_API_ISM ? ISM_EXPLAIN_PATH : ISM_EXPLAIN_PATH_ODFE,
-                 1, err, errlen);
+                 1, e, err, errlen);
 }
 
-int ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out,
-                int *unsupported, char *err, size_t errlen)
+esclient_err ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out,
+                         int *unsupported, char *err, size_t errlen)
 {
     *unsupported = 0;
     err[0] = '\0';
     ilm *p = ilm_new(out, cluster);
     if (!p) {
         snprintf(err, errlen, "ilm: out of memory");
-        return -1;
+        return ESCLIENT_ERR_OTHER;
     }
     ilm_api a = *api == ILM_API_UNKNOWN ? ILM_API_ILM : *api;
     esget_status st = ESGET_UNSUPPORTED;
-    while (a != ILM_API_NONE && (st = run_api(es, p, a, err, errlen)) == ESGET_UNSUPPORTED &&
+    esclient_err e = ESCLIENT_ERR_HTTP_STATUS;
+    while (a != ILM_API_NONE && (st = run_api(es, p, a, &e, err, errlen)) == ESGET_UNSUPPORTED &&
            *api == ILM_API_UNKNOWN)
         a = next_api(a);
     if (st == ESGET_OK || *api == ILM_API_UNKNOWN)
@@ -395,5 +400,5 @@ int ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out
     if (*unsupported)
         snprintf(err, errlen, "ilm: neither ILM nor ISM is available on this cluster");
     ilm_free(p);
-    return st == ESGET_OK ? 0 : -1;
+    return st == ESGET_OK ? ESCLIENT_OK : e;
 }

@@ -37,10 +37,10 @@ size_t ilm_failed_count(const ilm *p); /* ISM indices with a failed action */
 typedef enum { ILM_API_UNKNOWN, ILM_API_ILM, ILM_API_ISM, ILM_API_ISM_ODFE, ILM_API_NONE } ilm_api;
 
 /* One run: ILM, or ISM where the cluster has no ILM. *api carries what was
- * learnt between runs; a cluster with neither gives *unsupported = 1 and -1.
- * 0, or -1 with err set. */
-int ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out,
-                int *unsupported, char *err, size_t errlen);
+ * learnt between runs; a cluster with neither gives *unsupported = 1.
+ * ESCLIENT_OK, or why it failed with err set. */
+esclient_err ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out,
+                         int *unsupported, char *err, size_t errlen);
 
 size_t ilm_def_count(void);
 const metric_def *ilm_def(size_t i);

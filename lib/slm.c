@@ -398,38 +398,42 @@ static const char *error_v(void *p)
 }
 
 static esget_status fetch(esclient *es, slm *p, slm_doc doc, const char *path, int probe,
-                          char *err, size_t errlen)
+                          esclient_err *e, char *err, size_t errlen)
 {
     if (slm_begin(p, doc) < 0) {
         snprintf(err, errlen, "slm: out of memory");
+        *e = ESCLIENT_ERR_OTHER;
         return ESGET_FAILED;
     }
     esget_parser pp = {p, slm_feed, finish_v, error_v};
     esget_result r;
     if (esget_run(es, path, &pp, probe, &r) != ESGET_OK)
         snprintf(err, errlen, "slm: %.200s", r.error);
+    *e = r.err;
     return r.status;
 }
 
-int slm_collect(esclient *es, const char *cluster, metric_set *out, int *unsupported, char *err,
-                size_t errlen)
+esclient_err slm_collect(esclient *es, const char *cluster, metric_set *out, int *unsupported,
+                         char *err, size_t errlen)
 {
     *unsupported = 0;
     err[0] = '\0';
     slm *p = slm_new();
     if (!p) {
         snprintf(err, errlen, "slm: out of memory");
-        return -1;
+        return ESCLIENT_ERR_OTHER;
     }
-    esget_status st = fetch(es, p, SLM_STATUS, SLM_STATUS_PATH, 1, err, errlen);
+    esclient_err e = ESCLIENT_OK;
+    esget_status st = fetch(es, p, SLM_STATUS, SLM_STATUS_PATH, 1, &e, err, errlen);
     *unsupported = st == ESGET_UNSUPPORTED;
     if (st == ESGET_OK)
-        st = fetch(es, p, SLM_STATS, SLM_STATS_PATH, 0, err, errlen);
+        st = fetch(es, p, SLM_STATS, SLM_STATS_PATH, 0, &e, err, errlen);
     if (st == ESGET_OK)
-        st = fetch(es, p, SLM_POLICY, SLM_POLICY_PATH, 0, err, errlen);
-    int rc = st == ESGET_OK ? slm_emit(p, out, cluster) : -1;
-    if (st == ESGET_OK && rc < 0)
+        st = fetch(es, p, SLM_POLICY, SLM_POLICY_PATH, 0, &e, err, errlen);
+    if (st == ESGET_OK && slm_emit(p, out, cluster) < 0) {
         snprintf(err, errlen, "slm: out of memory");
+        e = ESCLIENT_ERR_OTHER;
+    }
     slm_free(p);
-    return rc;
+    return e;
 }

@@ -40,9 +40,9 @@ const char *slm_policy_failure_detail(const slm *p, size_t i); /* "" when none *
 int slm_emit(const slm *p, metric_set *out, const char *cluster);
 
 /* One run: status (probing: an SLM-less cluster gives *unsupported = 1 and
- * -1), stats, policies. 0, or -1 with err set. */
-int slm_collect(esclient *es, const char *cluster, metric_set *out, int *unsupported, char *err,
-                size_t errlen);
+ * an error), stats, policies. ESCLIENT_OK, or why it failed with err set. */
+esclient_err slm_collect(esclient *es, const char *cluster, metric_set *out, int *unsupported,
+                         char *err, size_t errlen);
 
 size_t slm_def_count(void);
 const metric_def *slm_def(size_t i);

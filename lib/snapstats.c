@@ -490,18 +490,19 @@ static int list_one(esclient *es, const char *cluster, const char *repo, double 
     return rc;
 }
 
-int snapstats_collect(snapstats *s, esclient *es, const char *cluster, double now, metric_set *out,
-                      char *err, size_t errlen)
+esclient_err snapstats_collect(snapstats *s, esclient *es, const char *cluster, double now,
+                               metric_set *out, char *err, size_t errlen)
 {
     snapstats_repos *repos = snapstats_repos_new();
     err[0] = '\0';
     if (!repos) {
         snprintf(err, errlen, "snapshots: out of memory");
-        return -1;
+        return ESCLIENT_ERR_OTHER;
     }
-    if (list_repos(es, repos, err, errlen) < 0) {
+    esclient_err e = list_repos(es, repos, err, errlen);
+    if (e != ESCLIENT_OK) {
         snapstats_repos_free(repos);
-        return -1;
+        return e;
     }
     int rc = 0;
     for (size_t i = 0; i < snapstats_repos_count(repos); i++) {
@@ -520,5 +521,5 @@ int snapstats_collect(snapstats *s, esclient *es, const char *cluster, double no
     snapstats_repos_free(repos);
     if (rc)
         snprintf(err, errlen, "snapshots: out of memory");
-    return rc ? -1 : 0;
+    return rc ? ESCLIENT_ERR_OTHER : ESCLIENT_OK;
 }

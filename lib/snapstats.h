@@ -58,10 +58,10 @@ void snapstats_free(snapstats *s);
 
 /* One run into out. A repository whose listing fails is counted (and
  * exported as down) and the others are exported; only a failure of the
- * repository list fails the run: -1 with err set. On 0, err is "" or names
- * the first repository that failed (a warning). */
-int snapstats_collect(snapstats *s, esclient *es, const char *cluster, double now, metric_set *out,
-                      char *err, size_t errlen);
+ * repository list fails the run (why, with err set). On ESCLIENT_OK, err is
+ * "" or names the first repository that failed (a warning). */
+esclient_err snapstats_collect(snapstats *s, esclient *es, const char *cluster, double now,
+                               metric_set *out, char *err, size_t errlen);
 
 /* Every family definition the collector can emit, for docs and compatibility checks. */
 size_t snapstats_def_count(void);
