@@ -223,8 +223,8 @@ static int emit_ism(ilm *p, const entry *e)
     if (!e->failed)
         return 0;
     p->failed++;
-    const char *v[] = {p->cluster, e->index, e->policy, e->action, e->step,
-                       e->reason[0] ? e->reason : e->type};
+    const char *v[] = {p->cluster, e->index, e->policy,
+                       e->action,  e->step,  e->reason[0] ? e->reason : e->type};
     return metric_set_add(p->out, &defs[D_ISM_FAILED], v, 1);
 }
 
@@ -371,11 +371,10 @@ static esget_status run_api(esclient *es, ilm *p, ilm_api a, esclient_err *e, ch
 {
     if (a == ILM_API_ILM) {
         esget_status st = fetch(es, p, ILM_STATUS, ILM_STATUS_PATH, 1, e, err, errlen);
-        return st == ESGET_OK ? fetch(es, p, ILM_EXPLAIN, ILM_EXPLAIN_PATH, 0, e, err, errlen)
-                              : st;
+        return st == ESGET_OK ? fetch(es, p, ILM_EXPLAIN, ILM_EXPLAIN_PATH, 0, e, err, errlen) : st;
     }
-    return fetch(es, p, ISM_EXPLAIN, a == ILM_API_ISM ? ISM_EXPLAIN_PATH : ISM_EXPLAIN_PATH_ODFE,
-                 1, e, err, errlen);
+    return fetch(es, p, ISM_EXPLAIN, a == ILM_API_ISM ? ISM_EXPLAIN_PATH : ISM_EXPLAIN_PATH_ODFE, 1,
+                 e, err, errlen);
 }
 
 esclient_err ilm_collect(esclient *es, const char *cluster, ilm_api *api, metric_set *out,

@@ -29,9 +29,9 @@ double optcoll_default_interval(optcoll_id id);
 int optcoll_find(const char *name);
 
 typedef struct optcoll_result {
-    esclient_err err; /* ESCLIENT_OK on success */
-    int unsupported;  /* the cluster lacks the API (OSS, old version, OpenSearch) */
-    char error[256];  /* why it failed; "" on success */
+    esclient_err err;  /* ESCLIENT_OK on success */
+    int unsupported;   /* the cluster lacks the API (OSS, old version, OpenSearch) */
+    char error[256];   /* why it failed; "" on success */
     char warning[256]; /* a partial failure (one snapshot repository); "" when none */
 } optcoll_result;
 

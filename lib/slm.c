@@ -42,7 +42,8 @@ static const stat_row stat_rows[] = {
      {SL "total_snapshots_deleted_total", METRIC_COUNTER, "Total snapshots deleted", {0}}},
     {"total_snapshot_deletion_failures",
      1,
-     {SL "total_snapshot_deletion_failures_total", METRIC_COUNTER,
+     {SL "total_snapshot_deletion_failures_total",
+      METRIC_COUNTER,
       "Total snapshot deletion failures",
       {0}}},
 };
@@ -61,7 +62,9 @@ static const stat_row policy_rows[] = {
      {SL "snapshots_deleted_total", METRIC_COUNTER, "Total snapshots deleted", {"policy"}}},
     {"snapshot_deletion_failures",
      1,
-     {SL "snapshot_deletion_failures_total", METRIC_COUNTER, "Total snapshot deletion failures",
+     {SL "snapshot_deletion_failures_total",
+      METRIC_COUNTER,
+      "Total snapshot deletion failures",
       {"policy"}}},
 };
 #define NPOLSTAT (sizeof(policy_rows) / sizeof(policy_rows[0]))
@@ -69,16 +72,20 @@ static const stat_row policy_rows[] = {
 enum { D_MODE, D_SUCCESS, D_FAILURE, D_NEXT, D_FAILING, D_N };
 static const metric_def defs[D_N] = {
     [D_MODE] = {SL "operation_mode", METRIC_GAUGE, "Operating status of SLM", {"operation_mode"}},
-    [D_SUCCESS] = {"esvigil_slm_policy_last_success_timestamp_seconds", METRIC_GAUGE,
+    [D_SUCCESS] = {"esvigil_slm_policy_last_success_timestamp_seconds",
+                   METRIC_GAUGE,
                    "When the SLM policy last took a snapshot successfully (GET _slm/policy).",
                    {"cluster", "policy"}},
-    [D_FAILURE] = {"esvigil_slm_policy_last_failure_timestamp_seconds", METRIC_GAUGE,
+    [D_FAILURE] = {"esvigil_slm_policy_last_failure_timestamp_seconds",
+                   METRIC_GAUGE,
                    "When the SLM policy last failed to take a snapshot.",
                    {"cluster", "policy"}},
-    [D_NEXT] = {"esvigil_slm_policy_next_execution_timestamp_seconds", METRIC_GAUGE,
+    [D_NEXT] = {"esvigil_slm_policy_next_execution_timestamp_seconds",
+                METRIC_GAUGE,
                 "When the SLM policy runs next.",
                 {"cluster", "policy"}},
-    [D_FAILING] = {"esvigil_slm_policy_failing", METRIC_GAUGE,
+    [D_FAILING] = {"esvigil_slm_policy_failing",
+                   METRIC_GAUGE,
                    "1 when the policy's last failure is newer than its last success; reason is "
                    "Elasticsearch's failure detail (shortened).",
                    {"cluster", "policy", "snapshot", "reason"}},
@@ -368,7 +375,8 @@ static int emit_policy(const policy *pol, metric_set *out, const char *cluster)
     if (!isnan(pol->next_ms))
         rc |= metric_set_add(out, &defs[D_NEXT], v, floor(pol->next_ms / 1000));
     int bad = failing(pol);
-    const char *fv[] = {cluster, pol->name, bad ? pol->failed_snapshot : "", bad ? pol->detail : ""};
+    const char *fv[] = {cluster, pol->name, bad ? pol->failed_snapshot : "",
+                        bad ? pol->detail : ""};
     return rc | metric_set_add(out, &defs[D_FAILING], fv, bad);
 }
 

@@ -38,8 +38,8 @@ enum {
 static const metric_def defs[D_N] = {
     [D_INDICES] = {SS "snapshot_number_of_indices", METRIC_GAUGE,
                    "Number of indices in the last snapshot", REF_LATEST_LABELS},
-    [D_START] = {SS "snapshot_start_time_timestamp", METRIC_GAUGE,
-                 "Last snapshot start timestamp", REF_LATEST_LABELS},
+    [D_START] = {SS "snapshot_start_time_timestamp", METRIC_GAUGE, "Last snapshot start timestamp",
+                 REF_LATEST_LABELS},
     [D_END] = {SS "snapshot_end_time_timestamp", METRIC_GAUGE, "Last snapshot end timestamp",
                REF_LATEST_LABELS},
     [D_FAILURES] = {SS "snapshot_number_of_failures", METRIC_GAUGE,
@@ -50,28 +50,39 @@ static const metric_def defs[D_N] = {
                          REF_LATEST_LABELS},
     [D_SHARDS_OK] = {SS "snapshot_successful_shards", METRIC_GAUGE,
                      "Last snapshot successful shards", REF_LATEST_LABELS},
-    [D_COUNT] = {SS "number_of_snapshots", METRIC_GAUGE, "Number of snapshots in a repository",
+    [D_COUNT] = {SS "number_of_snapshots",
+                 METRIC_GAUGE,
+                 "Number of snapshots in a repository",
                  {"repository"}},
-    [D_OLDEST] = {SS "oldest_snapshot_timestamp", METRIC_GAUGE, "Timestamp of the oldest snapshot",
+    [D_OLDEST] = {SS "oldest_snapshot_timestamp",
+                  METRIC_GAUGE,
+                  "Timestamp of the oldest snapshot",
                   {"repository"}},
-    [D_LATEST] = {SS "latest_snapshot_timestamp_seconds", METRIC_GAUGE,
-                  "Timestamp of the latest SUCCESS or PARTIAL snapshot", {"repository"}},
-    [D_LAST_SUCCESS] = {"esvigil_snapshot_last_success_timestamp_seconds", METRIC_GAUGE,
+    [D_LATEST] = {SS "latest_snapshot_timestamp_seconds",
+                  METRIC_GAUGE,
+                  "Timestamp of the latest SUCCESS or PARTIAL snapshot",
+                  {"repository"}},
+    [D_LAST_SUCCESS] = {"esvigil_snapshot_last_success_timestamp_seconds",
+                        METRIC_GAUGE,
                         "End time of the newest SUCCESS snapshot of the repository; 0 when it has "
                         "snapshots but none succeeded.",
                         {"cluster", "repository"}},
-    [D_LAST_SUCCESS_AGE] = {"esvigil_snapshot_last_success_age_seconds", METRIC_GAUGE,
+    [D_LAST_SUCCESS_AGE] = {"esvigil_snapshot_last_success_age_seconds",
+                            METRIC_GAUGE,
                             "Seconds since the newest SUCCESS snapshot ended, +Inf when the "
                             "repository has snapshots but none succeeded.",
                             {"cluster", "repository"}},
-    [D_LATEST_FAILED] = {"esvigil_snapshot_latest_failed", METRIC_GAUGE,
+    [D_LATEST_FAILED] = {"esvigil_snapshot_latest_failed",
+                         METRIC_GAUGE,
                          "1 when the repository's newest snapshot is FAILED or PARTIAL; the labels "
                          "name it and give its state as Elasticsearch spells it.",
                          {"cluster", "repository", "snapshot", "state"}},
-    [D_REPO_UP] = {"esvigil_snapshot_repository_up", METRIC_GAUGE,
+    [D_REPO_UP] = {"esvigil_snapshot_repository_up",
+                   METRIC_GAUGE,
                    "1 if the repository's snapshots could be listed in the last run.",
                    {"cluster", "repository"}},
-    [D_REPO_ERRORS] = {"esvigil_snapshot_repository_errors_total", METRIC_COUNTER,
+    [D_REPO_ERRORS] = {"esvigil_snapshot_repository_errors_total",
+                       METRIC_COUNTER,
                        "Failed listings of the repository since esvigil started.",
                        {"cluster", "repository"}},
 };
@@ -353,8 +364,8 @@ static int emit_latest(const snapstats_list *p, metric_set *out, const char *rep
     const snap *s = &p->last;
     const char *v[] = {repository, s->state, s->version};
     const double vals[] = {
-        [D_INDICES] = s->indices,          [D_START] = secs(s->start_ms),
-        [D_END] = secs(s->end_ms),         [D_FAILURES] = s->failures,
+        [D_INDICES] = s->indices,           [D_START] = secs(s->start_ms),
+        [D_END] = secs(s->end_ms),          [D_FAILURES] = s->failures,
         [D_SHARDS_TOTAL] = s->shards_total, [D_SHARDS_FAILED] = s->shards_failed,
         [D_SHARDS_OK] = s->shards_ok,
     };
@@ -364,8 +375,8 @@ static int emit_latest(const snapstats_list *p, metric_set *out, const char *rep
     return rc;
 }
 
-int snapstats_list_emit(const snapstats_list *p, metric_set *out, const char *cluster, const char *repository,
-                  double now)
+int snapstats_list_emit(const snapstats_list *p, metric_set *out, const char *cluster,
+                        const char *repository, double now)
 {
     const char *repo[] = {repository};
     const char *own[] = {cluster ? cluster : "", repository};

@@ -17,7 +17,7 @@ typedef struct snapstats_repos snapstats_repos;
 snapstats_repos *snapstats_repos_new(void);
 void snapstats_repos_free(snapstats_repos *p);
 int snapstats_repos_feed(void *p, const char *data, size_t len); /* an esclient_sink */
-int snapstats_repos_finish(snapstats_repos *p);                        /* 0, or -1 (not an object, ...) */
+int snapstats_repos_finish(snapstats_repos *p);                  /* 0, or -1 (not an object, ...) */
 const char *snapstats_repos_error(const snapstats_repos *p);
 size_t snapstats_repos_count(const snapstats_repos *p);
 const char *snapstats_repos_name(const snapstats_repos *p, size_t i); /* owned by p */
@@ -46,8 +46,8 @@ double snapstats_list_last_success_end(const snapstats_list *p);
 /* Adds the repository's samples to out: the reference families (label
  * repository, and state and version for the newest snapshot), and esvigil's
  * with cluster and repository. now (Unix seconds) gives the age. 0 or -1 (OOM). */
-int snapstats_list_emit(const snapstats_list *p, metric_set *out, const char *cluster, const char *repository,
-                  double now);
+int snapstats_list_emit(const snapstats_list *p, metric_set *out, const char *cluster,
+                        const char *repository, double now);
 
 /* ---- the collector ---- */
 /* Per-repository error counters across runs. */

@@ -56,8 +56,7 @@ static const feed_expect archive[] = {
     {SS "snapshot_number_of_failures", {R("s3-archive"), "state", "PARTIAL"}, NAN},
     {"esvigil_snapshot_last_success_timestamp_seconds", {OWN("s3-archive")}, NOW - 30 * 3600},
     {"esvigil_snapshot_last_success_age_seconds", {OWN("s3-archive")}, 30 * 3600},
-    {"esvigil_snapshot_latest_failed",
-     {OWN("s3-archive"), "snapshot", "archive-3"}, 1},
+    {"esvigil_snapshot_latest_failed", {OWN("s3-archive"), "snapshot", "archive-3"}, 1},
     {"esvigil_snapshot_latest_failed", {OWN("s3-archive"), "state", "FAILED"}, 1},
 };
 
