@@ -15,11 +15,15 @@
 #include "esclient.h"
 #include "logging.h"
 #include "metric.h"
+#include "pacer.h"
+#include "sidepoller.h"
 
 struct poller {
     poller_opts o;
     esclient *es;
     collect *coll;
+    pacer *pacer;     /* the paced index-level collectors, NULL when none is on */
+    sidepoller *side; /* runs them */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cond;
@@ -89,6 +93,7 @@ static void poll_once(poller *p)
 {
     metric_set *set = metric_set_new();
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
+    co.pacer = p->pacer;
     collect_result res;
     if (!set || collect_run(p->coll, p->es, &co, set, &res) != 0) {
         logging_failure("oom", LOGGING_ERROR, "poll skipped: out of memory");
@@ -189,6 +194,36 @@ static int init_sync(poller *p)
     return 0;
 }
 
+/* The paced collectors get their own thread and client, only when on. */
+static int start_side(poller *p, char *err, size_t errlen)
+{
+    p->pacer = pacer_new(p->o.cfg);
+    if (!p->pacer) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!pacer_any_enabled(p->pacer)) {
+        pacer_free(p->pacer);
+        p->pacer = NULL;
+        return 0;
+    }
+    p->side = sidepoller_start(p->o.cfg, p->pacer, err, errlen);
+    if (!p->side) {
+        pacer_free(p->pacer);
+        p->pacer = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_side(poller *p)
+{
+    sidepoller_stop(p->side);
+    pacer_free(p->pacer);
+    p->side = NULL;
+    p->pacer = NULL;
+}
+
 poller *poller_start(const poller_opts *o, char *err, size_t errlen)
 {
     poller *p = calloc(1, sizeof(*p));
@@ -209,7 +244,16 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
     }
     atomic_init(&p->cancel, 0);
     esclient_set_cancel(p->es, &p->cancel);
+    if (start_side(p, err, errlen) != 0) {
+        pthread_cond_destroy(&p->cond);
+        pthread_mutex_destroy(&p->mu);
+        esclient_free(p->es);
+        collect_free(p->coll);
+        free(p);
+        return NULL;
+    }
     if (pthread_create(&p->thread, NULL, poller_main, p) != 0) {
+        stop_side(p);
         snprintf(err, errlen, "cannot start the poller thread");
         pthread_cond_destroy(&p->cond);
         pthread_mutex_destroy(&p->mu);
@@ -236,6 +280,7 @@ void poller_stop(poller *p)
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->thread, NULL);
+    stop_side(p);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->mu);
     esclient_free(p->es);

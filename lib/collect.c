@@ -476,12 +476,14 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         run_es(c, es, o, &id, out, hidden, res);
     }
     res->cluster_reporter = id.reporter;
+    int prc = o->pacer ? pacer_report(o->pacer, id.reporter, id.cluster, out) : 0;
     run_host(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
         c->last_success = now_real();
     res->duration = now_mono() - t0;
-    int rc = add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
+    int rc = prc | add_self(c, o, out, res) | derive(c, &id, out, hidden) |
+             evaluate(c, o, &id, out, res);
     metric_set_free(hidden);
     return rc ? -1 : 0;
 }

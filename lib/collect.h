@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "esclient.h"
 #include "metric.h"
+#include "pacer.h"
 
 typedef enum {
     COLLECT_CLUSTER_AUTO, /* cluster-level families only beside the elected master */
@@ -24,6 +25,7 @@ typedef struct collect_opts {
     collect_cluster_mode cluster;
     const checks_thresholds *thresholds; /* NULL: the table's defaults */
     const char *version;                 /* for esvigil_build_info */
+    pacer *pacer; /* NULL: no paced collectors; else their last good sets are merged */
 } collect_opts;
 
 typedef struct collect_result {

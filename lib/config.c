@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "checks.h"
+#include "indexfilter.h"
 
 #include "units.h"
 
@@ -62,6 +63,30 @@ static const struct setting settings[] = {
      "File holding the Elasticsearch pid, for when node info does not report it."},
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
      "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+    {"es.indices", T_BOOL, AT(es_indices), "false", NULL,
+     "Export per-index stats (GET /_all/_stats) and per-index health, as the reference "
+     "exporter's --es.indices."},
+    {"es.indices_settings", T_BOOL, AT(es_indices_settings), "false", NULL,
+     "Export per-index settings and blocks (GET /_all/_settings): read-only indices."},
+    {"es.indices_mappings", T_BOOL, AT(es_indices_mappings), "false", NULL,
+     "Export the number of mapped fields per index (GET /_all/_mappings)."},
+    {"es.aliases", T_BOOL, AT(es_aliases), "true", NULL,
+     "With es.indices: export elasticsearch_indices_aliases (GET /_alias)."},
+    {"es.shards", T_BOOL, AT(es_shards), "false", NULL,
+     "Export per-shard docs and store size (implies es.indices)."},
+    {"es.indices.interval", T_DURATION, AT(es_indices_interval_ms), "1m", NULL,
+     "Poll index stats, aliases and index health this often, off the node-stats poll."},
+    {"es.indices_settings.interval", T_DURATION, AT(es_indices_settings_interval_ms), "1m", NULL,
+     "Poll index settings (and blocks) this often."},
+    {"es.indices_mappings.interval", T_DURATION, AT(es_indices_mappings_interval_ms), "5m", NULL,
+     "Poll index mappings this often."},
+    {"es.indices.include", T_STRING, AT(es_indices_include), NULL, NULL,
+     "Export only indices whose whole name matches this POSIX extended regex."},
+    {"es.indices.exclude", T_STRING, AT(es_indices_exclude), NULL, NULL,
+     "Leave out indices whose whole name matches this POSIX extended regex."},
+    {"es.indices.max", T_INT, AT(es_indices_max), "1000", NULL,
+     "Export the stats of at most this many indices, the largest by primary store size "
+     "(esvigil_indices_dropped counts the rest); 0 = no limit."},
     {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
      "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
      "beside the elected master, so N daemons do not emit N copies."},
@@ -1110,6 +1135,10 @@ static int check_web(const config *c, char *err, size_t errlen)
     return 0;
 }
 
+static const char *const index_regex_keys[] = {"es.indices.include", "es.indices.exclude"};
+static const char *const interval_keys[] = {"es.indices.interval", "es.indices_settings.interval",
+                                            "es.indices_mappings.interval"};
+
 static int check_values(const config *c, char *err, size_t errlen)
 {
     char q[1100];
@@ -1122,6 +1151,15 @@ static int check_values(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "es.timeout", err, errlen, "must be more than 0s");
     if (c->poll_interval_ms <= 0)
         return finalize_fail(c, "poll.interval", err, errlen, "must be more than 0s");
+    for (size_t i = 0; i < sizeof(index_regex_keys) / sizeof(index_regex_keys[0]); i++) {
+        const char *re = *str_field((config *)c, find_setting(index_regex_keys[i]));
+        char why[256];
+        if (re && *re && indexfilter_check(re, why, sizeof(why)))
+            return finalize_fail(c, index_regex_keys[i], err, errlen, "%s", why);
+    }
+    for (size_t i = 0; i < sizeof(interval_keys) / sizeof(interval_keys[0]); i++)
+        if (*ll_field((config *)c, find_setting(interval_keys[i])) <= 0)
+            return finalize_fail(c, interval_keys[i], err, errlen, "must be more than 0s");
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
     const struct setting *lvl = find_setting("log.level");
