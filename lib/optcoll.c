@@ -15,11 +15,22 @@
 #include "snapstats.h"
 #include "tasks.h"
 
+/* A cluster that lacks an API is asked again this long after it said so. */
+#define UNSUPPORTED_RECHECK 3600.0
+
 struct optcoll {
     snapstats *snap;
     ilm_api ilm;
     char *tasks_actions;
+    double unsupported_at[OPTCOLL_COUNT]; /* Unix time it said so; 0: supported or unknown */
 };
+
+static const metric_def def_unsupported = {
+    "esvigil_collector_unsupported",
+    METRIC_GAUGE,
+    "1 when the cluster lacks the collector's API (OSS build, older version, OpenSearch); "
+    "asked again hourly, not counted as an error.",
+    {"collector", NULL}};
 
 typedef esclient_err (*run_fn)(optcoll *s, esclient *es, const char *cluster, double now,
                                metric_set *out, optcoll_result *res);
@@ -238,12 +249,26 @@ esclient_err optcoll_run(optcoll *s, optcoll_id id, esclient *es, const char *cl
         snprintf(res->error, sizeof(res->error), "no such collector");
         return res->err = ESCLIENT_ERR_OTHER;
     }
+    const char *name[] = {table[id].name};
+    if (s->unsupported_at[id] > 0 && now - s->unsupported_at[id] < UNSUPPORTED_RECHECK) {
+        res->unsupported = 1;
+        if (metric_set_add(out, &def_unsupported, name, 1) < 0)
+            res->err = ESCLIENT_ERR_OTHER;
+        return res->err;
+    }
     metric_set *scratch = metric_set_new();
     if (!scratch) {
         snprintf(res->error, sizeof(res->error), "%s: out of memory", table[id].name);
         return res->err = ESCLIENT_ERR_OTHER;
     }
     res->err = table[id].run(s, es, cluster ? cluster : "", now, scratch, res);
+    s->unsupported_at[id] = res->unsupported ? now : 0;
+    if (res->unsupported) { /* an absent feature is a fact, not a failure */
+        metric_set_free(scratch);
+        res->err =
+            metric_set_add(out, &def_unsupported, name, 1) < 0 ? ESCLIENT_ERR_OTHER : ESCLIENT_OK;
+        return res->err;
+    }
     if (res->err == ESCLIENT_OK && metric_set_merge(out, scratch) != 0) {
         snprintf(res->error, sizeof(res->error), "%s: out of memory", table[id].name);
         res->err = ESCLIENT_ERR_OTHER;
@@ -257,7 +282,7 @@ esclient_err optcoll_run(optcoll *s, optcoll_id id, esclient *es, const char *cl
 
 size_t optcoll_def_count(void)
 {
-    size_t n = 0;
+    size_t n = 1; /* esvigil_collector_unsupported */
     for (int i = 0; i < OPTCOLL_COUNT; i++)
         n += table[i].def_count();
     return n;
@@ -265,6 +290,8 @@ size_t optcoll_def_count(void)
 
 const metric_def *optcoll_def(size_t k)
 {
+    if (k-- == 0)
+        return &def_unsupported;
     for (int i = 0; i < OPTCOLL_COUNT; i++) {
         size_t n = table[i].def_count();
         if (k < n)

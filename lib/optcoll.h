@@ -45,7 +45,9 @@ void optcoll_free(optcoll *s);
 int optcoll_set_tasks_actions(optcoll *s, const char *actions);
 
 /* Runs collector id into out (empty; on failure out is left empty). now is
- * the Unix time, for ages. Returns res->err. */
+ * the Unix time, for ages. A cluster without the API is a success with
+ * res->unsupported set and esvigil_collector_unsupported in out; it is asked
+ * again an hour later. Returns res->err. */
 esclient_err optcoll_run(optcoll *s, optcoll_id id, esclient *es, const char *cluster, double now,
                          metric_set *out, optcoll_result *res);
 
