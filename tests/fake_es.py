@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MODES = ("healthy", "slow", "500", "401", "garbage", "truncated", "huge", "hang")
 
@@ -40,6 +40,16 @@ ROUTES = (
     ("/_all/_settings", "indices_settings.json"),
     ("/_all/_mappings", "indices_mappings.json"),
     ("/_alias", "aliases.json"),
+    ("/_cluster/pending_tasks", "pending_tasks.json"),
+    ("/_slm/status", "slm_status.json"),
+    ("/_slm/stats", "slm_stats.json"),
+    ("/_slm/policy", "slm_policy.json"),
+    ("/_ilm/status", "ilm_status.json"),
+    ("/_all/_ilm/explain", "ilm_explain.json"),
+    ("/_plugins/_ism/explain", "ism_explain.json"),
+    ("/_health_report", "health_report.json"),
+    ("/_data_stream", "data_stream_stats.json"),
+    ("/_tasks", "tasks.json"),
 )
 # (path, query parameter) -> fixture, checked before ROUTES.
 QUERY_ROUTES = {("/_cluster/health", "level=indices"): "cluster_health_indices.json"}
@@ -66,6 +76,13 @@ def fixture_for(path, query=""):
     if path in ("", "/"):
         return "root.json"
     trimmed = path.rstrip("/")
+    # /_snapshot lists the repositories, /_snapshot/REPO/_all one repository
+    # (snapshots_REPO.json; absent: 404 like a missing repository).
+    if trimmed == "/_snapshot":
+        return "snapshot_repos.json"
+    parts = trimmed.split("/")
+    if len(parts) == 4 and parts[1] == "_snapshot" and parts[3] == "_all":
+        return "snapshots_%s.json" % unquote(parts[2])
     for prefix, name in ROUTES:
         if trimmed == prefix or trimmed.startswith(prefix + "/"):
             return name
@@ -84,8 +101,13 @@ def elected_local_node(fixture_dir):
     return json.dumps({"cluster_name": info.get("cluster_name"), "master_node": node_id}).encode()
 
 
+def no_pending_tasks(fixture_dir):
+    """/_cluster/pending_tasks when the set has no file: a quiet cluster."""
+    return b'{"tasks":[]}'
+
+
 # Fixture files that may be derived from the others when absent.
-SYNTHESIZED = {"master_node.json": elected_local_node}
+SYNTHESIZED = {"master_node.json": elected_local_node, "pending_tasks.json": no_pending_tasks}
 
 
 def es_error(status, etype, reason):
@@ -104,6 +126,8 @@ class FakeState:
         self.huge_bytes = args.huge_bytes
         self.require_basic = args.require_basic
         self.require_apikey = args.require_apikey
+        self.slow_path = args.slow_path
+        self.slow_path_delay = args.slow_path_delay
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.counts = {}
@@ -194,6 +218,11 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, f.read()
         except OSError:
             pass
+        try:  # NAME.500.json: this endpoint fails with HTTP 500 and that body
+            with open(os.path.join(self.state.fixture_dir, name[:-5] + ".500.json"), "rb") as f:
+                return 500, f.read()
+        except OSError:
+            pass
         derived = SYNTHESIZED.get(name)
         body = derived(self.state.fixture_dir) if derived else None
         if body is None:
@@ -230,6 +259,11 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, path, mode, delay):
         if not self.state.authorized(self.headers.get("Authorization")):
             return self.answer_401()
+        slow = self.state.slow_path
+        if slow and (path == slow or path.startswith(slow.rstrip("/") + "/")):
+            if self.state.stopping.wait(self.state.slow_path_delay):
+                self.close_connection = True
+                return
         if mode == "slow":
             if self.state.stopping.wait(delay):
                 self.close_connection = True
@@ -314,6 +348,10 @@ def parse_args(argv):
                    help="seconds mode 'slow' waits (default 30)")
     p.add_argument("--huge-bytes", type=int, default=200 * 1024 * 1024,
                    help="body size of mode 'huge' (default 200 MB)")
+    p.add_argument("--slow-path", metavar="PREFIX",
+                   help="delay only requests under this path (e.g. /_snapshot), in any mode")
+    p.add_argument("--slow-path-delay", type=float, default=30.0,
+                   help="seconds --slow-path waits (default 30)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind, 0 = any free port (default)")
     p.add_argument("--port-file", help="write the bound port here (atomically)")

@@ -65,7 +65,7 @@ def snapshot_docs(now):
     FAILED after a PARTIAL, last SUCCESS 30 h ago), broken (none succeeded),
     empty (no snapshots), gone (listed, but its listing answers 404)."""
     day = 24 * HOUR
-    nightly = [snapshot("nightly-%d" % i, "SUCCESS", now - (3 - i) * day - 2 * HOUR, 300, INDICES)
+    nightly = [snapshot("nightly-%d" % i, "SUCCESS", now - (2 - i) * day - 2 * HOUR, 300, INDICES)
                for i in range(3)]
     archive = [
         snapshot("archive-1", "SUCCESS", now - 31 * HOUR, 3600, INDICES),

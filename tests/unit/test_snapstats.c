@@ -31,17 +31,17 @@ static metric_set *list_file(const char *rel, const char *repo, size_t chunk, sn
 
 static const feed_expect nightly[] = {
     {SS "number_of_snapshots", {R("nightly")}, 3},
-    {SS "oldest_snapshot_timestamp", {R("nightly")}, NOW - 3 * 86400 - 7200},
-    {SS "latest_snapshot_timestamp_seconds", {R("nightly")}, NOW - 86400 - 7200},
+    {SS "oldest_snapshot_timestamp", {R("nightly")}, NOW - 2 * 86400 - 7200},
+    {SS "latest_snapshot_timestamp_seconds", {R("nightly")}, NOW - 7200},
     {SS "snapshot_number_of_indices", {R("nightly"), "state", "SUCCESS", "version", "8.9.2"}, 3},
-    {SS "snapshot_start_time_timestamp", {R("nightly"), "state", "SUCCESS"}, NOW - 86400 - 7200},
-    {SS "snapshot_end_time_timestamp", {R("nightly")}, NOW - 86400 - 7200 + 300},
+    {SS "snapshot_start_time_timestamp", {R("nightly"), "state", "SUCCESS"}, NOW - 7200},
+    {SS "snapshot_end_time_timestamp", {R("nightly")}, NOW - 7200 + 300},
     {SS "snapshot_number_of_failures", {R("nightly")}, 0},
     {SS "snapshot_total_shards", {R("nightly")}, 12},
     {SS "snapshot_failed_shards", {R("nightly")}, 0},
     {SS "snapshot_successful_shards", {R("nightly")}, 12},
-    {"esvigil_snapshot_last_success_timestamp_seconds", {OWN("nightly")}, NOW - 86400 - 6900},
-    {"esvigil_snapshot_last_success_age_seconds", {OWN("nightly")}, 86400 + 6900},
+    {"esvigil_snapshot_last_success_timestamp_seconds", {OWN("nightly")}, NOW - 6900},
+    {"esvigil_snapshot_last_success_age_seconds", {OWN("nightly")}, 6900},
     {"esvigil_snapshot_latest_failed", {OWN("nightly"), "snapshot", "nightly-2"}, 0},
 };
 
