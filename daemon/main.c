@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -243,6 +244,29 @@ static int print_rules(const config *cfg)
     return 0;
 }
 
+static double clock_now(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The paced collectors (snapshots, SLM, ...) run once between two polls: the
+ * first tells whether this node reports for the cluster, the second (on a
+ * fresh set) carries their answers into the checks. Returns the fresh set. */
+static metric_set *check_paced(collect *coll, esclient *es, collect_opts *co, pacer *pc,
+                               metric_set *set)
+{
+    collect_result res;
+    co->pacer = pc;
+    if (collect_run(coll, es, co, set, &res) != 0)
+        return set;
+    collect_result_free(&res);
+    pacer_step(pc, es, clock_now(CLOCK_MONOTONIC), clock_now(CLOCK_REALTIME), NULL, 0, NULL, 0);
+    metric_set_free(set);
+    return metric_set_new();
+}
+
 /* --check: one poll, a readable report, Nagios exit status (0 ok, 1
  * warning, 2 critical, 3 unknown). */
 static int run_check(const config *cfg)
@@ -256,7 +280,10 @@ static int run_check(const config *cfg)
     int status = CHECK_UNKNOWN;
     collect_result res;
     collect_opts co = poller_collect_opts(cfg, t, PACKAGE_VERSION);
-    if (t && collect_run(coll, es, &co, set, &res) == 0) {
+    pacer *pc = t ? pacer_new(cfg) : NULL;
+    if (pc && pacer_any_enabled(pc))
+        set = check_paced(coll, es, &co, pc, set);
+    if (t && set && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
         checkreport_render(&res.checks, res.es_up ? NULL : res.es_error, &b);
@@ -272,6 +299,7 @@ static int run_check(const config *cfg)
     checks_thresholds_free(t);
     metric_set_free(set);
     collect_free(coll);
+    pacer_free(pc);
     esclient_free(es);
     curl_global_cleanup();
     return status;

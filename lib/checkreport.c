@@ -28,7 +28,7 @@ static void format_value(check_unit unit, double v, char *out, size_t n)
         else
             snprintf(out, n, "%.1fm", v / 60);
     } else if (unit == UNIT_SECONDS) {
-        snprintf(out, n, isinf(v) ? "%+g" : "%gs", v); /* +inf: never happened */
+        snprintf(out, n, isinf(v) ? (v > 0 ? "+Inf" : "-Inf") : "%gs", v); /* never happened */
     } else {
         snprintf(out, n, "%g", v);
     }

@@ -186,10 +186,10 @@ def ilm_docs(now):
             {"indices": indices}, "ism_explain.json": ism}
 
 
-def health_report_doc():
+def health_report_doc(cluster):
     return {
         "status": "red",
-        "cluster_name": "lifecycle-test",
+        "cluster_name": cluster,
         "indicators": {
             "master_is_stable": {"status": "green", "symptom": "The cluster has a stable master "
                                  "node", "details": {"current_master": {"node_id": "n1",
@@ -229,7 +229,7 @@ def health_report_doc():
     }
 
 
-def other_docs(now):
+def other_docs(now, cluster):
     ms = lambda t: int(t * 1000)
     tasks = {"tasks": [
         {"node": "n1", "id": 100 + i, "type": "transport", "action": a,
@@ -254,21 +254,23 @@ def other_docs(now):
                     "store_size_bytes": 2 * 1024 ** 3, "maximum_timestamp": ms(now - 60)},
                    {"backing_indices": 3, "store_size_bytes": 1024 ** 3,
                     "maximum_timestamp": ms(now - 3600), "data_stream": "metrics-app"}]}
-    return {"health_report.json": health_report_doc(), "tasks.json": tasks,
+    return {"health_report.json": health_report_doc(cluster), "tasks.json": tasks,
             "pending_tasks.json": pending, "pending_tasks_empty.json": {"tasks": []},
             "data_stream_stats.json": streams}
 
 
-def docs(now):
+def docs(now, cluster):
     out = {}
-    for part in (snapshot_docs(now), slm_docs(now), ilm_docs(now), other_docs(now)):
+    for part in (snapshot_docs(now), slm_docs(now), ilm_docs(now), other_docs(now, cluster)):
         out.update(part)
     return out
 
 
-def generate(outdir, now=FIXED_NOW):
+def generate(outdir, now=FIXED_NOW, cluster="lifecycle-test"):
+    """Writes the set; the integration tests pass the real clock and the
+    fixture cluster's name (the health report names its cluster)."""
     os.makedirs(outdir, exist_ok=True)
-    for name, doc in docs(now).items():
+    for name, doc in docs(now, cluster).items():
         with open(os.path.join(outdir, name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=False)
             f.write("\n")

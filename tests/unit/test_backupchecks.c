@@ -165,7 +165,7 @@ START_TEST(report)
     buf_init(&b);
     ck_assert_int_eq(checkreport_render(&r, NULL, &b), 0);
     static const char *const lines[] = {
-        "\nCRITICAL snapshot_stale c1 repository=broken: +inf > 50.0h - ",
+        "\nCRITICAL snapshot_stale c1 repository=broken: +Inf > 50.0h - ",
         "\nWARNING snapshot_stale c1 repository=s3-archive: 30.0h > 26.0h - ",
         "\nCRITICAL pending_tasks c1: 14.0m > 10.0m - ",
         "\n  es: policy=logs step=shrink reason=index [logs-app-2024.05.20] cannot be shrunk: 3 "
