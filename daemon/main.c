@@ -17,6 +17,7 @@
 #include "config.h"
 #include "httpd.h"
 #include "logging.h"
+#include "pacer.h"
 #include "poller.h"
 #include "snapshot.h"
 
@@ -244,27 +245,26 @@ static int print_rules(const config *cfg)
     return 0;
 }
 
-static double clock_now(clockid_t id)
+/* --check with index-level collectors on: a first poll tells whether this
+ * node reports for the cluster, then those collectors run once, so the
+ * report's poll includes them. NULL when none is on. */
+static pacer *prime_paced(const config *cfg, collect *coll, esclient *es, const collect_opts *co)
 {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The paced collectors (snapshots, SLM, ...) run once between two polls: the
- * first tells whether this node reports for the cluster, the second (on a
- * fresh set) carries their answers into the checks. Returns the fresh set. */
-static metric_set *check_paced(collect *coll, esclient *es, collect_opts *co, pacer *pc,
-                               metric_set *set)
-{
+    pacer *p = pacer_new(cfg);
+    if (!p || !pacer_any_enabled(p)) {
+        pacer_free(p);
+        return NULL;
+    }
+    collect_opts first = *co;
+    first.pacer = p;
+    metric_set *scratch = metric_set_new();
     collect_result res;
-    co->pacer = pc;
-    if (collect_run(coll, es, co, set, &res) != 0)
-        return set;
-    collect_result_free(&res);
-    pacer_step(pc, es, clock_now(CLOCK_MONOTONIC), clock_now(CLOCK_REALTIME), NULL, 0, NULL, 0);
-    metric_set_free(set);
-    return metric_set_new();
+    if (scratch && collect_run(coll, es, &first, scratch, &res) == 0) {
+        collect_result_free(&res);
+        pacer_step(p, es, 0, (double)time(NULL), NULL, 0, NULL, 0); /* first run: due at once */
+    }
+    metric_set_free(scratch);
+    return p;
 }
 
 /* --check: one poll, a readable report, Nagios exit status (0 ok, 1
@@ -280,10 +280,9 @@ static int run_check(const config *cfg)
     int status = CHECK_UNKNOWN;
     collect_result res;
     collect_opts co = poller_collect_opts(cfg, t, PACKAGE_VERSION);
-    pacer *pc = t ? pacer_new(cfg) : NULL;
-    if (pc && pacer_any_enabled(pc))
-        set = check_paced(coll, es, &co, pc, set);
-    if (t && set && collect_run(coll, es, &co, set, &res) == 0) {
+    pacer *paced = t ? prime_paced(cfg, coll, es, &co) : NULL;
+    co.pacer = paced;
+    if (t && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
         checkreport_render(&res.checks, res.es_up ? NULL : res.es_error, &b);
@@ -298,8 +297,8 @@ static int run_check(const config *cfg)
     }
     checks_thresholds_free(t);
     metric_set_free(set);
+    pacer_free(paced);
     collect_free(coll);
-    pacer_free(pc);
     esclient_free(es);
     curl_global_cleanup();
     return status;

@@ -122,6 +122,7 @@ indexinfo *indexinfo_new(indexinfo_kind kind, metric_set *out, const char *clust
         indexinfo_free(p);
         return NULL;
     }
+    jsonwalk_allow_invalid_utf8(p->walk);
     jsonwalk_set_label(p->walk, labels[kind]);
     return p;
 }

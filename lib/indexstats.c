@@ -234,6 +234,7 @@ indexstats *indexstats_new(metric_set *out, const indexstats_opts *o)
         indexstats_free(p);
         return NULL;
     }
+    jsonwalk_allow_invalid_utf8(p->walk);
     jsonwalk_set_label(p->walk, "index stats");
     for (size_t i = 0; i < NROWS; i++)
         p->order[i] = &rows[i];

@@ -190,6 +190,11 @@ jsonwalk *jsonwalk_new(const jsonwalk_callbacks *cb, void *ctx)
     return w;
 }
 
+void jsonwalk_allow_invalid_utf8(jsonwalk *w)
+{
+    yajl_config(w->h, yajl_dont_validate_strings, 1);
+}
+
 void jsonwalk_free(jsonwalk *w)
 {
     if (!w)

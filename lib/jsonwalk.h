@@ -47,6 +47,12 @@ int jsonwalk_failed(const jsonwalk *w);
  * "cluster health"), for parsers whose errors must say what was parsed. */
 void jsonwalk_set_label(jsonwalk *w, const char *label);
 
+/* Accept strings that are not valid UTF-8 (yajl rejects them by default),
+ * for answers whose keys are user-chosen names (indices): the exposition
+ * writer replaces bad bytes, so one odd name does not cost the whole answer.
+ * Call before the first feed. */
+void jsonwalk_allow_invalid_utf8(jsonwalk *w);
+
 /* Matches path[from..depth-1] against a dotted pattern where "*" matches
  * any one segment. Up to maxcap matched "*" segments are stored in caps.
  * Returns 1 on a full match. */

@@ -8,6 +8,7 @@ Used by the integration tests and as the replay server of the README demo:
     esvigil --es.uri=http://127.0.0.1:9200
 
 Switch behaviour at runtime:   curl -d 'slow 5' http://127.0.0.1:PORT/_fake/mode
+Only for paths under a prefix: curl -d 'slow 5 /_all/_stats' http://127.0.0.1:PORT/_fake/mode
 See what was asked:            curl http://127.0.0.1:PORT/_fake/requests
 """
 
@@ -23,7 +24,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-MODES = ("healthy", "slow", "500", "401", "garbage", "truncated", "huge", "hang")
+MODES = ("healthy", "slow", "500", "401", "403", "garbage", "truncated", "huge", "hang")
 
 # (path prefix, fixture file). First match wins, so longer prefixes come first.
 # A prefix matches the path itself or the path followed by "/...".
@@ -61,6 +62,7 @@ MODE_HELP = (
     ("slow", "wait --delay seconds, then answer normally"),
     ("500", "HTTP 500 with an Elasticsearch error body"),
     ("401", "HTTP 401 security_exception with WWW-Authenticate"),
+    ("403", "HTTP 403 security_exception (the user lacks the privilege)"),
     ("garbage", "HTTP 200 with an HTML body"),
     ("truncated", "announce the full Content-Length, send half, close"),
     ("huge", "stream a --huge-bytes JSON body"),
@@ -133,10 +135,12 @@ class FakeState:
         self.counts = {}
         self.total = 0
         self.last = {"authorization": None, "user_agent": None, "path": None}
+        self.path_modes = {}  # path prefix -> (mode, delay), winning over the global mode
 
     def set_mode(self, text):
-        """Parses "MODE [DELAY]"; returns an error string or None."""
+        """Parses "MODE [DELAY] [/PATH-PREFIX]"; returns an error string or None."""
         words = text.split()
+        prefix = words.pop() if len(words) > 1 and words[-1].startswith("/") else None
         if not words or words[0] not in MODES:
             return "unknown mode %r; modes: %s" % (text.strip(), " ".join(MODES))
         delay = self.delay
@@ -146,7 +150,10 @@ class FakeState:
             except ValueError:
                 return "bad delay %r" % words[1]
         with self.lock:
-            self.mode, self.delay = words[0], delay
+            if prefix:
+                self.path_modes[prefix] = (words[0], delay)
+            else:
+                self.mode, self.delay = words[0], delay
         return None
 
     def record(self, path, headers):
@@ -158,6 +165,9 @@ class FakeState:
                 "user_agent": headers.get("User-Agent"),
                 "path": path,
             }
+            for prefix, mode in self.path_modes.items():
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    return mode
             return self.mode, self.delay
 
     def report(self):
@@ -286,6 +296,12 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps({"error": {"root_cause": [cause], **cause}, "status": 401}).encode()
         self.send_body(401, body, extra=[("WWW-Authenticate", challenge),
                                          ("WWW-Authenticate", "ApiKey")])
+
+    def answer_403(self, path):
+        reason = "action [indices:monitor/settings/get] is unauthorized for user [esvigil]"
+        cause = {"type": "security_exception", "reason": reason}
+        body = json.dumps({"error": {"root_cause": [cause], **cause}, "status": 403}).encode()
+        self.send_body(403, body)
 
     def answer_garbage(self, path):
         self.send_body(200, b"<html>not json</html>")
