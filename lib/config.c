@@ -115,7 +115,7 @@ static const struct setting settings[] = {
      "Poll running tasks this often; 0s = every poll.interval."},
     {"tasks.actions", T_STRING, AT(tasks_actions), "indices:*", NULL,
      "The tasks collector's filter, as the Task API's actions parameter."},
-    {"collector.pending-tasks", T_BOOL, AT(collector_pending_tasks), "true", NULL,
+    {"collector.pending-tasks", T_BOOL, AT(collector_pending_tasks), "false", NULL,
      "Export pending cluster tasks by priority and the oldest one's time in queue "
      "(GET /_cluster/pending_tasks): the pending_tasks checks need it."},
     {"collector.pending-tasks.interval", T_DURATION, AT(collector_pending_tasks_interval_ms), "0s",

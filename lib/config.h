@@ -52,7 +52,7 @@ typedef struct config {
     int collector_tasks;                           /* --collector.tasks */
     long long collector_tasks_interval_ms; /* --collector.tasks.interval, 0 = poll.interval */
     char *tasks_actions;                   /* --tasks.actions, default indices:* */
-    int collector_pending_tasks;           /* --collector.pending-tasks, default on */
+    int collector_pending_tasks;           /* --collector.pending-tasks */
     long long collector_pending_tasks_interval_ms; /* 0 = poll.interval */
     /* cluster.* */
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */

@@ -18,7 +18,8 @@ sys.path.insert(0, os.path.join(harness.SRCDIR, "tests"))
 import gen_lifecycle  # noqa: E402
 
 ALL = ["--collector.snapshots", "--collector.slm", "--collector.ilm",
-       "--collector.health-report", "--collector.data-stream", "--collector.tasks"]
+       "--collector.health-report", "--collector.data-stream", "--collector.tasks",
+       "--collector.pending-tasks"]
 PACED = ("snapshots", "slm", "ilm", "health_report", "data_stream", "tasks", "pending_tasks")
 
 

@@ -626,15 +626,15 @@ START_TEST(test_collector_flags)
     config *c = config_new();
     char err[512];
     ck_assert_int_eq(c->collector_snapshots, 0);
-    ck_assert_int_eq(c->collector_pending_tasks, 1);
+    ck_assert_int_eq(c->collector_pending_tasks, 0);
     ck_assert(c->collector_snapshots_interval_ms == 300000);
     ck_assert(c->collector_slm_interval_ms == 60000);
     ck_assert_str_eq(c->tasks_actions, "indices:*");
     ck_assert_msg(apply(c, err, sizeof(err), NULL, "--collector.snapshots", "--collector.slm",
                         "--collector.ilm", "--collector.health-report", "--collector.data-stream",
                         "--collector.tasks", "--tasks.actions=cluster:*",
-                        "--collector.snapshots.interval=10m", "--no-collector.pending-tasks",
-                        NULL) == 0,
+                        "--collector.snapshots.interval=10m", "--collector.pending-tasks",
+                        "--no-collector.pending-tasks", NULL) == 0,
                   "%s", err);
     ck_assert_int_eq(c->collector_snapshots + c->collector_slm + c->collector_ilm +
                          c->collector_health_report + c->collector_data_stream + c->collector_tasks,
