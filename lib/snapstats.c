@@ -463,15 +463,13 @@ static const char *list_error_v(void *p)
     return snapstats_list_error(p);
 }
 
-static int list_repos(esclient *es, snapstats_repos *repos, char *err, size_t errlen)
+static esclient_err list_repos(esclient *es, snapstats_repos *repos, char *err, size_t errlen)
 {
     esget_parser pp = {repos, snapstats_repos_feed, repos_finish_v, repos_error_v};
     esget_result r;
-    if (esget_run(es, "/_snapshot", &pp, 0, &r) != ESGET_OK) {
+    if (esget_run(es, "/_snapshot", &pp, 0, &r) != ESGET_OK)
         snprintf(err, errlen, "snapshots: %.200s", r.error);
-        return -1;
-    }
-    return 0;
+    return r.err;
 }
 
 /* One repository into a scratch set, merged only when the listing was whole. */
