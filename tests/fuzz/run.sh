@@ -22,7 +22,7 @@ case $secs in
     ;;
 esac
 
-all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition"
+all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition lifecycle"
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, metric and exposition.
@@ -33,6 +33,7 @@ lib_sources() {
     config) echo "config checks units" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
+    lifecycle) echo "jsonwalk esclient esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
@@ -117,6 +118,9 @@ seed() {
     nodeinfo)
         seed_es "$dir" nodes_local.json master_node.json
         seed_files "$dir" "$fx"/nodeinfo/*.json
+        ;;
+    lifecycle)
+        seed_files "$dir" "$fx"/lifecycle/*.json
         ;;
     jsonwalk)
         seed_files "$dir" "$fx"/es/es-7.13/*.json "$fx"/es/edge/*.json "$fx"/health/*.json \
