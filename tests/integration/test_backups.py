@@ -188,29 +188,35 @@ class Backups(harness.TestCase):
         self.assertNotIn("repository=nightly", out)
 
     def test_slow_snapshots_delay_nothing(self):
-        # _snapshot answers after 6 s, the poll runs every 1 s
-        d = self.start(["--collector.snapshots", "--es.timeout=10s"],
-                       fake_extra=["--slow-path", "/_snapshot", "--slow-path-delay", "6"])
-        m0 = d.wait_metric(lambda m: m.get("esvigil_polls_total", ) is not None, 10, "first poll")
+        # _snapshot answers after DELAY s (one repository: two requests), the poll runs
+        # every 1 s; valgrind slows the daemon, so every wait scales with it
+        delay, window = 6 * harness.SCALE, 4 * harness.SCALE
+        fixdir, _ = lifecycle_fixture(os.path.join(self.tmp, "fx"))
+        with open(os.path.join(fixdir, "snapshot_repos.json"), "w") as f:
+            json.dump({"nightly": {"type": "fs", "settings": {}}}, f)
+        d = self.start(["--collector.snapshots", "--es.timeout=%ds" % (delay + 10)],
+                       fixture=fixdir,
+                       fake_extra=["--slow-path", "/_snapshot", "--slow-path-delay", str(delay)])
+        m0 = d.wait_metric(lambda m: m.get("esvigil_polls_total") is not None, 10 * harness.SCALE,
+                           "first poll")
         t0, polls0 = time.monotonic(), m0.get("esvigil_polls_total")
         worst = 0.0
-        while time.monotonic() - t0 < 4:
+        while time.monotonic() - t0 < window:
             s = time.monotonic()
             m = d.metrics()
             worst = max(worst, time.monotonic() - s)
             time.sleep(0.2)
-        self.assertLess(worst, 0.5, "a /metrics scrape waited on the snapshot API")
+        self.assertLess(worst, 0.5 * harness.SCALE, "a /metrics scrape waited on the snapshot API")
         self.assertGreaterEqual(m.get("esvigil_polls_total") - polls0, 3,
                                 "node-stats polls stalled behind the snapshot API")
         self.assertEqual(m.get("esvigil_collector_success", collector="nodes_stats"), 1)
         self.assertIsNone(m.get("esvigil_collector_success", collector="snapshots"))
-        # and the listing lands once ES answers (6 s per request: list + repos)
+        # and the listing lands once ES answers
         m = d.wait_metric(lambda m: m.get("esvigil_collector_success", collector="snapshots")
-                          == 1, 60, "snapshots collected")
+                          == 1, 2 * delay + 20 * harness.SCALE, "snapshots collected")
         self.assertEqual(m.get("elasticsearch_snapshot_stats_number_of_snapshots",
                                repository="nightly"), 3)
         self.assertCleanExit(d, timeout=15)
-
 
 if __name__ == "__main__":
     harness.main(timeout=240)
