@@ -109,7 +109,8 @@ static const struct {
     {"health_report", "lifecycle-test indicator=shards_availability", CHECK_CRITICAL,
      "status=red symptom=This cluster has 1 unavailable primary shard"},
     {"health_report", "lifecycle-test indicator=disk", CHECK_WARNING, "status=yellow"},
-    {"health_report", "lifecycle-test indicator=slm", CHECK_WARNING, "symptom=Encountered [1] unhealthy"},
+    {"health_report", "lifecycle-test indicator=slm", CHECK_WARNING,
+     "symptom=Encountered [1] unhealthy"},
     {"health_report", "lifecycle-test indicator=file_settings", CHECK_OK, NULL},
     {"health_report", "lifecycle-test indicator=master_is_stable", CHECK_OK, NULL},
 };
