@@ -206,6 +206,8 @@ class Backups(harness.TestCase):
             m = d.metrics()
             worst = max(worst, time.monotonic() - s)
             time.sleep(0.2)
+        sys.stdout.write("\n== _snapshot %.0fs slow: %d polls in %.0fs, slowest /metrics %.1f ms\n"
+                         % (delay, m.get("esvigil_polls_total") - polls0, window, worst * 1000))
         self.assertLess(worst, 0.5 * harness.SCALE, "a /metrics scrape waited on the snapshot API")
         self.assertGreaterEqual(m.get("esvigil_polls_total") - polls0, 3,
                                 "node-stats polls stalled behind the snapshot API")
