@@ -128,8 +128,6 @@ class FakeState:
         self.huge_bytes = args.huge_bytes
         self.require_basic = args.require_basic
         self.require_apikey = args.require_apikey
-        self.slow_path = args.slow_path
-        self.slow_path_delay = args.slow_path_delay
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.counts = {}
@@ -269,11 +267,6 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, path, mode, delay):
         if not self.state.authorized(self.headers.get("Authorization")):
             return self.answer_401()
-        slow = self.state.slow_path
-        if slow and (path == slow or path.startswith(slow.rstrip("/") + "/")):
-            if self.state.stopping.wait(self.state.slow_path_delay):
-                self.close_connection = True
-                return
         if mode == "slow":
             if self.state.stopping.wait(delay):
                 self.close_connection = True
@@ -354,6 +347,9 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__ + "\nRoutes (GET, query strings ignored) -> file in --fixture-dir:\n"
         + "".join("  %-22s %s\n" % (r, f) for r, f in (("/", "root.json"),) + ROUTES)
+        + "  %-22s %s\n" % ("/_snapshot", "snapshot_repos.json")
+        + "  %-22s %s\n" % ("/_snapshot/REPO/_all", "snapshots_REPO.json")
+        + "  a missing NAME.json with a NAME.500.json: HTTP 500 with that body\n"
         + "  anything else          404 with an Elasticsearch-style error\n"
         + "Without master_node.json the nodes_local.json node is the master.\n",
         epilog="Modes:\n" + "".join("  %-10s %s\n" % m for m in MODE_HELP))
@@ -364,10 +360,6 @@ def parse_args(argv):
                    help="seconds mode 'slow' waits (default 30)")
     p.add_argument("--huge-bytes", type=int, default=200 * 1024 * 1024,
                    help="body size of mode 'huge' (default 200 MB)")
-    p.add_argument("--slow-path", metavar="PREFIX",
-                   help="delay only requests under this path (e.g. /_snapshot), in any mode")
-    p.add_argument("--slow-path-delay", type=float, default=30.0,
-                   help="seconds --slow-path waits (default 30)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind, 0 = any free port (default)")
     p.add_argument("--port-file", help="write the bound port here (atomically)")

@@ -194,9 +194,11 @@ class Backups(harness.TestCase):
         fixdir, _ = lifecycle_fixture(os.path.join(self.tmp, "fx"))
         with open(os.path.join(fixdir, "snapshot_repos.json"), "w") as f:
             json.dump({"nightly": {"type": "fs", "settings": {}}}, f)
-        d = self.start(["--collector.snapshots", "--es.timeout=%ds" % (delay + 10)],
-                       fixture=fixdir,
-                       fake_extra=["--slow-path", "/_snapshot", "--slow-path-delay", str(delay)])
+        self.es = self.fake(fixdir)
+        self.es.set_mode("slow %g /_snapshot" % delay)
+        d = self.esvigil(args(self.es.url, ["--collector.snapshots",
+                                            "--es.timeout=%ds" % (delay + 10)]),
+                         procfs=self.procfs())
         m0 = d.wait_metric(lambda m: m.get("esvigil_polls_total") is not None, 10 * harness.SCALE,
                            "first poll")
         t0, polls0 = time.monotonic(), m0.get("esvigil_polls_total")
