@@ -394,6 +394,24 @@ static int copy_scalar(indexstats *p, const char *const *path, const jsonwalk_va
     return 0;
 }
 
+/* "section.group.field" into key; 0 when it cannot be a row (snprintf was a
+ * quarter of the parse time on 10,000 indices). */
+static int join_key(char *key, size_t n, const char *const *seg)
+{
+    if (strcmp(seg[0], "total") != 0 && strcmp(seg[0], "primaries") != 0)
+        return 0;
+    size_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t len = strlen(seg[i]);
+        if (at + len + 2 > n)
+            return 0;
+        memcpy(key + at, seg[i], len);
+        at += len;
+        key[at++] = i < 2 ? '.' : '\0';
+    }
+    return 1;
+}
+
 static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
 {
     indexstats *p = ctx;
@@ -404,8 +422,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     if (depth != 5 || (v->kind != JSONWALK_NUMBER && v->kind != JSONWALK_BOOL))
         return 0;
     char key[192];
-    int n = snprintf(key, sizeof(key), "%s.%s.%s", path[2], path[3], path[4]);
-    if (n < 0 || (size_t)n >= sizeof(key))
+    if (!join_key(key, sizeof(key), path + 2))
         return 0;
     int r = find_row(p, key);
     if (r >= 0) {

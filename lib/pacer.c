@@ -252,6 +252,9 @@ int pacer_step(pacer *p, esclient *es, double now_mono, double now_real, char *e
             snprintf(why, sizeof(why), "%s: out of memory", c->name);
         double end = mono(), secs = end - t0;
         /* The next run is due an interval after this one ended. */
+        /* pacer_store owns a good set; a failed run's partial one goes here. */
+        if (e != ESCLIENT_OK)
+            metric_set_free(out);
         pacer_store(p, i, e == ESCLIENT_OK ? out : NULL, e, secs, now_mono + (end - start),
                     now_real + (end - start));
         if (e != ESCLIENT_OK) {

@@ -22,7 +22,7 @@ case $secs in
     ;;
 esac
 
-all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition lifecycle"
+all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition indices lifecycle"
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, metric and exposition.
@@ -34,6 +34,8 @@ lib_sources() {
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
     lifecycle) echo "jsonwalk esclient esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    # the pacer's run functions pull in the client, the config and the optional collectors
+    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer esclient config checks checktable units optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
@@ -121,6 +123,10 @@ seed() {
         ;;
     lifecycle)
         seed_files "$dir" "$fx"/lifecycle/*.json
+        ;;
+    indices)
+        seed_es "$dir" indices_stats.json aliases.json indices_settings.json \
+            indices_mappings.json cluster_health_indices.json
         ;;
     jsonwalk)
         seed_files "$dir" "$fx"/es/es-7.13/*.json "$fx"/es/edge/*.json "$fx"/health/*.json \

@@ -63,7 +63,8 @@ class Indices(harness.TestCase):
 
     def start(self, fixdir, extra=()):
         es = self.fake(fixdir)
-        d = self.esvigil(["--es.uri=" + es.url, "--es.timeout=10s"] + INDEX_ARGS + list(extra),
+        timeout = "--es.timeout=%ds" % (10 * harness.SCALE)
+        d = self.esvigil(["--es.uri=" + es.url, timeout] + INDEX_ARGS + list(extra),
                          procfs=self.procfs())
         return es, d
 
@@ -119,11 +120,13 @@ class Indices(harness.TestCase):
         """/_all/_stats taking 4 s: node polls keep their 1 s pace and /metrics answers at
         once; the index families arrive when the slow answer does."""
         es, d = self.start(harness.fixture_dir("es-7.17"))
-        harness.http_request("POST", es.url + "/_fake/mode", body=b"slow 4 /_all/_stats")
+        delay = 4 * harness.SCALE  # valgrind slows everything: the window grows with it
+        harness.http_request("POST", es.url + "/_fake/mode",
+                             body=("slow %g /_all/_stats" % delay).encode())
         m0 = d.wait_metric(lambda m: (m.get("esvigil_polls_total") or 0) >= 1, 15, "first poll")
         t0, p0 = time.monotonic(), m0.get("esvigil_polls_total")
         slowest = 0.0
-        while time.monotonic() - t0 < 3.5:
+        while time.monotonic() - t0 < delay - 0.5 * harness.SCALE:
             s = time.monotonic()
             m = d.metrics()
             slowest = max(slowest, time.monotonic() - s)
