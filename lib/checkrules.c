@@ -84,9 +84,10 @@ static void rule_expr(buf *b, const check_def *d, double t)
 
 static const char *value_template(check_unit unit)
 {
-    return unit == UNIT_RATIO   ? "{{ $value | humanizePercentage }}"
-           : unit == UNIT_BYTES ? "{{ $value | humanize1024 }}B"
-                                : "{{ $value }}";
+    return unit == UNIT_RATIO     ? "{{ $value | humanizePercentage }}"
+           : unit == UNIT_BYTES   ? "{{ $value | humanize1024 }}B"
+           : unit == UNIT_SECONDS ? "{{ $value | humanizeDuration }}"
+                                  : "{{ $value }}";
 }
 
 /* " and on (by) (evidence or ...)": host evidence is label-less, so it is

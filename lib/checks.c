@@ -233,8 +233,20 @@ typedef struct eval {
     size_t cap;
 } eval;
 
+/* "label=value ..." of the row's detail labels present on sample i. */
+static void detail_of(const check_def *d, const metric_family *f, size_t i, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < CHECK_MAX_DETAIL && d->detail[k] && len < n; k++) {
+        const char *v = label_of(f, i, d->detail[k]);
+        if (v && *v)
+            len += (size_t)snprintf(out + len, n - len, "%s%s=%s", len ? " " : "", d->detail[k], v);
+    }
+}
+
 static int add_finding(eval *e, size_t row, check_status status, double v, double thr,
-                       const subject *s)
+                       const subject *s, const metric_family *fam, size_t sample)
 {
     checks_result *r = e->res;
     if (r->nfindings == e->cap) {
@@ -252,6 +264,7 @@ static int add_finding(eval *e, size_t row, check_status status, double v, doubl
     f->threshold = thr;
     snprintf(f->subject, sizeof(f->subject), "%s%s%s%s%s", s->cluster, *s->name ? "/" : "", s->name,
              *s->extra ? " " : "", s->extra);
+    detail_of(checktable_row(row), fam, sample, f->detail, sizeof(f->detail));
     return 0;
 }
 
@@ -317,7 +330,7 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     }
     if (e->res) {
         e->res->evaluated++;
-        if (status != CHECK_OK && add_finding(e, row, status, v, thr, &s) < 0)
+        if (status != CHECK_OK && add_finding(e, row, status, v, thr, &s, f, i) < 0)
             rc = -1;
     }
     return rc;

@@ -7,7 +7,7 @@
 
 typedef enum { CMP_GT, CMP_LT } check_cmp;
 typedef enum { KIND_VALUE, KIND_INCREASE, KIND_RULE_ONLY } check_kind;
-typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT } check_unit;
+typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT, UNIT_SECONDS } check_unit;
 
 /* Evidence a level also needs: a family past a level. A host guard reads a
  * label-less esvigil_host_* family, which describes this host and so vouches
@@ -25,6 +25,7 @@ typedef struct check_guard {
 
 #define CHECK_MAX_BY 4
 #define CHECK_MAX_GUARDS 3
+#define CHECK_MAX_DETAIL 4
 
 typedef struct check_def {
     const char *name;
@@ -49,6 +50,9 @@ typedef struct check_def {
     const char *hint;    /* what to do */
     const char *expr;    /* KIND_RULE_ONLY: the PromQL condition, $T = threshold */
     const char *source;  /* rules read this instead of family{selector}, or NULL */
+    /* Labels of the sample that carry Elasticsearch's own words (a reason, a
+     * symptom, the failed step): --check prints them under the finding. */
+    const char *detail[CHECK_MAX_DETAIL];
 } check_def;
 
 size_t checktable_count(void);

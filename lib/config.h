@@ -38,6 +38,22 @@ typedef struct config {
     char *es_indices_include;                  /* --es.indices.include: POSIX ERE, whole name */
     char *es_indices_exclude;                  /* --es.indices.exclude */
     long long es_indices_max;                  /* --es.indices.max: 0 = no limit */
+    /* Backup and lifecycle collectors (lib/optpace.c), upstream 1.11's flag names. */
+    int collector_snapshots;                       /* --collector.snapshots (--es.snapshots) */
+    long long collector_snapshots_interval_ms;     /* --collector.snapshots.interval */
+    int collector_slm;                             /* --collector.slm (--es.slm) */
+    long long collector_slm_interval_ms;           /* --collector.slm.interval */
+    int collector_ilm;                             /* --collector.ilm: ILM, or OpenSearch ISM */
+    long long collector_ilm_interval_ms;           /* --collector.ilm.interval */
+    int collector_health_report;                   /* --collector.health-report */
+    long long collector_health_report_interval_ms; /* --collector.health-report.interval */
+    int collector_data_stream;                     /* --collector.data-stream (--es.data_stream) */
+    long long collector_data_stream_interval_ms;   /* --collector.data-stream.interval */
+    int collector_tasks;                           /* --collector.tasks */
+    long long collector_tasks_interval_ms; /* --collector.tasks.interval, 0 = poll.interval */
+    char *tasks_actions;                   /* --tasks.actions, default indices:* */
+    int collector_pending_tasks;           /* --collector.pending-tasks */
+    long long collector_pending_tasks_interval_ms; /* 0 = poll.interval */
     /* cluster.* */
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
