@@ -161,8 +161,9 @@ static const check_def table[] = {
      .for_ = "5m",
      .unit = UNIT_RATIO,
      .seed = "003",
-     .summary = "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
-                "ES rejects writes past it",
+     .summary =
+         "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
+         "ES rejects writes past it",
      .hint = "slow the writers down or send smaller bulks; raise indexing_pressure.memory.limit "
              "only with heap to spare"},
     {.name = "indexing_pressure_rejections",
@@ -331,6 +332,9 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 1.5,
      .crit = NONE,
+     .min_family = "esvigil_imbalance_mean",
+     .min_size = 3, /* mean shards, connections, CPU percent per node; bytes always pass */
+     .min_source = "(esvigil_imbalance_mean or cluster_dimension:esvigil_imbalance:mean)",
      .for_ = "30m",
      .unit = UNIT_COUNT,
      .seed = "004",

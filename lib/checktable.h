@@ -40,9 +40,12 @@ typedef struct check_def {
     check_guard guard_warn[CHECK_MAX_GUARDS];
     check_guard guard[CHECK_MAX_GUARDS];
     /* A ratio of counts means nothing on tiny numbers: the sample of this
-     * family with the same labels must reach min_size, or the row is silent. */
+     * family with the subject's labels (the row's "by" but instance) must
+     * reach min_size, or the row is silent. min_source: what the rules read
+     * instead of min_family, or NULL. */
     const char *min_family;
     double min_size;
+    const char *min_source;
     const char *for_;
     check_unit unit;
     const char *seed;

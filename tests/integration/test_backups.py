@@ -195,7 +195,8 @@ class Backups(harness.TestCase):
         with open(os.path.join(fixdir, "snapshot_repos.json"), "w") as f:
             json.dump({"nightly": {"type": "fs", "settings": {}}}, f)
         self.es = self.fake(fixdir)
-        self.es.set_mode("slow %g /_snapshot" % delay)
+        self.es.set_mode("healthy %g" % delay)  # the delay a "slow" fault waits
+        self.es.set_fault("/_snapshot", "slow")
         d = self.esvigil(args(self.es.url, ["--collector.snapshots",
                                             "--es.timeout=%ds" % (delay + 10)]),
                          procfs=self.procfs())

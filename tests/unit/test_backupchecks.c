@@ -164,7 +164,7 @@ START_TEST(report)
     ck_assert_int_eq(checks_evaluate(s, t, NULL, NULL, NULL, &r), 0);
     buf b;
     buf_init(&b);
-    ck_assert_int_eq(checkreport_render(&r, NULL, &b), 0);
+    ck_assert_int_eq(checkreport_render(&r, NULL, 0, &b), 0);
     static const char *const lines[] = {
         "\nCRITICAL snapshot_stale c1 repository=broken: +Inf > 50.0h - ",
         "\nWARNING snapshot_stale c1 repository=s3-archive: 30.0h > 26.0h - ",
