@@ -1,6 +1,7 @@
-/* httpd: one internal polling thread is enough because every answer is a
+/* httpd: one internal epoll thread is enough because every answer is a
  * prebuilt buffer; the snapshot's reference count keeps it alive while
- * libmicrohttpd sends it. */
+ * libmicrohttpd sends it. Slow clients cost an fd and a small pool each, so
+ * the limits below keep a few hundred of them from locking a scraper out. */
 #include "httpd.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -30,6 +32,18 @@ struct httpd {
     char es_url[512];
     char url[300];
     char last_error[256]; /* libmicrohttpd's last complaint, for a bind failure */
+};
+
+/* Slowloris clients reset the idle timeout with every byte, so the defence is
+ * room: enough connections that a few hundred slow ones leave space, capped so
+ * the worst case (MAX_CONNECTIONS x POOL_BYTES) stays far below the unit's
+ * MemoryMax; and a per-address share so one host cannot take all of it. */
+enum {
+    HTTPD_MAX_CONNECTIONS = 4096,
+    HTTPD_PER_IP_CONNECTIONS = 64,
+    HTTPD_FD_RESERVE = 64, /* ES connections, procfs reads, the log */
+    HTTPD_POOL_BYTES = 16 * 1024,
+    HTTPD_IDLE_TIMEOUT_S = 10,
 };
 
 typedef struct request {
@@ -264,13 +278,39 @@ static int split_address(const char *addr, char *host, size_t hostlen, char *por
     return 0;
 }
 
+/* The soft fd limit is often 1024 for the sake of select(); epoll has no such
+ * bound, so raise it to the hard limit and size the connection limit to it. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 128;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit want = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        if (want.rlim_cur > 65536)
+            want.rlim_cur = 65536;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > HTTPD_MAX_CONNECTIONS + HTTPD_FD_RESERVE)
+        return HTTPD_MAX_CONNECTIONS;
+    if (rl.rlim_cur < 2 * HTTPD_FD_RESERVE)
+        return (unsigned)rl.rlim_cur / 2;
+    return (unsigned)rl.rlim_cur - HTTPD_FD_RESERVE;
+}
+
 static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, char *err, size_t errlen)
 {
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem common[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, h},
-        {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, 128, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_IDLE_TIMEOUT_S, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, connection_limit(), NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTPD_PER_IP_CONNECTIONS, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTPD_POOL_BYTES, NULL},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     if (o->listen_fd >= 0)
