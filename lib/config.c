@@ -5,6 +5,7 @@
 #include "checks.h"
 
 #include "units.h"
+#include "webconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,6 +74,8 @@ static const struct setting settings[] = {
      "Address to serve HTTP on: host:port, :port (all addresses) or [v6addr]:port."},
     {"web.telemetry-path", T_STRING, AT(web_telemetry_path), "/metrics", NULL,
      "Path under which the metrics are served."},
+    {"web.config.file", T_PATH, AT(web_config_file), NULL, NULL,
+     "exporter-toolkit web config (TLS, basic auth, headers), as node_exporter reads it."},
     {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
      "Log only messages at this level or above."},
 };
@@ -1116,6 +1119,10 @@ static int check_web(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "web.telemetry-path", err, errlen,
                              "not a URL path starting with / (like /metrics): %s", q);
     }
+    webconfig *w = c->web_config_file ? webconfig_load(c->web_config_file, err, errlen) : NULL;
+    if (c->web_config_file && !w)
+        return -1; /* its own "FILE:LINE: key: why" */
+    webconfig_free(w);
     return 0;
 }
 

@@ -35,6 +35,7 @@ typedef struct config {
     /* web.* */
     char *web_listen_address; /* --web.listen-address, default :9649 */
     char *web_telemetry_path; /* --web.telemetry-path, default /metrics */
+    char *web_config_file;    /* --web.config.file: TLS, basic auth (lib/webconfig.h) */
     /* log.* */
     char *log_level; /* --log.level: debug|info|warn|error, default info */
 

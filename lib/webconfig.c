@@ -61,6 +61,9 @@ static const char *want_scalar(parse *p, const yaml_node_t *v, const char *key)
 
 static int set_path(parse *p, char **field, const yaml_node_t *v, const char *key)
 {
+    p->w->lines[field == &p->w->cert_file  ? 0
+                : field == &p->w->key_file ? 1
+                                           : 2] = (unsigned)v->start_mark.line + 1;
     const char *s = want_scalar(p, v, key);
     if (!s)
         return -1;
@@ -290,7 +293,8 @@ static int validate(parse *p, const yaml_node_t *root)
     if (w->client_ca_file && w->client_auth == WEBCONFIG_NO_CLIENT_CERT)
         return fail(p, root, "tls_server_config.client_ca_file",
                     "client CAs configured without a client_auth_type that uses them");
-    if (!w->client_ca_file && w->client_auth >= WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN)
+    /* libmicrohttpd asks for a client certificate only when it has a CA list */
+    if (!w->client_ca_file && w->client_auth != WEBCONFIG_NO_CLIENT_CERT)
         return fail(p, root, "tls_server_config.client_ca_file",
                     "%s needs the CA to verify client certificates with",
                     client_auth_names[w->client_auth]);
@@ -334,6 +338,25 @@ webconfig *webconfig_parse(const char *text, size_t len, const char *name, const
     return p.w;
 }
 
+/* The certificate files must be readable now, so a typo fails at start with
+ * the line that holds it rather than at the first TLS handshake. */
+static int check_files(const webconfig *w, const char *path, char *err, size_t errlen)
+{
+    const char *files[] = {w->cert_file, w->key_file, w->client_ca_file};
+    static const char *const keys[] = {"cert_file", "key_file", "client_ca_file"};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = files[i] ? fopen(files[i], "rb") : NULL;
+        if (files[i] && !f) {
+            snprintf(err, errlen, "%s:%u: tls_server_config.%s: %s: cannot read: %s", path,
+                     w->lines[i], keys[i], files[i], strerror(errno));
+            return -1;
+        }
+        if (f)
+            fclose(f);
+    }
+    return 0;
+}
+
 webconfig *webconfig_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -360,7 +383,7 @@ webconfig *webconfig_load(const char *path, char *err, size_t errlen)
         *slash = slash == dir ? (slash[1] = '\0', '/') : '\0';
     webconfig *w = webconfig_parse(text, n, path, slash ? dir : NULL, err, errlen);
     free(text);
-    return w;
+    return w && check_files(w, path, err, errlen) != 0 ? (webconfig_free(w), NULL) : w;
 }
 
 static void free_pairs(webconfig_pair *a, size_t n, int secret)

@@ -36,12 +36,14 @@ typedef struct webconfig {
     size_t n_users;
     webconfig_pair *headers; /* http_server_config.headers */
     size_t n_headers;
+    unsigned lines[3]; /* where cert_file, key_file, client_ca_file were set */
 } webconfig;
 
 /* Reads and validates path. NULL with one line in err: "FILE:LINE: KEY: what
  * is wrong" (unknown key, wrong type, a hash that is not bcrypt, cert_file
- * without key_file, a client CA without a policy that uses it...) or "FILE:
- * cannot read: ...". Hashes never appear in err. */
+ * without key_file, a client CA without a policy that uses it, a certificate
+ * file that cannot be read...) or "FILE: cannot read: ...". Hashes never
+ * appear in err. */
 webconfig *webconfig_load(const char *path, char *err, size_t errlen);
 /* The same from text; name is used in messages, base_dir for relative paths
  * (NULL: as they are). */

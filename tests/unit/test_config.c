@@ -141,6 +141,7 @@ START_TEST(test_table_introspection)
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",
+        "web.config.file",
         "log.level",
     };
     size_t n = sizeof(keys) / sizeof(keys[0]);

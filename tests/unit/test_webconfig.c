@@ -112,6 +112,10 @@ static const struct {
      "RequireAndVerifyClientCert\n",
      "web.yml:1: tls_server_config.client_ca_file: RequireAndVerifyClientCert needs the CA to "
      "verify client certificates with"},
+    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: "
+     "RequireAnyClientCert\n",
+     "web.yml:1: tls_server_config.client_ca_file: RequireAnyClientCert needs the CA to verify "
+     "client certificates with"},
     {"tls_server_config:\n  client_auth_type: RequireAnyClientCert\n",
      "web.yml:1: tls_server_config.cert_file: client certificates need TLS: set cert_file and "
      "key_file"},
@@ -167,20 +171,38 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+static void touch(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 START_TEST(test_load_file)
 {
-    char err[512];
+    char err[512], want[1024], path[512];
     ck_assert_ptr_null(webconfig_load("/nonexistent/web.yml", err, sizeof(err)));
     ck_assert_str_eq(err, "/nonexistent/web.yml: cannot read: No such file or directory");
-    char path[] = "/tmp/esvigil-webconfig-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    FILE *f = fdopen(fd, "w");
-    fputs("tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n", f);
-    fclose(f);
+    char dir[] = "/tmp/esvigil-webconfig-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    touch(dir, "web.yml", "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n");
+    snprintf(path, sizeof(path), "%s/web.yml", dir);
+    /* the certificate files do not exist yet: the line that names them */
+    ck_assert_ptr_null(webconfig_load(path, err, sizeof(err)));
+    snprintf(want, sizeof(want),
+             "%s:2: tls_server_config.cert_file: %s/c.pem: cannot read: No such file or "
+             "directory",
+             path, dir);
+    ck_assert_str_eq(err, want);
+    touch(dir, "c.pem", "");
+    touch(dir, "k.pem", "");
     webconfig *w = webconfig_load(path, err, sizeof(err));
     ck_assert_msg(w != NULL, "%s", err);
-    ck_assert_str_eq(w->cert_file, "/tmp/c.pem");
+    snprintf(want, sizeof(want), "%s/c.pem", dir);
+    ck_assert_str_eq(w->cert_file, want);
     webconfig *same = webconfig_load(path, err, sizeof(err));
     ck_assert_int_eq(webconfig_same_tls(w, same), 1);
     ck_assert_int_eq(webconfig_same_tls(w, NULL), 0);
@@ -189,7 +211,11 @@ START_TEST(test_load_file)
     ck_assert_int_eq(webconfig_same_tls(w, same), 0);
     webconfig_free(same);
     webconfig_free(w);
-    unlink(path);
+    for (const char *const *n = (const char *const[]){"web.yml", "c.pem", "k.pem", NULL}; *n; n++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, *n);
+        unlink(path);
+    }
+    rmdir(dir);
 }
 END_TEST
 
