@@ -24,6 +24,7 @@
 
 #include "basicauth.h"
 #include "buf.h"
+#include "clock.h"
 #include "exposition.h"
 #include "httpheader.h"
 #include "logging.h"
@@ -261,13 +262,6 @@ static route_fn find_route(httpd *h, const char *url)
     return NULL;
 }
 
-static double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The client certificate against client_auth_type: NULL when it passes, else
  * why not. libmicrohttpd asked for it because a trust list (client_ca_file)
  * was given; GnuTLS verifies against that list. */
@@ -315,7 +309,7 @@ static int authorized(httpd *h, struct MHD_Connection *conn)
                              copy ? copy
                                   : "$2b$10$........................"
                                     ".............................",
-                             password, monotonic_seconds()) &&
+                             password, clock_mono()) &&
              copy;
         free(copy);
     }

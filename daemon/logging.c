@@ -11,6 +11,7 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ratelimit.h"
 
 /* Identical failures are written at most once per this many seconds. */
@@ -54,10 +55,9 @@ void logging_set_level(logging_level lvl)
 
 static void write_stderr(logging_level lvl, const char *msg)
 {
-    struct timespec ts;
+    struct timespec ts = clock_timespec(clock_real());
     struct tm tm;
     char when[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"", when, ts.tv_nsec / 1000000, level_names[lvl]);
@@ -92,13 +92,6 @@ void logging_log(logging_level lvl, const char *fmt, ...)
     pthread_mutex_unlock(&log_mu);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void logging_failure(const char *key, logging_level lvl, const char *fmt, ...)
 {
     char msg[1024];
@@ -108,7 +101,7 @@ void logging_failure(const char *key, logging_level lvl, const char *fmt, ...)
     va_end(ap);
     unsigned folded = 0;
     pthread_mutex_lock(&log_mu);
-    if (lvl >= log_level && ratelimit_allow(&log_rl, key, now(), &folded)) {
+    if (lvl >= log_level && ratelimit_allow(&log_rl, key, clock_mono(), &folded)) {
         if (folded) {
             char more[1100];
             snprintf(more, sizeof(more), "%s (repeated %u more times)", msg, folded);

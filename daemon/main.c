@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "checkreport.h"
 #include "checkrules.h"
 #include "checks.h"
@@ -81,21 +83,24 @@ typedef struct daemon_state {
     snapshot_slot *slot;
     httpd *http;
     poller *poll;
-    uint64_t watchdog_usec;
+    uint64_t watchdog_usec; /* 0: no systemd watchdog */
+    int starving;           /* the watchdog is no longer fed: the poller is stuck */
 } daemon_state;
+
+/* How long a poll may overrun its deadline (procfs, checks and rendering come
+ * after the last request) before it counts as stuck. */
+#define STUCK_GRACE_SECONDS 5.0
 
 static poller *start_poller(daemon_state *d, const config *cfg, char *err, size_t errlen)
 {
-    poller_opts po = {.cfg = cfg,
-                      .slot = d->slot,
-                      .thresholds = d->thresholds,
-                      .watchdog_usec = d->watchdog_usec,
-                      .version = PACKAGE_VERSION};
+    poller_opts po = {
+        .cfg = cfg, .slot = d->slot, .thresholds = d->thresholds, .version = PACKAGE_VERSION};
     return poller_start(&po, err, errlen);
 }
 
 /* SIGHUP: the new config replaces the old only if it loads, validates and
- * its poller starts; otherwise the old one keeps running untouched. */
+ * the poller accepts it; otherwise the old one keeps running untouched. The
+ * poller, and with it every counter and baseline, lives on. */
 static void reload(daemon_state *d, int argc, char **argv)
 {
     char err[512];
@@ -118,20 +123,14 @@ static void reload(daemon_state *d, int argc, char **argv)
         config_free(next);
         return;
     }
-    poller_stop(d->poll);
-    d->thresholds = t;
-    d->poll = start_poller(d, next, err, sizeof(err));
-    if (!d->poll) {
+    if (poller_reload(d->poll, next, t, err, sizeof(err)) != 0) {
         log_error("reload failed, keeping the previous configuration: %s", err);
-        d->thresholds = old_t;
         checks_thresholds_free(t);
         free(rules);
         config_free(next);
-        d->poll = start_poller(d, d->cfg, err, sizeof(err));
-        if (!d->poll)
-            log_error("cannot restart the poller: %s", err);
         return;
     }
+    d->thresholds = t;
     checks_thresholds_free(old_t);
     free(d->rules);
     d->rules = rules;
@@ -194,11 +193,49 @@ static void stop(daemon_state *d)
     free(d->rules);
 }
 
+/* The watchdog is fed here, not by the poller: a poll waiting on a slow ES
+ * within its deadline is healthy, only one stuck past it is not. */
+static void feed_watchdog(daemon_state *d)
+{
+    double late = poller_overdue(d->poll);
+    if (late <= STUCK_GRACE_SECONDS) {
+        if (d->starving)
+            log_info("the poller is moving again; feeding the systemd watchdog");
+        d->starving = 0;
+        sd_notify(0, "WATCHDOG=1");
+        return;
+    }
+    if (!d->starving)
+        log_error("the poll is stuck %.0fs past its deadline; no longer feeding the systemd "
+                  "watchdog",
+                  late);
+    d->starving = 1;
+}
+
+/* The next signal; with a watchdog, feeds it every half period meanwhile. */
+static int next_signal(daemon_state *d, const sigset_t *set, double *next_feed)
+{
+    if (!d->watchdog_usec) {
+        int sig = 0;
+        return sigwait(set, &sig) == 0 ? sig : -1;
+    }
+    double period = (double)d->watchdog_usec / 2e6, now = clock_mono();
+    if (now >= *next_feed) {
+        feed_watchdog(d);
+        *next_feed = *next_feed + period > now ? *next_feed + period : now + period;
+    }
+    double left = *next_feed - now;
+    struct timespec ts = {.tv_sec = (time_t)left,
+                          .tv_nsec = (long)((left - (double)(time_t)left) * 1e9)};
+    return sigtimedwait(set, NULL, &ts);
+}
+
 static int wait_signals(daemon_state *d, const sigset_t *set, int argc, char **argv)
 {
+    double next_feed = clock_mono();
     for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0)
+        int sig = next_signal(d, set, &next_feed);
+        if (sig <= 0)
             continue;
         if (sig == SIGHUP) {
             sd_notify(0, "RELOADING=1");
@@ -262,12 +299,12 @@ static int run_check(const config *cfg)
     if (t && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
-        checkreport_render(&res.checks, res.es_up ? NULL : res.es_error, &b);
+        checkreport_detail details[COLLECT_MAX_FAILURES + 1];
+        size_t n = collect_result_details(&res, details, COLLECT_MAX_FAILURES + 1);
+        checkreport_render(&res.checks, details, n, &b);
         fputs(b.data ? b.data : "", stdout);
         buf_free(&b);
         status = res.checks.worst;
-        if (!res.es_up && status < CHECK_CRITICAL)
-            status = CHECK_CRITICAL;
         collect_result_free(&res);
     } else {
         printf("ESVIGIL UNKNOWN - %s\n", es ? "out of memory" : err);

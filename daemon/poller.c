@@ -2,7 +2,6 @@
  * snapshot because collect_run fills a fresh set that is rendered whole. */
 #include "poller.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,42 +10,33 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "clock.h"
 #include "collect.h"
 #include "esclient.h"
 #include "logging.h"
 #include "metric.h"
 
 struct poller {
-    poller_opts o;
+    poller_opts o; /* cfg and thresholds change on reload */
     esclient *es;
-    collect *coll;
+    collect *coll; /* lives as long as the poller: counters and baselines */
     pthread_t thread;
+    int running;
     pthread_mutex_t mu;
     pthread_cond_t cond;
     int stop;
-    atomic_int cancel; /* set on stop: abandons a request in flight */
+    atomic_int cancel;          /* set on stop: abandons a request in flight */
+    atomic_llong busy_since;    /* monotonic ms the poll in progress started; 0: idle */
+    atomic_llong busy_deadline; /* its deadline in ms from busy_since */
     unsigned long polls;
     char failing_key[64];  /* the ES failure currently being reported */
     int warned_permission; /* the privilege hint is logged once */
+    int warned_elsewhere;  /* "ES runs elsewhere" is logged once per change */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double real_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void report_es(poller *p, const collect_result *res)
 {
-    if (!res->es_up) {
+    if (res->es_error[0]) { /* ES down, or one collector failing (a 403) */
         logging_failure(res->es_error_key, LOGGING_WARN, "poll failed: %s", res->es_error);
         snprintf(p->failing_key, sizeof(p->failing_key), "%s", res->es_error_key);
     } else if (p->failing_key[0]) {
@@ -58,6 +48,11 @@ static void report_es(poller *p, const collect_result *res)
 
 static void report_host(poller *p, const collect_result *res)
 {
+    if (res->host_elsewhere != p->warned_elsewhere && res->host_elsewhere)
+        log_warn("host metrics left out: %s; Elasticsearch runs on another host (set --es.pid "
+                 "if it runs here, e.g. in a container)",
+                 res->host_why);
+    p->warned_elsewhere = res->host_elsewhere;
     if (res->host_permission && !p->warned_permission) {
         p->warned_permission = 1;
         log_warn("cannot read the Elasticsearch process in %s (%s): run esvigil as the "
@@ -67,6 +62,11 @@ static void report_host(poller *p, const collect_result *res)
     } else if (res->host_error[0] && !res->host_permission) {
         logging_failure("procfs", LOGGING_WARN, "host metrics: %s", res->host_error);
     }
+}
+
+long long poller_deadline_ms(const config *cfg)
+{
+    return cfg->poll_deadline_ms > 0 ? cfg->poll_deadline_ms : cfg->poll_interval_ms;
 }
 
 collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t, const char *version)
@@ -81,8 +81,16 @@ collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t, 
                                                                 : COLLECT_CLUSTER_AUTO,
         .thresholds = t,
         .version = version,
+        .deadline_ms = poller_deadline_ms(cfg),
     };
     return co;
+}
+
+/* The watchdog's view of this poll: when it started and its deadline. */
+static void set_busy(poller *p, long long deadline_ms)
+{
+    atomic_store(&p->busy_deadline, deadline_ms);
+    atomic_store(&p->busy_since, (long long)(clock_mono() * 1000));
 }
 
 static void poll_once(poller *p)
@@ -90,14 +98,17 @@ static void poll_once(poller *p)
     metric_set *set = metric_set_new();
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
     collect_result res;
-    if (!set || collect_run(p->coll, p->es, &co, set, &res) != 0) {
+    set_busy(p, co.deadline_ms);
+    int rc = set ? collect_run(p->coll, p->es, &co, set, &res) : -1;
+    atomic_store(&p->busy_since, 0);
+    if (rc != 0) {
         logging_failure("oom", LOGGING_ERROR, "poll skipped: out of memory");
         if (set)
             collect_result_free(&res);
         metric_set_free(set);
         return;
     }
-    snapshot_info info = {.finished_at = real_now(),
+    snapshot_info info = {.finished_at = clock_real(),
                           .duration = res.duration,
                           .es_up = res.es_up,
                           .polls = ++p->polls};
@@ -117,22 +128,15 @@ static void poll_once(poller *p)
     sd_notifyf(0, "STATUS=last poll %s in %.3fs", res.es_up ? "ok" : "failed", res.duration);
 }
 
-/* Sleeps until deadline (monotonic) or stop, pinging the watchdog at half
- * its period so a slow interval never looks like a hang. */
-static int wait_until(poller *p, double deadline)
+/* Sleeps until the next poll is due (monotonic) or stop. */
+static int wait_until(poller *p, double due)
 {
-    double ping = p->o.watchdog_usec ? (double)p->o.watchdog_usec / 2e6 : 0;
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
-        double now = mono_now();
-        if (now >= deadline)
+        if (clock_mono() >= due)
             break;
-        double until = (ping > 0 && now + ping < deadline) ? now + ping : deadline;
-        struct timespec ts = {.tv_sec = (time_t)until,
-                              .tv_nsec = (long)((until - (double)(time_t)until) * 1e9)};
-        int rc = pthread_cond_timedwait(&p->cond, &p->mu, &ts);
-        if (rc == ETIMEDOUT && ping > 0)
-            sd_notify(0, "WATCHDOG=1");
+        struct timespec ts = clock_timespec(due);
+        pthread_cond_timedwait(&p->cond, &p->mu, &ts);
     }
     int stop = p->stop;
     pthread_mutex_unlock(&p->mu);
@@ -143,14 +147,12 @@ static void *poller_main(void *arg)
 {
     poller *p = arg;
     double interval = (double)p->o.cfg->poll_interval_ms / 1000.0;
-    double next = mono_now();
+    double next = clock_mono();
     do {
         poll_once(p);
-        if (p->o.watchdog_usec)
-            sd_notify(0, "WATCHDOG=1");
         next += interval;
-        if (next < mono_now()) /* a poll longer than the interval: skip, don't pile up */
-            next = mono_now() + interval;
+        if (next < clock_mono()) /* a poll longer than the interval: skip, don't pile up */
+            next = clock_mono() + interval;
     } while (!wait_until(p, next));
     return NULL;
 }
@@ -193,6 +195,39 @@ static int init_sync(poller *p)
     return 0;
 }
 
+/* Starts the thread on p->es; the first poll runs at once. */
+static int launch(poller *p)
+{
+    p->stop = 0;
+    atomic_store(&p->cancel, 0);
+    esclient_set_cancel(p->es, &p->cancel);
+    p->running = pthread_create(&p->thread, NULL, poller_main, p) == 0;
+    return p->running ? 0 : -1;
+}
+
+/* Stops the thread (a request in flight is abandoned) and waits for it. */
+static void halt(poller *p)
+{
+    if (!p->running)
+        return;
+    atomic_store(&p->cancel, 1);
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    p->running = 0;
+}
+
+static void destroy(poller *p)
+{
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->mu);
+    esclient_free(p->es);
+    collect_free(p->coll);
+    free(p);
+}
+
 poller *poller_start(const poller_opts *o, char *err, size_t errlen)
 {
     poller *p = calloc(1, sizeof(*p));
@@ -201,28 +236,60 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
         return NULL;
     }
     p->o = *o;
+    atomic_init(&p->cancel, 0);
+    atomic_init(&p->busy_since, 0);
+    atomic_init(&p->busy_deadline, 0);
     p->es = poller_make_client(o->cfg, err, errlen);
-    p->coll = collect_new();
-    if (!p->es || !p->coll || init_sync(p) != 0) {
-        if (p->es && !p->coll)
+    p->coll = p->es ? collect_new() : NULL;
+    if (!p->coll || init_sync(p) != 0) {
+        if (p->es)
             snprintf(err, errlen, "out of memory");
         esclient_free(p->es);
         collect_free(p->coll);
         free(p);
         return NULL;
     }
-    atomic_init(&p->cancel, 0);
-    esclient_set_cancel(p->es, &p->cancel);
-    if (pthread_create(&p->thread, NULL, poller_main, p) != 0) {
+    if (launch(p) != 0) {
         snprintf(err, errlen, "cannot start the poller thread");
-        pthread_cond_destroy(&p->cond);
-        pthread_mutex_destroy(&p->mu);
-        esclient_free(p->es);
-        collect_free(p->coll);
-        free(p);
+        destroy(p);
         return NULL;
     }
     return p;
+}
+
+int poller_reload(poller *p, const config *cfg, const checks_thresholds *t, char *err,
+                  size_t errlen)
+{
+    esclient *es = poller_make_client(cfg, err, errlen);
+    if (!es)
+        return -1;
+    halt(p);
+    poller_opts old = p->o;
+    esclient *old_es = p->es;
+    p->o.cfg = cfg;
+    p->o.thresholds = t;
+    p->es = es;
+    if (launch(p) == 0) {
+        esclient_free(old_es);
+        return 0;
+    }
+    snprintf(err, errlen, "cannot start the poller thread");
+    p->o = old;
+    p->es = old_es;
+    esclient_free(es);
+    launch(p); /* a second failure leaves no thread: poller_overdue then says so */
+    return -1;
+}
+
+double poller_overdue(const poller *p)
+{
+    if (!p->running)
+        return 1e9;
+    long long since = atomic_load(&p->busy_since);
+    if (!since)
+        return 0;
+    double late = clock_mono() - (double)(since + atomic_load(&p->busy_deadline)) / 1000.0;
+    return late > 0 ? late : 0;
 }
 
 const char *poller_es_url(const poller *p)
@@ -234,15 +301,6 @@ void poller_stop(poller *p)
 {
     if (!p)
         return;
-    atomic_store(&p->cancel, 1);
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_signal(&p->cond);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
-    pthread_cond_destroy(&p->cond);
-    pthread_mutex_destroy(&p->mu);
-    esclient_free(p->es);
-    collect_free(p->coll);
-    free(p);
+    halt(p);
+    destroy(p);
 }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "checktable.h"
 
@@ -26,33 +27,51 @@ static void format_value(check_unit unit, double v, char *out, size_t n)
     }
 }
 
-int checkreport_render(const checks_result *res, const char *es_error, buf *out)
+/* The detail for finding f: its check's, for its subject when one is named. */
+static const char *detail_of(const check_finding *f, const checkreport_detail *details, size_t n)
+{
+    const char *name = checktable_row(f->check)->name;
+    for (size_t i = 0; i < n; i++) {
+        const checkreport_detail *d = &details[i];
+        if (strcmp(d->check, name) != 0 || !d->text || !*d->text)
+            continue;
+        if (!d->label)
+            return d->text;
+        char want[160];
+        snprintf(want, sizeof(want), "%s=%s", d->label, d->value ? d->value : "");
+        size_t sl = strlen(f->subject), wl = strlen(want);
+        if (sl >= wl && strcmp(f->subject + sl - wl, want) == 0 &&
+            (sl == wl || f->subject[sl - wl - 1] == ' '))
+            return d->text;
+    }
+    return NULL;
+}
+
+int checkreport_render(const checks_result *res, const checkreport_detail *details, size_t ndetails,
+                       buf *out)
 {
     size_t count[4] = {0};
     for (size_t i = 0; i < res->nfindings; i++)
         count[res->findings[i].status]++;
-    check_status worst = res->worst;
-    if (es_error && *es_error && worst < CHECK_CRITICAL)
-        worst = CHECK_CRITICAL;
     size_t value_checks = 0; /* rule-only and counter rows need more than one poll */
     for (size_t i = 0; i < checktable_count(); i++)
         value_checks += checktable_row(i)->kind == KIND_VALUE;
     buf_printf(out, "ESVIGIL %s - %zu critical, %zu warning (%zu checks on %zu subjects)\n",
-               check_status_name(worst), count[CHECK_CRITICAL], count[CHECK_WARNING], value_checks,
-               res->evaluated);
-    if (es_error && *es_error)
-        buf_printf(out, "CRITICAL es_unreachable: %s\n  hint: %s\n", es_error,
-                   checktable_row((size_t)checktable_find("es_unreachable"))->hint);
+               check_status_name(res->worst), count[CHECK_CRITICAL], count[CHECK_WARNING],
+               value_checks, res->evaluated);
     for (size_t i = 0; i < res->nfindings; i++) {
         const check_finding *f = &res->findings[i];
         const check_def *d = checktable_row(f->check);
         char v[32], t[32];
         format_value(d->unit, f->value, v, sizeof(v));
         format_value(d->unit, f->threshold, t, sizeof(t));
-        buf_printf(out, "%s %s %s: %s %s %s%s%s%s - %s\n  hint: %s\n", check_status_name(f->status),
-                   d->name, f->subject, v, d->cmp == CMP_GT ? ">" : "<", t,
-                   d->seed ? " [seed " : "", d->seed ? d->seed : "", d->seed ? "]" : "", d->summary,
-                   d->hint);
+        buf_printf(out, "%s %s %s: %s %s %s%s%s%s - %s\n", check_status_name(f->status), d->name,
+                   f->subject, v, d->cmp == CMP_GT ? ">" : "<", t, d->seed ? " [seed " : "",
+                   d->seed ? d->seed : "", d->seed ? "]" : "", d->summary);
+        const char *detail = detail_of(f, details, ndetails);
+        if (detail)
+            buf_printf(out, "  detail: %s\n", detail);
+        buf_printf(out, "  hint: %s\n", d->hint);
     }
     return out->failed ? -1 : 0;
 }

@@ -92,9 +92,25 @@ static const char *value_template(check_unit unit)
 /* " and on (by) (evidence or ...)": host evidence is label-less, so it is
  * joined to the node the host view belongs to (esvigil_host_node); node
  * evidence is the subject's own series. */
+/* " and on (instance) (esvigil_up > 0)" per self guard: the poll's own
+ * state, one series per instance, whatever the subject's labels. */
+static int render_self_guards(buf *b, const check_guard *guards)
+{
+    int others = 0;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        char thr[40];
+        threshold_text(guards[g].above, thr, sizeof(thr));
+        if (guards[g].scope == GUARD_SELF)
+            buf_printf(b, " and on (instance) (%s > %s)", guards[g].family, thr);
+        else
+            others = 1;
+    }
+    return others;
+}
+
 static void render_guards(buf *b, const check_def *d, const check_guard *guards)
 {
-    if (!guards[0].family)
+    if (!render_self_guards(b, guards))
         return;
     buf_puts(b, " and on (");
     by_list(b, d);

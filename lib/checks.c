@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checktable.h"
+#include "strmap.h"
 
 #define CHECKS_N checktable_count()
 
@@ -65,110 +66,62 @@ void checks_thresholds_free(checks_thresholds *t)
 
 /* ---- state for counter checks: last value per series ---- */
 
-typedef struct state_entry {
-    char *key;
+typedef struct state_value {
     double value;
     int seen; /* set in the current evaluation; unseen entries are dropped */
-} state_entry;
+} state_value;
 
 struct checks_state {
-    state_entry *slots;
-    size_t nslots, used;
+    strmap *series;
 };
 
 checks_state *checks_state_new(void)
 {
-    return calloc(1, sizeof(checks_state));
+    checks_state *st = calloc(1, sizeof(*st));
+    if (st && !(st->series = strmap_new(sizeof(state_value)))) {
+        free(st);
+        return NULL;
+    }
+    return st;
 }
 
 void checks_state_free(checks_state *st)
 {
     if (!st)
         return;
-    for (size_t i = 0; i < st->nslots; i++)
-        free(st->slots[i].key);
-    free(st->slots);
+    strmap_free(st->series);
     free(st);
-}
-
-static size_t hash_key(const char *s)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static state_entry *state_slot(state_entry *slots, size_t nslots, const char *key)
-{
-    for (size_t i = hash_key(key) & (nslots - 1);; i = (i + 1) & (nslots - 1))
-        if (!slots[i].key || strcmp(slots[i].key, key) == 0)
-            return &slots[i];
-}
-
-static int state_grow(checks_state *st)
-{
-    size_t n = st->nslots ? st->nslots * 2 : 256;
-    state_entry *slots = calloc(n, sizeof(*slots));
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < st->nslots; i++)
-        if (st->slots[i].key)
-            *state_slot(slots, n, st->slots[i].key) = st->slots[i];
-    free(st->slots);
-    st->slots = slots;
-    st->nslots = n;
-    return 0;
 }
 
 /* Stores value under key; returns 1 and the previous value when there was one. */
 static int state_swap(checks_state *st, const char *key, double value, double *prev)
 {
-    if (st->used * 2 >= st->nslots && state_grow(st) < 0)
+    int created;
+    size_t id = strmap_add(st->series, key, &created);
+    if (id == STRMAP_NONE)
         return 0;
-    state_entry *e = state_slot(st->slots, st->nslots, key);
-    int had = e->key != NULL;
-    if (!had) {
-        if (!(e->key = strdup(key)))
-            return 0;
-        st->used++;
-    } else {
+    state_value *e = strmap_value(st->series, id);
+    if (!created)
         *prev = e->value;
-    }
     e->value = value;
     e->seen = 1;
-    return had;
+    return !created;
+}
+
+static int state_keep(const char *key, void *value, void *ctx)
+{
+    (void)key;
+    (void)ctx;
+    state_value *e = value;
+    int keep = e->seen;
+    e->seen = 0;
+    return keep;
 }
 
 /* Series that vanished (node left) are forgotten so the table stays bounded. */
 static void state_sweep(checks_state *st)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < st->nslots; i++)
-        n += st->slots[i].key && st->slots[i].seen;
-    if (n == st->used) {
-        for (size_t i = 0; i < st->nslots; i++)
-            st->slots[i].seen = 0;
-        return;
-    }
-    state_entry *old = st->slots;
-    size_t nold = st->nslots;
-    st->slots = calloc(nold, sizeof(*old));
-    if (!st->slots) { /* keep the old table rather than lose every counter */
-        st->slots = old;
-        return;
-    }
-    st->used = 0;
-    for (size_t i = 0; i < nold; i++) {
-        if (old[i].key && old[i].seen) {
-            old[i].seen = 0;
-            *state_slot(st->slots, nold, old[i].key) = old[i];
-            st->used++;
-        } else {
-            free(old[i].key);
-        }
-    }
-    free(old);
+    strmap_sweep(st->series, state_keep, NULL);
 }
 
 /* ---- evaluation ---- */
@@ -209,9 +162,11 @@ static void subject_of(const check_def *d, const metric_family *f, size_t i,
         s->name = label_of(f, i, "node");
     if (!s->cluster)
         s->cluster = ctx && ctx->cluster ? ctx->cluster : "";
+    /* A family without cluster or node labels describes this host or this
+     * esvigil's poll (esvigil_up, esvigil_collector_success): the local node. */
+    int local = metric_family_label_count(f) == 0 || !label_of(f, i, "cluster");
     if (!s->name)
-        s->name =
-            metric_family_label_count(f) == 0 && ctx && ctx->local_node ? ctx->local_node : "";
+        s->name = local && ctx && ctx->local_node ? ctx->local_node : "";
     s->extra[0] = '\0';
     for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++) {
         const char *tok = d->by[k], *v;
@@ -233,6 +188,8 @@ static int guard_one(const check_guard *g, const metric_set *set, const subject 
                      const checks_context *ctx)
 {
     double v;
+    if (g->scope == GUARD_SELF)
+        return metric_set_lookup(set, g->family, NULL, &v) && v > g->above;
     if (g->scope == GUARD_NODE) {
         const char *pairs[] = {"cluster", s->cluster, "name", s->name, NULL};
         return metric_set_lookup(set, g->family, pairs, &v) && v > g->above;
@@ -242,15 +199,21 @@ static int guard_one(const check_guard *g, const metric_set *set, const subject 
     return metric_set_lookup(set, g->family, NULL, &v) && v > g->above;
 }
 
+/* Every self guard, and one of the others when there are any. */
 static int guards_hold(const check_guard *guards, const metric_set *set, const subject *s,
                        const checks_context *ctx)
 {
-    if (!guards[0].family)
-        return 1;
-    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++)
-        if (guard_one(&guards[g], set, s, ctx))
-            return 1;
-    return 0;
+    int others = 0, other_holds = 0;
+    for (size_t g = 0; g < CHECK_MAX_GUARDS && guards[g].family; g++) {
+        int holds = guard_one(&guards[g], set, s, ctx);
+        if (guards[g].scope == GUARD_SELF && !holds)
+            return 0;
+        if (guards[g].scope != GUARD_SELF) {
+            others = 1;
+            other_holds |= holds;
+        }
+    }
+    return !others || other_holds;
 }
 
 static const metric_def def_status = {

@@ -151,6 +151,31 @@ static const check_def table[] = {
      .seed = "003",
      .summary = "a thread pool rejected requests: clients get 429 Too Many Requests",
      .hint = "clients should back off and retry; add capacity if the queue is always full"},
+    {.name = "indexing_pressure",
+     .family = "esvigil_indexing_pressure_ratio",
+     .by = {"cluster", "name"},
+     .cmp = CMP_GT,
+     .warn = 0.6,
+     .crit = 0.8,
+     .for_ = "5m",
+     .unit = UNIT_RATIO,
+     .seed = "003",
+     .summary = "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
+                "ES rejects writes past it",
+     .hint = "slow the writers down or send smaller bulks; raise indexing_pressure.memory.limit "
+             "only with heap to spare"},
+    {.name = "indexing_pressure_rejections",
+     .kind = KIND_INCREASE,
+     .family = "elasticsearch_indexing_pressure_rejections_total",
+     .by = {"cluster", "name", "stage"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .unit = UNIT_COUNT,
+     .seed = "003",
+     .summary = "writes were rejected by indexing pressure: clients get 429 Too Many Requests",
+     .hint = "clients should back off and retry with smaller bulks; see which stage rejects "
+             "(coordinating, primary, replica)"},
     {.name = "disk_low_watermark",
      .family = "esvigil_disk_watermark_headroom_bytes",
      .selector = "watermark=\"low\"",
@@ -333,6 +358,22 @@ static const check_def table[] = {
      .summary = "esvigil cannot poll Elasticsearch",
      .hint = "is the node up? are es.uri and the credentials right? see esvigil_errors_total by "
              "reason"},
+    {.name = "collector_failed",
+     .family = "esvigil_collector_success",
+     .by = {"instance", "collector"},
+     .cmp = CMP_LT,
+     .warn = 1,
+     .crit = NONE,
+     /* ES down as a whole is es_unreachable, not one finding per collector */
+     .guard_warn = {{"esvigil_up", 0, GUARD_SELF}},
+     .for_ = "15m",
+     .unit = UNIT_COUNT,
+     .summary = "a collector cannot read its endpoint (a missing privilege, an error, an "
+                "unreadable procfs): its families are missing",
+     .hint = "esvigil --check's detail says what failed: for HTTP 403 grant esvigil's user the "
+             "privilege ES names (cluster privilege monitor, index privilege monitor on *); for "
+             "host or process check --path.procfs and esvigil's access to the ES process; else "
+             "see esvigil_errors_total{collector} by reason and the log"},
     {.name = "stale_poll",
      .kind = KIND_RULE_ONLY,
      .family = "esvigil_last_success_timestamp_seconds",

@@ -12,8 +12,11 @@ typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT } check_unit;
 /* Evidence a level also needs: a family past a level. A host guard reads a
  * label-less esvigil_host_* family, which describes this host and so vouches
  * for the local node only; a node guard reads the subject's own sample
- * (same cluster and name), which holds for nodes seen remotely too. */
-typedef enum { GUARD_HOST, GUARD_NODE } guard_scope;
+ * (same cluster and name), which holds for nodes seen remotely too. One host
+ * or node guard holding is evidence enough. A self guard reads a label-less
+ * family about the poll itself (esvigil_up) and is a precondition: every one
+ * must hold, for any subject. */
+typedef enum { GUARD_HOST, GUARD_NODE, GUARD_SELF } guard_scope;
 typedef struct check_guard {
     const char *family;
     double above;

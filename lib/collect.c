@@ -9,8 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "derived.h"
 #include "health.h"
+#include "jsonwalk.h"
 #include "nodeinfo.h"
 #include "nodestats.h"
 #include "procfs.h"
@@ -96,6 +98,41 @@ static const es_collector es_collectors[] = {
 };
 #define ES_COLLECTORS (sizeof(es_collectors) / sizeof(es_collectors[0]))
 
+/* The reference exporter's per-collector bookkeeping, which dashboards built
+ * for it query (label_values(elasticsearch_node_stats_up, instance)), with its
+ * names, types and help (1.5.0; _cat/shards has only the parse failures).
+ * up: the last poll's answer was read; total_scrapes: polls that asked;
+ * json_parse_failures: answers that were not complete, valid JSON. */
+#define REF_DEF(n, t, h)                                                                           \
+    {                                                                                              \
+        .name = (n), .type = (t), .help = (h)                                                      \
+    }
+#define REF_UP(prefix, what)                                                                       \
+    REF_DEF(prefix "_up", METRIC_GAUGE,                                                            \
+            "Was the last scrape of the Elasticsearch " what " endpoint successful.")
+#define REF_SCRAPES(prefix, what)                                                                  \
+    REF_DEF(prefix "_total_scrapes", METRIC_COUNTER,                                               \
+            "Current total Elasticsearch " what " scrapes.")
+#define REF_JSON(prefix)                                                                           \
+    REF_DEF(prefix "_json_parse_failures", METRIC_COUNTER, "Number of errors while parsing JSON.")
+static const struct {
+    const char *collector;
+    int has_up; /* up and total_scrapes too, not only the parse failures */
+    metric_def up, scrapes, json;
+} ref_bookkeeping[] = {
+    {"nodes_stats", 1, REF_UP("elasticsearch_node_stats", "nodes"),
+     REF_SCRAPES("elasticsearch_node_stats", "node"), REF_JSON("elasticsearch_node_stats")},
+    {"cluster_health", 1, REF_UP("elasticsearch_cluster_health", "cluster health"),
+     REF_SCRAPES("elasticsearch_cluster_health", "cluster health"),
+     REF_JSON("elasticsearch_cluster_health")},
+    {"cluster_settings", 1, REF_UP("elasticsearch_clustersettings_stats", "cluster settings"),
+     REF_SCRAPES("elasticsearch_clustersettings_stats", "cluster settings"),
+     REF_JSON("elasticsearch_clustersettings_stats")},
+    {"cat_shards", 0, REF_DEF(NULL, METRIC_GAUGE, NULL), REF_DEF(NULL, METRIC_GAUGE, NULL),
+     REF_JSON("elasticsearch_node_shards")},
+};
+#define REF_BOOKKEEPING (sizeof(ref_bookkeeping) / sizeof(ref_bookkeeping[0]))
+
 /* Node info and the elected master run first, outside the table: their
  * answers decide the pid, the labels and who reports for the cluster. */
 enum { NODE_INFO, MASTER_NODE, IDENTITY_COLLECTORS };
@@ -109,6 +146,8 @@ typedef struct identity {
     char cluster[128];
     char name[128];
     long pid;
+    double jvm_start_ms; /* 0 when node info did not say */
+    int known;           /* node info answered in this poll */
     int reporter;
 } identity;
 
@@ -116,10 +155,13 @@ struct collect {
     unsigned long long es_errors[ES_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long id_errors[IDENTITY_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long host_errors[HOST_COLLECTORS][PROCFS_ERR_COUNT];
+    unsigned long long es_asked[ES_COLLECTORS]; /* the reference's total_scrapes */
     unsigned long long polls;
     double last_success;
     long es_pid;
     unsigned long long es_starttime;
+    procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
+    identity last;              /* cluster and node name of the last node info answer */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -128,7 +170,8 @@ struct collect {
 static const metric_def def_up = {
     "esvigil_up",
     METRIC_GAUGE,
-    "1 if the last poll of Elasticsearch succeeded completely, else 0.",
+    "1 if the last poll read the node's own info and stats, else 0; other collectors' failures "
+    "show in esvigil_collector_success.",
     {NULL}};
 static const metric_def def_build = {"esvigil_build_info",
                                      METRIC_GAUGE,
@@ -143,7 +186,7 @@ static const metric_def def_polls = {
 static const metric_def def_last_success = {
     "esvigil_last_success_timestamp_seconds",
     METRIC_GAUGE,
-    "Unix time of the last poll in which every Elasticsearch collector succeeded.",
+    "Unix time of the last poll that read the node's own info and stats (esvigil_up 1).",
     {NULL}};
 static const metric_def def_coll_duration = {"esvigil_collector_duration_seconds",
                                              METRIC_GAUGE,
@@ -153,31 +196,32 @@ static const metric_def def_coll_success = {"esvigil_collector_success",
                                             METRIC_GAUGE,
                                             "1 if the collector succeeded in the last poll.",
                                             {"collector", NULL}};
+static const metric_def def_host_node = {
+    "esvigil_host_node",
+    METRIC_GAUGE,
+    "1 for the node whose host esvigil reads: the esvigil_host_* families describe its host. "
+    "Absent when that node runs elsewhere (no host families then) or is not known yet.",
+    {"cluster", "name", NULL}};
 static const metric_def def_errors = {
     "esvigil_errors_total",
     METRIC_COUNTER,
     "Failed collector runs since esvigil started, by collector and reason.",
     {"collector", "reason", NULL}};
 
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_real(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* Not an error reason: the answer was used, with U+FFFD in the odd label. */
+static const metric_def def_invalid_utf8 = {
+    "esvigil_invalid_utf8_total",
+    METRIC_COUNTER,
+    "Strings and keys in Elasticsearch answers that were not valid UTF-8, since esvigil "
+    "started; each invalid sequence was replaced by U+FFFD.",
+    {NULL}};
 
 collect *collect_new(void)
 {
     collect *c = calloc(1, sizeof(collect));
     if (!c)
         return NULL;
+    c->host_where = PROCFS_ES_UNKNOWN;
     c->derived = derived_state_new();
     c->checks = checks_state_new();
     c->defaults = checks_thresholds_new();
@@ -206,8 +250,8 @@ void collect_result_free(collect_result *res)
 static int add_collector_stats(metric_set *out, const char *name, double secs, int ok)
 {
     const char *v[] = {name};
-    return metric_set_add(out, &def_coll_duration, v, secs) |
-           metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
+    int rc = metric_set_add(out, &def_coll_duration, v, secs);
+    return rc | metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
 }
 
 ADAPT(nodeinfo)
@@ -218,7 +262,7 @@ static esclient_err fetch(esclient *es, const char *name, const char *path,
                           int (*feed)(void *, const char *, size_t), int (*finish)(void *),
                           const char *(*error)(void *), void *parser, char *err, size_t errlen)
 {
-    char detail[200] = "";
+    char detail[400] = "";
     esclient_err e = esclient_get(es, path, feed, parser, NULL, detail, sizeof(detail));
     if (e == ESCLIENT_OK && finish(parser) != 0) {
         e = ESCLIENT_ERR_BAD_JSON;
@@ -229,13 +273,46 @@ static esclient_err fetch(esclient *es, const char *name, const char *path,
     return e;
 }
 
+/* Without these the node itself is unknown: ES counts as down. Any other
+ * collector failing (a 403 on one endpoint) costs its own families only. */
+static int core_collector(const char *name)
+{
+    return strcmp(name, identity_names[NODE_INFO]) == 0 || strcmp(name, "nodes_stats") == 0;
+}
+
+static void note_failure(collect_result *res, const char *name, const char *detail)
+{
+    if (res->nfailures == COLLECT_MAX_FAILURES)
+        return;
+    collect_failure *f = &res->failures[res->nfailures++];
+    snprintf(f->collector, sizeof(f->collector), "%s", name);
+    snprintf(f->detail, sizeof(f->detail), "%s", detail);
+    f->core = core_collector(name);
+}
+
+size_t collect_result_details(const collect_result *res, checkreport_detail *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < res->nfailures && n < cap; i++)
+        if (res->failures[i].core) { /* the first core failure is why ES is "down" */
+            out[n++] = (checkreport_detail){"es_unreachable", NULL, NULL, res->failures[i].detail};
+            break;
+        }
+    for (size_t i = 0; i < res->nfailures && n < cap; i++)
+        out[n++] = (checkreport_detail){"collector_failed", "collector", res->failures[i].collector,
+                                        res->failures[i].detail};
+    return n;
+}
+
 static void note_es(unsigned long long *counters, const char *name, esclient_err e, const char *err,
                     collect_result *res)
 {
     if (e == ESCLIENT_OK)
         return;
     counters[e]++;
-    res->es_up = 0;
+    note_failure(res, name, err);
+    if (core_collector(name))
+        res->es_up = 0;
     if (!res->es_error[0]) {
         snprintf(res->es_error, sizeof(res->es_error), "%s", err);
         snprintf(res->es_error_key, sizeof(res->es_error_key), "%s:%s", name,
@@ -247,8 +324,8 @@ static void note_es(unsigned long long *counters, const char *name, esclient_err
 static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, collect_result *res,
                                   identity *id, char *node_id, size_t idlen)
 {
-    double t0 = now_mono();
-    char err[256];
+    double t0 = clock_mono();
+    char err[512];
     metric_set *scratch = metric_set_new();
     nodeinfo *ni = scratch ? nodeinfo_new(scratch) : NULL;
     esclient_err e = ESCLIENT_ERR_OTHER;
@@ -263,12 +340,28 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
         snprintf(id->name, sizeof(id->name), "%s", nodeinfo_name(ni));
         snprintf(node_id, idlen, "%s", nodeinfo_node_id(ni));
         id->pid = nodeinfo_pid(ni);
+        id->jvm_start_ms = nodeinfo_jvm_start_ms(ni);
+        id->known = 1;
     }
-    add_collector_stats(out, identity_names[NODE_INFO], now_mono() - t0, e == ESCLIENT_OK);
+    add_collector_stats(out, identity_names[NODE_INFO], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[NODE_INFO], identity_names[NODE_INFO], e, err, res);
     nodeinfo_free(ni);
     metric_set_free(scratch);
     return e;
+}
+
+/* A poll whose node info failed keeps the names of the last answer: the
+ * host checks' series must not switch to empty labels (which resets the
+ * alerts' for:) because of one failed request. */
+static void keep_identity(collect *c, identity *id)
+{
+    if (id->cluster[0] || id->name[0]) {
+        memcpy(c->last.cluster, id->cluster, sizeof(id->cluster));
+        memcpy(c->last.name, id->name, sizeof(id->name));
+    } else {
+        memcpy(id->cluster, c->last.cluster, sizeof(id->cluster));
+        memcpy(id->name, c->last.name, sizeof(id->name));
+    }
 }
 
 /* The node cannot be reached at all: asking it four more things would only
@@ -286,8 +379,8 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
     id->reporter = o->cluster == COLLECT_CLUSTER_ALWAYS;
     if (o->cluster != COLLECT_CLUSTER_AUTO || !node_id[0])
         return;
-    double t0 = now_mono();
-    char err[256];
+    double t0 = clock_mono();
+    char err[512];
     nodeinfo_master *m = nodeinfo_master_new();
     esclient_err e = ESCLIENT_ERR_OTHER;
     snprintf(err, sizeof(err), "master_node: out of memory");
@@ -296,7 +389,7 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
                   nodeinfo_master_finish_v, nodeinfo_master_error_v, m, err, sizeof(err));
     if (e == ESCLIENT_OK)
         id->reporter = nodeinfo_master_id(m) && strcmp(nodeinfo_master_id(m), node_id) == 0;
-    add_collector_stats(out, identity_names[MASTER_NODE], now_mono() - t0, e == ESCLIENT_OK);
+    add_collector_stats(out, identity_names[MASTER_NODE], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[MASTER_NODE], identity_names[MASTER_NODE], e, err, res);
     nodeinfo_master_free(m);
 }
@@ -328,19 +421,83 @@ static esclient_err run_es_collector(const es_collector *ec, esclient *es, int a
 }
 
 static void run_es(collect *c, esclient *es, const collect_opts *o, const identity *id,
-                   metric_set *out, metric_set *hidden, collect_result *res)
+                   metric_set *out, metric_set *hidden, collect_result *res, int *outcome)
 {
     for (size_t i = 0; es && i < ES_COLLECTORS; i++) {
         const es_collector *ec = &es_collectors[i];
         if (ec->scope == SCOPE_CLUSTER && !id->reporter)
             continue;
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
-        double t0 = now_mono();
-        char err[256];
+        double t0 = clock_mono();
+        char err[512];
         esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
-        add_collector_stats(out, ec->name, now_mono() - t0, e == ESCLIENT_OK);
+        add_collector_stats(out, ec->name, clock_mono() - t0, e == ESCLIENT_OK);
         note_es(c->es_errors[i], ec->name, e, err, res);
+        outcome[i] = e == ESCLIENT_OK;
     }
+}
+
+/* With --es.all, nodes sharing a name are labelled "name (node id)" by the
+ * node stats; the local node's identity and node-info families follow, so
+ * its host view, derived ratios and checks name the same series. */
+static size_t label_index(const metric_family *f, const char *label)
+{
+    size_t j = 0;
+    while (j < metric_family_label_count(f) && strcmp(metric_family_label_name(f, j), label) != 0)
+        j++;
+    return j;
+}
+
+static void follow_stats_name(identity *id, const char *node_id, metric_set *out)
+{
+    const metric_family *f = metric_set_find(out, "elasticsearch_nodes_roles");
+    if (!f || !node_id[0])
+        return;
+    size_t name = label_index(f, "name"), node = label_index(f, "node");
+    if (name == metric_family_label_count(f) || node == metric_family_label_count(f))
+        return;
+    for (size_t i = 0; i < metric_family_sample_count(f); i++) {
+        if (strcmp(metric_family_label_value(f, i, node), node_id) != 0)
+            continue;
+        const char *label = metric_family_label_value(f, i, name);
+        if (strcmp(label, id->name) == 0 || strlen(label) >= sizeof(id->name))
+            return;
+        for (size_t d = 0; d < nodeinfo_def_count(); d++) /* OOM: the bare name stays */
+            (void)metric_set_relabel(out, nodeinfo_def(d)->name, "name", id->name, label);
+        snprintf(id->name, sizeof(id->name), "%s", label);
+        return;
+    }
+}
+
+/* outcome[i]: 1 read, 0 failed, -1 not asked. A node that cannot be reached
+ * is a failed scrape of its stats for the reference (and of the cluster
+ * endpoints when this daemon always reports for the cluster). */
+static int add_reference_bookkeeping(collect *c, const collect_opts *o, const identity *id,
+                                     int *outcome, metric_set *out, metric_set *hidden)
+{
+    int rc = 0;
+    for (size_t i = 0; i < ES_COLLECTORS; i++) {
+        const es_collector *ec = &es_collectors[i];
+        if (outcome[i] < 0 && (ec->scope == SCOPE_NODE || o->cluster == COLLECT_CLUSTER_ALWAYS))
+            outcome[i] = 0;
+        if (outcome[i] < 0)
+            continue;
+        c->es_asked[i]++;
+        metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
+        for (size_t r = 0; r < REF_BOOKKEEPING; r++) {
+            if (strcmp(ref_bookkeeping[r].collector, ec->name) != 0)
+                continue;
+            double bad = (double)(c->es_errors[i][ESCLIENT_ERR_BAD_JSON] +
+                                  c->es_errors[i][ESCLIENT_ERR_TRUNCATED]);
+            if (ref_bookkeeping[r].has_up) {
+                rc |= metric_set_add(dst, &ref_bookkeeping[r].up, NULL, outcome[i]);
+                rc |=
+                    metric_set_add(dst, &ref_bookkeeping[r].scrapes, NULL, (double)c->es_asked[i]);
+            }
+            rc |= metric_set_add(dst, &ref_bookkeeping[r].json, NULL, bad);
+        }
+    }
+    return rc ? -1 : 0;
 }
 
 /* An explicit pid wins (inside a container ES reports its own namespace's
@@ -354,8 +511,15 @@ static long es_pid(const collect_opts *o, const identity *id)
     return o->es_pidfile ? procfs_read_pidfile(o->es_pidfile) : -1;
 }
 
-static void note_host_errors(collect *c, int which, const procfs_report *rep, collect_result *res)
+static void note_host_errors(collect *c, int which, int failed, const procfs_report *rep,
+                             collect_result *res)
 {
+    if (failed) {
+        char detail[300];
+        snprintf(detail, sizeof(detail), "%s: %s", host_collector_names[which],
+                 rep->first_error[0] ? rep->first_error : "unreadable");
+        note_failure(res, host_collector_names[which], detail);
+    }
     for (int r = 1; r < PROCFS_ERR_COUNT; r++)
         c->host_errors[which][r] += rep->errors[r];
     if (rep->errors[PROCFS_ERR_PERMISSION])
@@ -369,10 +533,10 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
 {
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
-    double t0 = now_mono();
+    double t0 = clock_mono();
     int failed = procfs_collect_host(o->procfs_root, out, &rep);
-    add_collector_stats(out, host_collector_names[HOST_COLLECTOR], now_mono() - t0, !failed);
-    note_host_errors(c, HOST_COLLECTOR, &rep, res);
+    add_collector_stats(out, host_collector_names[HOST_COLLECTOR], clock_mono() - t0, !failed);
+    note_host_errors(c, HOST_COLLECTOR, failed, &rep, res);
 
     long pid = es_pid(o, id);
     if (pid <= 0)
@@ -382,15 +546,53 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
         c->es_starttime = 0;
     }
     memset(&rep, 0, sizeof(rep));
-    t0 = now_mono();
+    t0 = clock_mono();
     unsigned long long start = 0;
     failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
     if (start)
         c->es_starttime = start;
-    add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], now_mono() - t0, !failed);
-    note_host_errors(c, PROCESS_COLLECTOR, &rep, res);
+    add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
+    note_host_errors(c, PROCESS_COLLECTOR, failed, &rep, res);
+}
+
+/* Whose host this is: an explicit --es.pid or pidfile asserts the node runs
+ * here; else the pid node info names must be its JVM in this procfs. A poll
+ * without node info keeps the last verdict. */
+static procfs_es_where host_owner(collect *c, const collect_opts *o, const identity *id,
+                                  collect_result *res)
+{
+    if (o->es_pid > 0 || o->es_pidfile) {
+        snprintf(res->host_why, sizeof(res->host_why), "the ES pid is configured");
+        return c->host_where = PROCFS_ES_HERE;
+    }
+    if (!id->known)
+        return c->host_where;
+    if (id->pid <= 0) {
+        snprintf(res->host_why, sizeof(res->host_why),
+                 "node info names no pid, so this host cannot be told to be the node's");
+        return c->host_where = PROCFS_ES_ELSEWHERE;
+    }
+    return c->host_where = procfs_probe_es(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
+                                           sizeof(res->host_why));
+}
+
+/* The host view goes with the node only when that node runs here: a
+ * monitoring box polling a remote cluster must not lend it its own limits. */
+static int run_host_view(collect *c, const collect_opts *o, const identity *id, metric_set *out,
+                         collect_result *res)
+{
+    procfs_es_where where = host_owner(c, o, id, res);
+    if (where == PROCFS_ES_ELSEWHERE) {
+        res->host_elsewhere = 1;
+        return 0;
+    }
+    run_host(c, o, id, out, res);
+    if (where != PROCFS_ES_HERE || !id->known)
+        return 0;
+    const char *v[] = {id->cluster, id->name};
+    return metric_set_add(out, &def_host_node, v, 1);
 }
 
 /* Every known (collector, reason) pair is exported, zeros included, so
@@ -426,6 +628,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     if (c->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, NULL, c->last_success);
     rc |= add_error_counters(c, out);
+    rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)jsonwalk_invalid_utf8_total());
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
     /* esvigil's own process_* families: always the real /proc, never the
@@ -440,7 +643,7 @@ static int derive(collect *c, const identity *id, metric_set *out, const metric_
 {
     metric_set *dset = metric_set_new();
     int rc = !dset || metric_set_merge(out, hidden) != 0;
-    derived_opts dopt = {.local_node = id->name[0] ? id->name : NULL, .now = now_mono()};
+    derived_opts dopt = {.local_node = id->name[0] ? id->name : NULL, .now = clock_mono()};
     rc = rc || derived_compute(out, &dopt, c->derived, dset) != 0;
     for (size_t i = 0; i < metric_set_family_count(hidden); i++)
         metric_set_remove(out, metric_family_name(metric_set_family(hidden, i)));
@@ -465,7 +668,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
                 collect_result *res)
 {
     memset(res, 0, sizeof(*res));
-    double t0 = now_mono();
+    double t0 = clock_mono();
     identity id;
     memset(&id, 0, sizeof(id));
     char node_id[128] = "";
@@ -473,17 +676,35 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (!hidden)
         return -1;
     res->es_up = es != NULL;
-    if (es && !unreachable(run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)))) {
+    int outcome[ES_COLLECTORS];
+    for (size_t i = 0; i < ES_COLLECTORS; i++)
+        outcome[i] = -1;
+    if (es && o->deadline_ms > 0)
+        esclient_set_deadline(es, t0 + (double)o->deadline_ms / 1000.0);
+    esclient_err ni =
+        es ? run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)) : ESCLIENT_ERR_OTHER;
+    keep_identity(c, &id);
+    if (es && !unreachable(ni)) {
         run_master(c, es, o, out, res, &id, node_id);
-        run_es(c, es, o, &id, out, hidden, res);
+        run_es(c, es, o, &id, out, hidden, res, outcome);
+        follow_stats_name(&id, node_id, out);
     }
+    if (es && add_reference_bookkeeping(c, o, &id, outcome, out, hidden) < 0) {
+        metric_set_free(hidden);
+        return -1;
+    }
+    if (es)
+        esclient_set_deadline(es, 0);
     res->cluster_reporter = id.reporter;
-    run_host(c, o, &id, out, res);
+    int rc = run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
-        c->last_success = now_real();
-    res->duration = now_mono() - t0;
-    int rc = add_self(c, o, out, res) | derive(c, &id, out, hidden) | evaluate(c, o, &id, out, res);
+        c->last_success = clock_real();
+    res->duration = clock_mono() - t0;
+    /* In this order: evaluate reads what derive adds. */
+    rc |= add_self(c, o, out, res);
+    rc |= derive(c, &id, out, hidden);
+    rc |= evaluate(c, o, &id, out, res);
     metric_set_free(hidden);
     return rc ? -1 : 0;
 }

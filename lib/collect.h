@@ -6,6 +6,7 @@
 #ifndef ESVIGIL_COLLECT_H
 #define ESVIGIL_COLLECT_H
 
+#include "checkreport.h"
 #include "checks.h"
 #include "esclient.h"
 #include "metric.h"
@@ -24,18 +25,33 @@ typedef struct collect_opts {
     collect_cluster_mode cluster;
     const checks_thresholds *thresholds; /* NULL: the table's defaults */
     const char *version;                 /* for esvigil_build_info */
+    long long deadline_ms; /* >0: ES requests not done this long after the poll began fail
+                              as timeouts */
 } collect_opts;
 
+/* One collector that failed in this poll, for --check. */
+typedef struct collect_failure {
+    char collector[32]; /* the collector label */
+    char detail[512];   /* endpoint, status, what ES refused; one line without secrets */
+    int core;           /* node info or the node's own stats: ES counts as down */
+} collect_failure;
+
+#define COLLECT_MAX_FAILURES 16
+
 typedef struct collect_result {
-    int es_up;             /* every ES collector succeeded */
+    int es_up;             /* the node's own stats were read (node info and nodes_stats) */
     int cluster_reporter;  /* this poll exported the cluster-level families */
     double duration;       /* seconds */
-    char es_error[256];    /* first ES failure, one line without secrets; "" when none */
+    char es_error[256];    /* first ES failure, core or not, one line without secrets */
     char es_error_key[64]; /* stable "collector:reason", for log rate limiting */
     char host_error[256];  /* first procfs failure; "" when none */
     int host_permission;   /* a procfs read failed for lack of privilege */
+    int host_elsewhere;    /* ES runs on another host: the host view was left out */
+    char host_why[256];    /* why the host view is, or is not, this node's */
     char warning[256];     /* a setting esvigil could not read; "" when none */
     checks_result checks;  /* findings of this poll; release with collect_result_free */
+    collect_failure failures[COLLECT_MAX_FAILURES]; /* the first ones, in poll order */
+    size_t nfailures;
 } collect_result;
 
 /* State kept across polls: error counters, last success, the ES pid seen,
@@ -50,5 +66,10 @@ void collect_free(collect *c);
 int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out,
                 collect_result *res);
 void collect_result_free(collect_result *res);
+
+/* The --check details of res (es_unreachable's cause, each failed
+ * collector's endpoint and reason) into out[0..cap-1], borrowing from res.
+ * Returns how many were written. */
+size_t collect_result_details(const collect_result *res, checkreport_detail *out, size_t cap);
 
 #endif

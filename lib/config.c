@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+#include <fcntl.h>
 
 /* The field's C type follows: T_STRING, T_PATH (relative ones resolved against
  * the config file's directory) and T_ENUM are char *, T_BOOL is int, T_DURATION
@@ -60,14 +63,19 @@ static const struct setting settings[] = {
     {"es.max-response-size", T_BYTES, AT(es_max_response_bytes), "64mb", NULL,
      "Refuse Elasticsearch answers larger than this, so a huge cluster cannot exhaust memory."},
     {"es.pidfile", T_PATH, AT(es_pidfile), NULL, NULL,
-     "File holding the Elasticsearch pid, for when node info does not report it."},
+     "File holding the Elasticsearch pid, for when node info does not report it; setting it "
+     "asserts ES runs on this host."},
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
-     "Elasticsearch pid for the /proc metrics; 0 finds it from node info or es.pidfile."},
+     "Elasticsearch pid for the /proc metrics (asserts ES runs on this host); 0 finds it from "
+     "node info, checked against procfs, or es.pidfile."},
     {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
      "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
      "beside the elected master, so N daemons do not emit N copies."},
     {"poll.interval", T_DURATION, AT(poll_interval_ms), "15s", NULL,
      "Poll Elasticsearch this often; /metrics always serves the last poll."},
+    {"poll.deadline", T_DURATION, AT(poll_deadline_ms), "0s", NULL,
+     "A poll gives up on what Elasticsearch has not answered after this long, counted as a "
+     "timeout; 0s = poll.interval."},
     {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,
      "procfs mount point, e.g. /host/proc when running in a container."},
     {"web.listen-address", T_STRING, AT(web_listen_address), ":" STR(CONFIG_DEFAULT_PORT), NULL,
@@ -756,11 +764,48 @@ static int load_stream(struct loader *l)
     }
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "not a regular file (a directory)"
+           : S_ISFIFO(m) ? "not a regular file (a FIFO)"
+           : S_ISSOCK(m) ? "not a regular file (a socket)"
+           : S_ISCHR(m)  ? "not a regular file (a character device)"
+           : S_ISBLK(m)  ? "not a regular file (a block device)"
+                         : "not a regular file";
+}
+
+/* Opens path for reading only if it is a regular file. O_NONBLOCK because
+ * open() of a FIFO waits for a writer, which would hang startup and SIGHUP
+ * (and so SIGTERM); fstat after open, so nothing is swapped in between. On
+ * failure why says what (without the path) and NULL is returned. */
+static FILE *open_regular(const char *path, char *why, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(why, n, "%s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    int rc = fstat(fd, &st);
+    if (rc != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, n, "%s", rc != 0 ? strerror(errno) : file_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, n, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = open_regular(path, why, sizeof(why));
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", path, why);
         return NULL;
     }
     char *data = malloc(CONFIG_FILE_MAX + 1);
@@ -1063,6 +1108,17 @@ static int check_url(const char *uri)
     return check_authority(a, strcspn(a, "/?#"));
 }
 
+/* 1 when uri's userinfo holds a non-empty password ("user:pw@"). */
+static int url_has_password(const char *uri)
+{
+    const char *a = strstr(uri, "://");
+    a = a ? a + 3 : uri;
+    size_t alen = strcspn(a, "/?#");
+    const char *at = memrchr(a, '@', alen);
+    const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+    return colon && colon + 1 < at;
+}
+
 /* The URL for an error message, with a password in it replaced by "***". */
 static void redact_url(const char *uri, char *out, size_t n)
 {
@@ -1130,6 +1186,49 @@ static int check_web(const config *c, char *err, size_t errlen)
     return 0;
 }
 
+/* What an SRE can mean: a poll more often than every second is load on ES
+ * rather than monitoring, less often than hourly is not watching; a request
+ * under 100ms times out on any busy node, one over 10 minutes hides a hung
+ * node. Durations without a row only have to be finite and at most a day. */
+static const struct {
+    const char *key;
+    long long min_ms, max_ms;
+} duration_bounds[] = {
+    {"es.timeout", 100, 10 * 60 * 1000LL},
+    {"poll.interval", 1000, 3600 * 1000LL},
+    {"poll.deadline", 0, 3600 * 1000LL}, /* 0: the poll interval */
+};
+#define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
+
+int config_duration_bounds(const char *key, long long *min_ms, long long *max_ms)
+{
+    const struct setting *s = find_setting(key);
+    if (!s || s->type != T_DURATION)
+        return -1;
+    *min_ms = 0;
+    *max_ms = DURATION_ANY_MAX_MS;
+    for (size_t i = 0; i < sizeof(duration_bounds) / sizeof(duration_bounds[0]); i++)
+        if (strcmp(duration_bounds[i].key, key) == 0) {
+            *min_ms = duration_bounds[i].min_ms;
+            *max_ms = duration_bounds[i].max_ms;
+        }
+    return 0;
+}
+
+static int check_duration(const config *c, const struct setting *s, char *err, size_t errlen)
+{
+    long long lo, hi;
+    config_duration_bounds(s->key, &lo, &hi);
+    long long v = *ll_field((config *)c, s);
+    if (v >= lo && v <= hi)
+        return 0;
+    char vs[64], los[64], his[64];
+    units_format_duration(v, vs, sizeof(vs));
+    units_format_duration(lo, los, sizeof(los));
+    units_format_duration(hi, his, sizeof(his));
+    return finalize_fail(c, s->key, err, errlen, "must be from %s to %s, not %s", los, his, vs);
+}
+
 static int check_values(const config *c, char *err, size_t errlen)
 {
     char q[1100];
@@ -1138,10 +1237,16 @@ static int check_values(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "es.uri", err, errlen,
                              "not an http(s) URL (like http://localhost:9200): %s", q);
     }
-    if (c->es_timeout_ms <= 0)
-        return finalize_fail(c, "es.timeout", err, errlen, "must be more than 0s");
-    if (c->poll_interval_ms <= 0)
-        return finalize_fail(c, "poll.interval", err, errlen, "must be more than 0s");
+    /* Secrets never come from flags: anyone on the host reads the command line. */
+    if (c->origin[setting_index(find_setting("es.uri"))] == ORIGIN_FLAG &&
+        url_has_password(c->es_uri))
+        return finalize_fail(c, "es.uri", err, errlen,
+                             "a password in the URL would show in ps and /proc/PID/cmdline: "
+                             "use es.password-file, $ESVIGIL_ES_PASSWORD or es.uri in the "
+                             "config file");
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (settings[i].type == T_DURATION && check_duration(c, &settings[i], err, errlen))
+            return -1;
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
     const struct setting *lvl = find_setting("log.level");
@@ -1154,9 +1259,10 @@ static int check_values(const config *c, char *err, size_t errlen)
  * content, only the file name and the reason. */
 static char *read_secret(const char *file, char *why, size_t n)
 {
-    FILE *f = fopen(file, "rb");
+    char reason[128];
+    FILE *f = open_regular(file, reason, sizeof(reason));
     if (!f) {
-        snprintf(why, n, "cannot read %s: %s", file, strerror(errno));
+        snprintf(why, n, "cannot read %s: %s", file, reason);
         return NULL;
     }
     char *data = malloc(SECRET_MAX + 1);
@@ -1257,8 +1363,16 @@ static void help_flag(FILE *out, const struct setting *s)
         fprintf(out, "  --%s=%s\n", s->key,
                 s->type == T_ENUM ? s->choices : type_info[s->type].metavar);
     fprintf(out, "        %s", s->help);
-    if (s->def)
-        fprintf(out, " (default: %s)", s->def);
+    long long lo, hi;
+    char range[160] = "";
+    if (config_duration_bounds(s->key, &lo, &hi) == 0) {
+        char los[64], his[64];
+        units_format_duration(lo, los, sizeof(los));
+        units_format_duration(hi, his, sizeof(his));
+        snprintf(range, sizeof(range), "%sfrom %s to %s", s->def ? ", " : "", los, his);
+    }
+    if (s->def || range[0])
+        fprintf(out, " (%s%s%s)", s->def ? "default: " : "", s->def ? s->def : "", range);
     fputc('\n', out);
 }
 

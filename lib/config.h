@@ -32,6 +32,7 @@ typedef struct config {
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
     long long poll_interval_ms; /* --poll.interval, default 15s */
+    long long poll_deadline_ms; /* --poll.deadline, default 0 = poll.interval */
     /* path.* */
     char *path_procfs; /* --path.procfs, default /proc */
     /* web.* */
@@ -116,6 +117,10 @@ const char *config_key_name(size_t i); /* "es.uri"; NULL past the end */
 int config_format_value(const config *c, const char *key, char *out, size_t n);
 /* Line of the loaded file that set key; 0 when it did not come from the file. */
 int config_key_line(const config *c, const char *key);
+
+/* The range a duration key accepts, in ms (both ends allowed); -1 when key
+ * is not a duration. */
+int config_duration_bounds(const char *key, long long *min_ms, long long *max_ms);
 
 /* Splits a listen address "host:port", ":port" or "[v6]:port" (checked by
  * config_finalize). host gets "" for all addresses, without brackets.

@@ -3,6 +3,7 @@
  * plus a few special cases (disk watermarks, GC rate, imbalance). */
 #include "derived.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,107 +11,35 @@
 #include <string.h>
 
 #include "buf.h"
+#include "settings.h"
+#include "strmap.h"
 
 #define NONE ((size_t)-1)
 #define SCROLL_LIMIT_DEFAULT 500.0 /* search.max_open_scroll_context when unset */
 #define GIB 1073741824.0
 
-/* ---- a string-keyed open-addressing map (the raw set may hold 500 nodes) ---- */
-
-typedef struct smap_ent {
-    char *key; /* NULL = empty slot */
-    size_t idx;
-    double v;
-} smap_ent;
-
-typedef struct smap {
-    smap_ent *e;
-    size_t n, cap; /* cap: 0 or a power of two, kept at most half full */
-} smap;
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static smap_ent *smap_slot(const smap *m, const char *key)
-{
-    if (!m->cap)
-        return NULL;
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
-        if (!m->e[i].key || strcmp(m->e[i].key, key) == 0)
-            return &m->e[i];
-}
-
-static smap_ent *smap_get(const smap *m, const char *key)
-{
-    smap_ent *e = smap_slot(m, key);
-    return e && e->key ? e : NULL;
-}
-
-static int smap_grow(smap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    smap_ent *old = m->e;
-    size_t oldcap = m->cap;
-    if (!(m->e = calloc(cap, sizeof(*m->e)))) {
-        m->e = old;
-        return -1;
-    }
-    m->cap = cap;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i].key)
-            *smap_slot(m, old[i].key) = old[i];
-    free(old);
-    return 0;
-}
-
-/* The entry for key, created (idx 0, v 0, *created = 1) when new. NULL on OOM. */
-static smap_ent *smap_put(smap *m, const char *key, int *created)
-{
-    *created = 0;
-    if ((m->n + 1) * 2 > m->cap && smap_grow(m) < 0)
-        return NULL;
-    smap_ent *e = smap_slot(m, key);
-    if (!e->key) {
-        if (!(e->key = strdup(key)))
-            return NULL;
-        e->idx = m->n++;
-        e->v = 0;
-        *created = 1;
-    }
-    return e;
-}
-
-static void smap_free(smap *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->e[i].key);
-    free(m->e);
-    memset(m, 0, sizeof(*m));
-}
-
 /* ---- state ---- */
 
 struct derived_state {
-    smap gc; /* "cluster\x1fname" -> GC seconds (v) */
+    strmap *gc; /* "cluster\x1fname\x1f" -> GC seconds (double) of the last poll */
     double t;
 };
 
 derived_state *derived_state_new(void)
 {
-    return calloc(1, sizeof(derived_state));
+    derived_state *st = calloc(1, sizeof(derived_state));
+    if (st && !(st->gc = strmap_new(sizeof(double)))) {
+        free(st);
+        return NULL;
+    }
+    return st;
 }
 
 void derived_state_free(derived_state *st)
 {
     if (!st)
         return;
-    smap_free(&st->gc);
+    strmap_free(st->gc);
     free(st);
 }
 
@@ -134,6 +63,8 @@ typedef enum {
     IN_NODE_SHARDS,
     IN_FS_TOTAL_SIZE,
     IN_FS_TOTAL_AVAIL,
+    IN_PRESSURE,
+    IN_PRESSURE_LIMIT,
     /* computed from the above once everything is indexed */
     IN_RAM,
     IN_HEAP_GB,
@@ -183,6 +114,10 @@ static const in_row in_table[] = {
     {IN_NODE_SHARDS, "elasticsearch_node_shards_total", "node", NULL, NULL, 0, 0},
     {IN_FS_TOTAL_SIZE, "elasticsearch_filesystem_total_size_bytes", "name", NULL, NULL, 0, 1},
     {IN_FS_TOTAL_AVAIL, "elasticsearch_filesystem_total_available_bytes", "name", NULL, NULL, 0, 1},
+    {IN_PRESSURE, "elasticsearch_indexing_pressure_current_all_in_bytes", "name",
+     "indexing_pressure", "memory", 0, 1},
+    {IN_PRESSURE_LIMIT, "elasticsearch_indexing_pressure_limit_in_bytes", "name",
+     "indexing_pressure", "memory", 0, 1},
 };
 
 /* ---- output definitions ---- */
@@ -250,6 +185,12 @@ static const ratio_row ratio_table[] = {
            "crowds out queries (seeds 001, 004).",
            NODE_LABELS),
      IN_SHARDS, IN_HEAP_GB, 0},
+    {GAUGE("esvigil_indexing_pressure_ratio",
+           "Memory held by indexing requests in flight (coordinating, primary and replica) / "
+           "indexing_pressure.memory.limit: at 1 ES rejects writes with 429s, its built-in form "
+           "of the flow control of seed 003 (ES 7.9+).",
+           NODE_LABELS),
+     IN_PRESSURE, IN_PRESSURE_LIMIT, 0},
 };
 #define NRATIOS (sizeof(ratio_table) / sizeof(ratio_table[0]))
 
@@ -315,13 +256,11 @@ static const metric_def def_imbalance_node =
           {"cluster", "dimension", "name", NULL});
 
 static const metric_def *const all_defs[] = {
-    &ratio_table[0].def, &ratio_table[1].def, &ratio_table[2].def,
-    &ratio_table[3].def, &ratio_table[4].def, &ratio_table[5].def,
-    &ratio_table[6].def, &ratio_table[7].def, &ratio_table[8].def,
-    &host_table[0].def,  &host_table[1].def,  &host_table[2].def,
-    &host_table[3].def,  &def_breaker,        &def_gc,
-    &def_wm_ratio,       &def_wm_headroom,    &def_imbalance,
-    &def_imbalance_node,
+    &ratio_table[0].def, &ratio_table[1].def, &ratio_table[2].def, &ratio_table[3].def,
+    &ratio_table[4].def, &ratio_table[5].def, &ratio_table[6].def, &ratio_table[7].def,
+    &ratio_table[8].def, &ratio_table[9].def, &host_table[0].def,  &host_table[1].def,
+    &host_table[2].def,  &host_table[3].def,  &def_breaker,        &def_gc,
+    &def_wm_ratio,       &def_wm_headroom,    &def_imbalance,      &def_imbalance_node,
 };
 _Static_assert(sizeof(all_defs) / sizeof(all_defs[0]) == NRATIOS + NHOST + 6,
                "every output family is listed in all_defs");
@@ -361,12 +300,10 @@ typedef struct dim_acc {
 typedef struct ctx {
     const metric_set *raw;
     metric_set *out;
-    smap nodes; /* "cluster\x1fname" -> index into node */
+    strmap *nodes; /* "cluster\x1fname\x1f" -> index into node (ids are the indexes) */
     dnode *node;
     size_t nnodes, cap;
-    smap clusters; /* cluster name -> index into cname */
-    const char **cname;
-    size_t ccap;
+    strmap *clusters; /* cluster name -> cluster_idx (ids are the indexes) */
     buf key;
     int oom;
 } ctx;
@@ -399,27 +336,15 @@ static const char *mkkey(ctx *c, const char *const *parts, size_t n)
 
 static int cluster_index(ctx *c, const char *cluster, size_t *idx)
 {
-    int created;
-    smap_ent *e = smap_put(&c->clusters, cluster, &created);
-    if (!e)
-        return -1;
-    if (created) {
-        if (e->idx == c->ccap) {
-            size_t cap = c->ccap ? c->ccap * 2 : 4;
-            const char **p = realloc(c->cname, cap * sizeof(*p));
-            if (!p)
-                return -1;
-            c->cname = p;
-            c->ccap = cap;
-        }
-        c->cname[e->idx] = cluster;
-    }
-    *idx = e->idx;
-    return 0;
+    *idx = strmap_add(c->clusters, cluster, NULL);
+    return *idx == STRMAP_NONE ? -1 : 0;
 }
 
-static dnode *node_create(ctx *c, smap_ent *e, const char *cluster, const char *name)
+/* The node the map just gave id: nodes are only created here, right after
+ * their key, so map ids and node indexes stay equal. */
+static dnode *node_create(ctx *c, size_t id, const char *cluster, const char *name)
 {
+    assert(id == c->nnodes);
     if (c->nnodes == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
         dnode *p = realloc(c->node, cap * sizeof(*p));
@@ -435,7 +360,7 @@ static dnode *node_create(ctx *c, smap_ent *e, const char *cluster, const char *
     n->data = -1;
     if (cluster_index(c, cluster, &n->cluster_idx) < 0)
         return NULL;
-    e->idx = c->nnodes++;
+    c->nnodes++;
     return n;
 }
 
@@ -458,10 +383,10 @@ static dnode *node_of(ctx *c, const metric_family *f, size_t i, const fam_ix *ix
     if (!key)
         return NULL;
     int created = 0;
-    smap_ent *e = create ? smap_put(&c->nodes, key, &created) : smap_get(&c->nodes, key);
+    size_t id = create ? strmap_add(c->nodes, key, &created) : strmap_get(c->nodes, key);
     dnode *n = NULL;
-    if (e)
-        n = created ? node_create(c, e, parts[0], parts[1]) : &c->node[e->idx];
+    if (id != STRMAP_NONE)
+        n = created ? node_create(c, id, parts[0], parts[1]) : &c->node[id];
     if (!n && create)
         c->oom = 1;
     if (n && n->data < 0 && ix->data != NONE)
@@ -506,9 +431,9 @@ static int index_pairs(ctx *c, const char *num_family, const char *den_family,
     const metric_family *fd = metric_set_find(c->raw, den_family);
     if (!fn_ || !fd)
         return 0;
-    smap dens = {0};
+    strmap *dens = strmap_new(sizeof(double)); /* the denominators by key */
     const metric_family *fams[2] = {fd, fn_};
-    int rc = 0;
+    int rc = dens ? 0 : -1;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         const metric_family *f = fams[pass];
         fam_ix ix = fam_index(f, "name");
@@ -520,22 +445,22 @@ static int index_pairs(ctx *c, const char *num_family, const char *den_family,
             for (size_t k = 0; k < nextra; k++)
                 parts[2 + k] = lv(f, i, xj[k]);
             const char *key = mkkey(c, parts, 2 + nextra);
-            int created;
-            smap_ent *e = !key        ? NULL
-                          : pass == 0 ? smap_put(&dens, key, &created)
-                                      : smap_get(&dens, key);
-            if (pass == 0 && !e) {
+            size_t id = !key        ? STRMAP_NONE
+                        : pass == 0 ? strmap_add(dens, key, NULL)
+                                    : strmap_get(dens, key);
+            if (pass == 0 && id == STRMAP_NONE) {
                 rc = -1;
             } else if (pass == 0) {
-                e->v = metric_family_value(f, i);
-            } else if (e) {
+                *(double *)strmap_value(dens, id) = metric_family_value(f, i);
+            } else if (id != STRMAP_NONE) {
                 dnode *n = node_of(c, f, i, &ix, 1);
-                rc = n ? fn(c, n, parts + 2, metric_family_value(f, i), e->v) : -1;
+                double den = *(double *)strmap_value(dens, id);
+                rc = n ? fn(c, n, parts + 2, metric_family_value(f, i), den) : -1;
             }
             rc = c->oom ? -1 : rc;
         }
     }
-    smap_free(&dens);
+    strmap_free(dens);
     if (rc)
         c->oom = 1;
     return rc;
@@ -668,45 +593,32 @@ static int emit_host(ctx *c)
     return 0;
 }
 
-/* A watermark setting: a used ratio, or minimum free bytes. */
-typedef struct wm_setting {
-    const char *name;
-    enum { WM_NONE, WM_RATIO, WM_BYTES } kind;
-    double value, max_headroom; /* max_headroom < 0: unset */
-} wm_setting;
-
-static void read_watermark(const metric_set *raw, wm_setting *w)
+/* The watermark model is settings.h's; here it is read back from the
+ * families settings exported (the settings themselves may come from another
+ * poll's parser, or from a test). */
+static void read_watermark(const metric_set *raw, const char *which, settings_watermark *w)
 {
     char name[128];
     double v;
-    w->kind = WM_NONE;
+    w->kind = SETTINGS_WM_NONE;
     w->max_headroom = -1;
     snprintf(name, sizeof(name), "elasticsearch_clustersettings_allocation_watermark_%s_ratio",
-             w->name);
+             which);
     if (label_less(raw, name, &v) && v >= 0 && v <= 1) {
-        w->kind = WM_RATIO;
+        w->kind = SETTINGS_WM_RATIO;
         w->value = v;
         snprintf(name, sizeof(name),
-                 "elasticsearch_clustersettings_allocation_watermark_%s_max_headroom_bytes",
-                 w->name);
+                 "elasticsearch_clustersettings_allocation_watermark_%s_max_headroom_bytes", which);
         if (label_less(raw, name, &v) && v >= 0)
             w->max_headroom = v;
         return;
     }
     snprintf(name, sizeof(name), "elasticsearch_clustersettings_allocation_watermark_%s_bytes",
-             w->name);
+             which);
     if (label_less(raw, name, &v) && v >= 0) {
-        w->kind = WM_BYTES;
+        w->kind = SETTINGS_WM_BYTES;
         w->value = v;
     }
-}
-
-static double required_free(const wm_setting *w, double size)
-{
-    if (w->kind == WM_BYTES)
-        return w->value;
-    double req = (1 - w->value) * size;
-    return w->max_headroom >= 0 && req > w->max_headroom ? w->max_headroom : req;
 }
 
 /* Major version of the first node of raw, or -1. */
@@ -747,25 +659,26 @@ static int wm_enforced(const metric_set *raw, const char *wm)
 
 static int emit_watermarks(ctx *c)
 {
-    wm_setting wm[] = {{.name = "low"}, {.name = "high"}, {.name = "flood_stage"}};
-    for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++) {
-        read_watermark(c->raw, &wm[k]);
-        if (wm[k].kind != WM_NONE && !wm_enforced(c->raw, wm[k].name))
-            wm[k].kind = WM_NONE; /* ES ignores it: no headroom to run out of */
+    static const char *const names[] = {"low", "high", "flood_stage"};
+    settings_watermark wm[3];
+    for (size_t k = 0; k < 3; k++) {
+        read_watermark(c->raw, names[k], &wm[k]);
+        if (wm[k].kind != SETTINGS_WM_NONE && !wm_enforced(c->raw, names[k]))
+            wm[k].kind = SETTINGS_WM_NONE; /* ES ignores it: no headroom to run out of */
     }
     for (size_t i = 0; i < c->nnodes; i++) {
         const dnode *n = &c->node[i];
         double size = n->in[IN_FS_SIZE], avail = n->in[IN_FS_AVAIL];
         if (!n->has[IN_FS_SIZE] || !usable(avail, size))
             continue;
-        for (size_t k = 0; k < sizeof(wm) / sizeof(wm[0]); k++) {
-            if (wm[k].kind == WM_NONE)
+        for (size_t k = 0; k < 3; k++) {
+            if (wm[k].kind == SETTINGS_WM_NONE)
                 continue;
-            double req = required_free(&wm[k], size);
+            double req = settings_watermark_required_free(&wm[k], size);
             /* a byte watermark above the disk size is always crossed: 0, not < 0 */
             double ratio = req >= size ? 0 : 1 - req / size;
-            if (add_node(c, &def_wm_ratio, n, wm[k].name, ratio) < 0 ||
-                add_node(c, &def_wm_headroom, n, wm[k].name, avail - req) < 0)
+            if (add_node(c, &def_wm_ratio, n, names[k], ratio) < 0 ||
+                add_node(c, &def_wm_headroom, n, names[k], avail - req) < 0)
                 return -1;
         }
     }
@@ -774,37 +687,40 @@ static int emit_watermarks(ctx *c)
 
 static int emit_gc(ctx *c, const derived_opts *o, derived_state *st)
 {
-    smap next = {0};
-    for (size_t i = 0; i < c->nnodes; i++) {
+    /* a fresh map: nodes gone from this poll drop out of the state */
+    strmap *next = strmap_new(sizeof(double));
+    for (size_t i = 0; next && i < c->nnodes; i++) {
         const dnode *n = &c->node[i];
         if (!n->has[IN_GC] || !isfinite(n->in[IN_GC]))
             continue;
         const char *parts[] = {n->cluster, n->name};
         const char *key = mkkey(c, parts, 2);
-        int created;
-        smap_ent *e = key ? smap_put(&next, key, &created) : NULL;
-        if (!e)
+        size_t id = key ? strmap_add(next, key, NULL) : STRMAP_NONE;
+        if (id == STRMAP_NONE)
             goto fail;
-        e->v = n->in[IN_GC];
-        const smap_ent *prev = smap_get(&st->gc, key);
-        double dt = o->now - st->t, dgc = prev ? n->in[IN_GC] - prev->v : -1;
+        *(double *)strmap_value(next, id) = n->in[IN_GC];
+        const double *prev = strmap_value_of(st->gc, key);
+        double dt = o->now - st->t, dgc = prev ? n->in[IN_GC] - *prev : -1;
         /* dgc < 0: the JVM restarted and its counter began again */
         if (prev && dt > 0 && dgc >= 0 && isfinite(dt) &&
             add_node(c, &def_gc, n, NULL, dgc / dt) < 0)
             goto fail;
     }
-    smap_free(&st->gc);
+    if (!next)
+        return -1;
+    strmap_free(st->gc);
     st->gc = next;
     st->t = o->now;
     return 0;
 fail:
-    smap_free(&next);
+    strmap_free(next);
     return -1;
 }
 
 static int emit_imbalance(ctx *c)
 {
-    dim_acc *acc = calloc(c->clusters.n * NDIMS + 1, sizeof(*acc));
+    size_t nclusters = strmap_count(c->clusters);
+    dim_acc *acc = calloc(nclusters * NDIMS + 1, sizeof(*acc));
     if (!acc)
         return -1;
     for (size_t i = 0; i < c->nnodes; i++) {
@@ -824,12 +740,12 @@ static int emit_imbalance(ctx *c)
         }
     }
     int rc = 0;
-    for (size_t k = 0; k < c->clusters.n * NDIMS && !rc; k++) {
+    for (size_t k = 0; k < nclusters * NDIMS && !rc; k++) {
         const dim_acc *a = &acc[k];
         double mean = a->n ? a->sum / (double)a->n : 0;
         if (a->n < 2 || !(mean > 0))
             continue;
-        const char *vals[] = {c->cname[k / NDIMS], dim_table[k % NDIMS].name,
+        const char *vals[] = {strmap_key(c->clusters, k / NDIMS), dim_table[k % NDIMS].name,
                               c->node[a->argmax].name};
         rc = metric_set_add(c->out, &def_imbalance, vals, a->max / mean) < 0 ||
              metric_set_add(c->out, &def_imbalance_node, vals, 1) < 0;
@@ -845,19 +761,18 @@ int derived_compute(const metric_set *raw, const derived_opts *o, derived_state 
     if (!raw || !out || (const metric_set *)out == raw)
         return -1;
     o = o ? o : &none;
-    ctx c = {.raw = raw, .out = out};
+    ctx c = {.raw = raw, .out = out, .nodes = strmap_new(0), .clusters = strmap_new(0)};
     buf_init(&c.key);
-    int rc = index_all(&c);
+    int rc = c.nodes && c.clusters ? index_all(&c) : -1;
     if (!rc)
         compute_slots(&c, o);
     /* the GC state goes last so that a failure leaves it as it was */
     if (rc || emit_ratios(&c) || emit_host(&c) || emit_watermarks(&c) || emit_imbalance(&c) ||
         (st && emit_gc(&c, o, st)))
         rc = -1;
-    smap_free(&c.nodes);
-    smap_free(&c.clusters);
+    strmap_free(c.nodes);
+    strmap_free(c.clusters);
     free(c.node);
-    free(c.cname);
     buf_free(&c.key);
     return rc;
 }

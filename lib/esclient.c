@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "awscreds.h"
+#include "clock.h"
 #include "buf.h"
 
 /* PACKAGE_VERSION comes from configure as a -D flag (there is no config
@@ -22,6 +24,9 @@
 
 #define ESCLIENT_DEFAULT_TIMEOUT_MS 5000L
 #define ESCLIENT_MAX_CONNECT_TIMEOUT_MS 5000L
+/* A security_exception names the refused action and the privileges within
+ * its first few hundred bytes; the rest of a 403 body is dropped. */
+#define ESCLIENT_DENIAL_MAX 2048
 
 struct esclient {
     CURL *curl;
@@ -40,6 +45,7 @@ struct esclient {
     long timeout_ms;
     size_t max_response_bytes;
     const atomic_int *cancel;
+    double deadline; /* CLOCK_MONOTONIC seconds; 0: none */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -50,7 +56,10 @@ typedef struct {
     void *ctx;
     long status;        /* from the last status line; 0 until one arrives */
     size_t delivered;   /* decoded body bytes of a 2xx answer */
+    long timeout_ms;    /* this request's, capped by the deadline */
     esclient_err abort; /* why a callback stopped the transfer, ESCLIENT_OK if it did not */
+    char denial[ESCLIENT_DENIAL_MAX + 1]; /* head of a 403 body, NUL-terminated */
+    size_t denial_len;
 } request;
 
 static const char *const reason_labels[ESCLIENT_ERR_COUNT] = {
@@ -60,6 +69,7 @@ static const char *const reason_labels[ESCLIENT_ERR_COUNT] = {
     [ESCLIENT_ERR_TIMEOUT] = "timeout",
     [ESCLIENT_ERR_TLS] = "tls",
     [ESCLIENT_ERR_UNAUTHORIZED] = "unauthorized",
+    [ESCLIENT_ERR_FORBIDDEN] = "forbidden",
     [ESCLIENT_ERR_HTTP_STATUS] = "http_status",
     [ESCLIENT_ERR_TOO_LARGE] = "too_large",
     [ESCLIENT_ERR_TRUNCATED] = "truncated",
@@ -321,14 +331,27 @@ static int status_ok(long status)
     return status >= 200 && status <= 299;
 }
 
+static void keep_denial(request *r, const char *data, size_t n)
+{
+    size_t room = ESCLIENT_DENIAL_MAX - r->denial_len;
+    if (n > room)
+        n = room;
+    memcpy(r->denial + r->denial_len, data, n);
+    r->denial_len += n;
+    r->denial[r->denial_len] = '\0';
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     request *r = userdata;
     size_t n = size * nmemb;
     /* An error page is not for the parser; drop it and let the transfer end so
-     * the connection stays reusable. */
-    if (!status_ok(r->status))
+     * the connection stays reusable. A 403's head is kept: it says what was refused. */
+    if (!status_ok(r->status)) {
+        if (r->status == 403)
+            keep_denial(r, data, n);
         return n;
+    }
     size_t max = r->c->max_response_bytes;
     if (max && (n > max || r->delivered > max - n)) {
         r->abort = ESCLIENT_ERR_TOO_LARGE;
@@ -519,6 +542,24 @@ void esclient_set_cancel(esclient *c, const atomic_int *flag)
     curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, flag ? 0L : 1L);
 }
 
+void esclient_set_deadline(esclient *c, double deadline)
+{
+    c->deadline = deadline;
+}
+
+/* es.timeout, or less when the deadline comes first (rounded up, so the
+ * next request sees it passed); 0 once it has passed (curl would read 0 as
+ * "no timeout"). */
+static long request_timeout_ms(const esclient *c)
+{
+    if (c->deadline <= 0)
+        return c->timeout_ms;
+    double left = (c->deadline - clock_mono()) * 1000.0;
+    if (left < 1.0)
+        return 0;
+    return left < (double)c->timeout_ms ? (long)left + 1 : c->timeout_ms;
+}
+
 esclient_err esclient_err_from_curl(int curl_code)
 {
     if (curl_code == CURLE_OK)
@@ -535,9 +576,12 @@ static esclient_err classify(const request *r, CURLcode rc)
 {
     if (r->abort != ESCLIENT_OK)
         return r->abort;
+    if (r->status == 401)
+        return ESCLIENT_ERR_UNAUTHORIZED;
+    if (r->status == 403)
+        return ESCLIENT_ERR_FORBIDDEN;
     if (r->status != 0 && !status_ok(r->status))
-        return (r->status == 401 || r->status == 403) ? ESCLIENT_ERR_UNAUTHORIZED
-                                                      : ESCLIENT_ERR_HTTP_STATUS;
+        return ESCLIENT_ERR_HTTP_STATUS;
     if (rc != CURLE_OK)
         return esclient_err_from_curl(rc);
     return r->status == 0 ? ESCLIENT_ERR_OTHER : ESCLIENT_OK;
@@ -564,6 +608,37 @@ static void redact(buf *b, const char *secret)
     *b = out;
 }
 
+/* Copies the bracketed text after marker in text ("action [x]" gives x):
+ * printable characters only, since it goes into logs. 0 when absent. */
+static int bracketed(const char *text, const char *marker, char *out, size_t cap)
+{
+    const char *p = strstr(text, marker);
+    if (!p)
+        return 0;
+    p += strlen(marker);
+    size_t n = 0;
+    for (; *p && *p != ']' && n + 1 < cap; p++)
+        if ((unsigned char)*p >= ' ' && *p != '"' && *p != '\\' && *p != 0x7f)
+            out[n++] = *p;
+    out[n] = '\0';
+    return *p == ']' && n > 0;
+}
+
+/* ES 6+ says "action [cluster:monitor/state] is unauthorized for user [u]
+ * ..., this action is granted by the cluster privileges [monitor,manage,all]"
+ * (the last part since 7.x); older bodies may name only the action. */
+static void describe_denial(buf *b, const request *r)
+{
+    char action[128], privs[160], kind[16] = "";
+    if (!bracketed(r->denial, "action [", action, sizeof(action)))
+        return;
+    buf_printf(b, ", action [%s] refused", action);
+    const char *by = strstr(r->denial, "granted by the ");
+    if (by && sscanf(by, "granted by the %15s privileges [", kind) == 1 &&
+        bracketed(by, "privileges [", privs, sizeof(privs)))
+        buf_printf(b, ", missing privilege: one of the %s privileges [%s]", kind, privs);
+}
+
 static void describe(buf *b, const esclient *c, esclient_err e, const request *r, CURLcode rc)
 {
     const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
@@ -571,6 +646,10 @@ static void describe(buf *b, const esclient *c, esclient_err e, const request *r
     case ESCLIENT_ERR_UNAUTHORIZED:
     case ESCLIENT_ERR_HTTP_STATUS:
         buf_printf(b, "HTTP %ld", r->status);
+        break;
+    case ESCLIENT_ERR_FORBIDDEN:
+        buf_printf(b, "HTTP %ld forbidden", r->status);
+        describe_denial(b, r);
         break;
     case ESCLIENT_ERR_TOO_LARGE:
         buf_printf(b, "response larger than %zu bytes", c->max_response_bytes);
@@ -585,7 +664,7 @@ static void describe(buf *b, const esclient *c, esclient_err e, const request *r
         buf_printf(b, "could not resolve host (%s)", detail);
         break;
     case ESCLIENT_ERR_TIMEOUT:
-        buf_printf(b, "timed out after %ld ms (%s)", c->timeout_ms, detail);
+        buf_printf(b, "timed out after %ld ms (%s)", r->timeout_ms, detail);
         break;
     case ESCLIENT_ERR_TLS:
         buf_printf(b, "TLS error (%s)", detail);
@@ -638,6 +717,12 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
         set_err(err, errlen, "GET %s: path must start with '/'", path ? path : "(null)");
         return ESCLIENT_ERR_OTHER;
     }
+    r.timeout_ms = request_timeout_ms(c);
+    if (r.timeout_ms == 0) {
+        set_err(err, errlen, "GET %s%s: not sent, the poll deadline has passed", c->display_url,
+                path);
+        return ESCLIENT_ERR_TIMEOUT;
+    }
     char canonical[2048];
     if (c->aws_sigv4 && awscreds_canonical_target(path, canonical, sizeof(canonical)) == 0)
         path = canonical; /* libcurl signs the query as sent: send AWS's form */
@@ -651,6 +736,7 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
     }
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->curl, CURLOPT_URL, url.data);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, r.timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &r);
     CURLcode rc = curl_easy_perform(c->curl);

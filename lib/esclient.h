@@ -13,7 +13,8 @@ typedef enum {
     ESCLIENT_ERR_RESOLVE,      /* DNS failure */
     ESCLIENT_ERR_TIMEOUT,      /* connect or total timeout */
     ESCLIENT_ERR_TLS,          /* handshake, certificate, client cert */
-    ESCLIENT_ERR_UNAUTHORIZED, /* HTTP 401 or 403 */
+    ESCLIENT_ERR_UNAUTHORIZED, /* HTTP 401: no or wrong credentials */
+    ESCLIENT_ERR_FORBIDDEN,    /* HTTP 403: the user lacks a privilege for this endpoint */
     ESCLIENT_ERR_HTTP_STATUS,  /* any other non-2xx */
     ESCLIENT_ERR_TOO_LARGE,    /* body exceeded max_response_bytes */
     ESCLIENT_ERR_TRUNCATED,    /* connection closed before the body ended */
@@ -56,7 +57,9 @@ void esclient_free(esclient *c);
 
 /* GET base_url + path (path starts with '/', may hold a query). On failure
  * err (optional) gets a one-line description free of secrets and
- * http_status (optional) the status code when one was received. */
+ * http_status (optional) the status code when one was received. A 403's
+ * description names the action ES refused and the privileges that grant it,
+ * when its security_exception body says so. */
 esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, void *ctx,
                           long *http_status, char *err, size_t errlen);
 
@@ -65,8 +68,13 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
  * fails with ESCLIENT_ERR_OTHER. */
 void esclient_set_cancel(esclient *c, const atomic_int *flag);
 
+/* A point on CLOCK_MONOTONIC (seconds; 0: none) by which requests must be
+ * done: each request's timeout is capped at what is left, and one begun past
+ * it fails at once. Both fail with ESCLIENT_ERR_TIMEOUT. */
+void esclient_set_deadline(esclient *c, double deadline);
+
 /* Stable reason label for an error: "refused", "resolve", "timeout", "tls",
- * "unauthorized", "http_status", "too_large", "truncated", "bad_json", "other". */
+ * "unauthorized", "forbidden", "http_status", "too_large", "truncated", "bad_json", "other". */
 const char *esclient_err_reason(esclient_err e);
 
 /* The reason for a libcurl CURLcode (an int so callers need no curl.h);

@@ -2,6 +2,8 @@
  * Keys live back to back in one growable arena so deep paths cost no mallocs. */
 #include "jsonwalk.h"
 
+#include <assert.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,11 @@ struct jsonwalk {
     size_t off[JSONWALK_MAX_DEPTH];       /* segment start offsets in keys */
     const char *path[JSONWALK_MAX_DEPTH]; /* pointers into keys.data */
     buf keys;
-    buf num; /* scratch for NUL-terminating numbers */
+    buf num;      /* scratch for NUL-terminating numbers */
+    buf utf8;     /* scratch for a string or key with its invalid UTF-8 replaced */
+    buf pending;  /* input held back while one token spans many feeds, see feed() */
+    size_t stall; /* bytes fed since the last event: the token yajl holds, at most */
+    unsigned long long events, invalid_utf8, lexed;
     int failed, started, finished;
     const char *label; /* error prefix, or NULL */
     char err[256];
@@ -41,6 +47,90 @@ static int fail(jsonwalk *w, const char *msg)
     return 0; /* yajl: cancel the parse */
 }
 
+/* ---- UTF-8 repair ---- */
+
+/* One name for every repair in the process: the parsers are many and short
+ * lived, the counter is exported once (esvigil_invalid_utf8_total). */
+static atomic_ullong invalid_utf8_total;
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is not
+ * one; *bad then gets the length of its maximal ill-formed prefix (at least
+ * 1), which becomes a single U+FFFD (Unicode's "substitution of maximal
+ * subparts", as browsers do). */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
+        hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    size_t i = 1;
+    for (; i < need && i < n; i++) {
+        unsigned char lo_i = i == 1 ? lo : 0x80, hi_i = i == 1 ? hi : 0xBF;
+        if (s[i] < lo_i || s[i] > hi_i)
+            break;
+    }
+    if (i == need)
+        return need;
+    *bad = i;
+    return 0;
+}
+
+/* s itself when it is valid UTF-8, else a copy in w->utf8 with every
+ * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
+ * when out of memory. */
+static const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n = *len, bad = 0, ok;
+    while (i < n && (ok = utf8_seq(u + i, n - i, &bad)) != 0)
+        i += ok;
+    if (i == n)
+        return s;
+    buf_reset(&w->utf8);
+    buf_append(&w->utf8, s, i);
+    while (i < n) {
+        ok = utf8_seq(u + i, n - i, &bad);
+        if (ok) {
+            buf_append(&w->utf8, u + i, ok);
+            i += ok;
+        } else {
+            buf_append(&w->utf8, "\xEF\xBF\xBD", 3);
+            i += bad;
+        }
+    }
+    if (w->utf8.failed)
+        return NULL;
+    w->invalid_utf8++;
+    atomic_fetch_add_explicit(&invalid_utf8_total, 1, memory_order_relaxed);
+    *len = w->utf8.len;
+    return w->utf8.data;
+}
+
+unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w)
+{
+    return w->invalid_utf8;
+}
+
+unsigned long long jsonwalk_invalid_utf8_total(void)
+{
+    return atomic_load_explicit(&invalid_utf8_total, memory_order_relaxed);
+}
+
 static void refresh_path(jsonwalk *w)
 {
     for (size_t i = 0; i < w->nseg; i++)
@@ -50,6 +140,7 @@ static void refresh_path(jsonwalk *w)
 /* Replaces path segment d (and drops anything deeper). */
 static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
 {
+    assert(d < JSONWALK_MAX_DEPTH && d <= w->nseg); /* only the last segment moves */
     size_t start = d ? w->off[d - 1] + strlen(w->keys.data + w->off[d - 1]) + 1 : 0;
     char *old = w->keys.data;
     w->keys.len = start;
@@ -79,6 +170,7 @@ static int begin_value(jsonwalk *w)
 
 static int emit_scalar(jsonwalk *w, const jsonwalk_value *v)
 {
+    w->events++;
     if (!begin_value(w))
         return 0;
     if (w->cb.scalar && w->cb.scalar(w->ctx, w->path, w->open, v) != 0)
@@ -110,14 +202,21 @@ static int on_number(void *ctx, const char *s, size_t len)
     return emit_scalar(w, &v);
 }
 
+/* yajl does not validate UTF-8 (one bad byte in one index name would sink
+ * the whole answer): strings and keys are repaired here instead. */
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
-    jsonwalk_value v = {JSONWALK_STRING, 0, (const char *)s, len};
-    return emit_scalar(ctx, &v);
+    jsonwalk *w = ctx;
+    const char *str = valid_utf8(w, (const char *)s, &len);
+    if (!str)
+        return fail(w, "out of memory");
+    jsonwalk_value v = {JSONWALK_STRING, 0, str, len};
+    return emit_scalar(w, &v);
 }
 
 static int on_start(jsonwalk *w, int is_array)
 {
+    w->events++;
     if (!begin_value(w))
         return 0;
     if (w->open >= JSONWALK_MAX_DEPTH)
@@ -134,6 +233,8 @@ static int on_start(jsonwalk *w, int is_array)
 
 static int on_end(jsonwalk *w, int is_array)
 {
+    w->events++;
+    assert(w->open > 0 && w->frames[w->open - 1].is_array == is_array); /* yajl pairs them */
     w->open--;
     w->nseg = w->open;
     if (w->cb.leave && w->cb.leave(w->ctx, w->path, w->open, is_array) != 0)
@@ -164,7 +265,12 @@ static int on_end_array(void *ctx)
 static int on_key(void *ctx, const unsigned char *key, size_t len)
 {
     jsonwalk *w = ctx;
-    return set_segment(w, w->open - 1, (const char *)key, len);
+    w->events++;
+    assert(w->open > 0 && !w->frames[w->open - 1].is_array); /* keys live in objects */
+    const char *k = valid_utf8(w, (const char *)key, &len);
+    if (!k)
+        return fail(w, "out of memory");
+    return set_segment(w, w->open - 1, k, len);
 }
 
 static const yajl_callbacks yajl_cbs = {
@@ -182,11 +288,14 @@ jsonwalk *jsonwalk_new(const jsonwalk_callbacks *cb, void *ctx)
     w->ctx = ctx;
     buf_init(&w->keys);
     buf_init(&w->num);
+    buf_init(&w->utf8);
+    buf_init(&w->pending);
     w->h = yajl_alloc(&yajl_cbs, NULL, w);
     if (!w->h) {
         free(w);
         return NULL;
     }
+    yajl_config(w->h, yajl_dont_validate_strings, 1);
     return w;
 }
 
@@ -197,6 +306,8 @@ void jsonwalk_free(jsonwalk *w)
     yajl_free(w->h);
     buf_free(&w->keys);
     buf_free(&w->num);
+    buf_free(&w->utf8);
+    buf_free(&w->pending);
     free(w);
 }
 
@@ -217,6 +328,35 @@ static void take_yajl_error(jsonwalk *w, const unsigned char *data, size_t len)
     fail(w, line);
 }
 
+/* One yajl_parse. yajl re-lexes a token that spans calls from its start on
+ * every call, so the work is what it holds (at most w->stall) plus len. */
+static int parse(jsonwalk *w, const char *data, size_t len)
+{
+    unsigned long long before = w->events;
+    w->lexed += w->stall + len;
+    yajl_status st = yajl_parse(w->h, (const unsigned char *)data, len);
+    w->stall = w->events == before ? w->stall + len : 0;
+    if (st == yajl_status_ok)
+        return w->failed ? -1 : 0; /* a callback may fail without aborting */
+    if (!w->failed)                /* syntax error rather than our own abort */
+        take_yajl_error(w, (const unsigned char *)data, len);
+    return -1;
+}
+
+/* Hands over what was held back, if anything. */
+static int flush_pending(jsonwalk *w)
+{
+    if (w->pending.len == 0)
+        return 0;
+    int rc = parse(w, w->pending.data, w->pending.len);
+    buf_reset(&w->pending);
+    return rc;
+}
+
+/* A 70 MB string in 16 KB feeds would be re-lexed 4,000 times (quadratic,
+ * ~3 MB/s): while no event comes out, input is held back until it is as
+ * large as the token so far, so the token is re-read O(log n) times and
+ * the total work stays within a few times the input. */
 int jsonwalk_feed(jsonwalk *w, const char *data, size_t len)
 {
     if (w->failed)
@@ -228,12 +368,18 @@ int jsonwalk_feed(jsonwalk *w, const char *data, size_t len)
     if (len == 0)
         return 0;
     w->started = 1;
-    yajl_status st = yajl_parse(w->h, (const unsigned char *)data, len);
-    if (st == yajl_status_ok)
-        return w->failed ? -1 : 0; /* a callback may fail without aborting */
-    if (!w->failed)                /* syntax error rather than our own abort */
-        take_yajl_error(w, (const unsigned char *)data, len);
-    return -1;
+    if (w->stall == 0 && w->pending.len == 0)
+        return parse(w, data, len);
+    if (buf_append(&w->pending, data, len) < 0) {
+        fail(w, "out of memory");
+        return -1;
+    }
+    return w->pending.len < w->stall ? 0 : flush_pending(w);
+}
+
+unsigned long long jsonwalk_lexed_bytes(const jsonwalk *w)
+{
+    return w->lexed;
 }
 
 int jsonwalk_finish(jsonwalk *w)
@@ -242,6 +388,8 @@ int jsonwalk_finish(jsonwalk *w)
         return -1;
     if (w->finished)
         return 0;
+    if (flush_pending(w) < 0)
+        return -1;
     if (!w->started || w->open > 0) {
         fail(w, w->started ? "document incomplete" : "empty document");
         return -1;

@@ -37,6 +37,17 @@ int jsonwalk_finish(jsonwalk *w);
 /* Why the walk failed (one line, owned by w), "" while it has not. */
 const char *jsonwalk_error(const jsonwalk *w);
 
+/* Strings and keys that were not valid UTF-8: the walk goes on and the
+ * callbacks see them with each ill-formed sequence replaced by U+FFFD, so
+ * one bad index name costs one odd label, not the whole answer. Counted per
+ * walk and for the whole process (every walk on every thread). */
+unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w);
+unsigned long long jsonwalk_invalid_utf8_total(void);
+
+/* Bytes yajl had to lex so far, re-reads of a token split across feeds
+ * included: linear in the input, whatever the feed size (tests prove it). */
+unsigned long long jsonwalk_lexed_bytes(const jsonwalk *w);
+
 /* Parsers built on jsonwalk fail through it, so the failure is sticky and
  * the error line has one home: records msg unless the walk already failed,
  * makes every later feed and finish fail, and returns -1 (a callback can

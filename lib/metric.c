@@ -1,14 +1,20 @@
-/* metric: families in insertion order, found by name through an
- * open-addressing hash so 500-node polls stay linear. */
+/* metric: families in insertion order, found by name through a strmap whose
+ * ids are the family indexes, so 500-node polls stay linear; within a family
+ * a hash over the label values keeps every series unique (a repeated series
+ * overwrites: the last value wins, as JSON's last duplicate key). */
 #include "metric.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
+
 typedef struct sample {
     double v;
     char *values; /* label values, each NUL-terminated, back to back */
+    size_t len;   /* bytes of values */
 } sample;
 
 struct metric_family {
@@ -19,27 +25,35 @@ struct metric_family {
     char *labels[METRIC_MAX_LABELS];
     sample *samples;
     size_t nsamples, cap;
+    size_t *slots; /* series hash: sample index + 1, 0 = empty */
+    size_t nslots;
 };
 
 struct metric_set {
     metric_family **fams;
     size_t nfams, cap;
-    size_t *slots; /* hash slots: family index + 1, 0 = empty */
-    size_t nslots;
+    strmap *byname; /* family name -> its index in fams (same order, same count) */
     size_t nsamples;
 };
 
-static uint64_t hash_str(const char *s)
+/* The series index points into the samples' own packed values rather than
+ * copying them into a strmap: a 500-node poll holds ~200k series. */
+static uint64_t hash_mem(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h;
 }
 
 metric_set *metric_set_new(void)
 {
-    return calloc(1, sizeof(metric_set));
+    metric_set *s = calloc(1, sizeof(metric_set));
+    if (s && !(s->byname = strmap_new(0))) {
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 static void family_free(metric_family *f)
@@ -49,6 +63,7 @@ static void family_free(metric_family *f)
     for (size_t j = 0; j < f->nlabels; j++)
         free(f->labels[j]);
     free(f->samples);
+    free(f->slots);
     free(f->name);
     free(f->help);
     free(f);
@@ -61,40 +76,14 @@ void metric_set_free(metric_set *s)
     for (size_t i = 0; i < s->nfams; i++)
         family_free(s->fams[i]);
     free(s->fams);
-    free(s->slots);
+    strmap_free(s->byname);
     free(s);
-}
-
-static size_t *find_slot(const metric_set *s, const char *name)
-{
-    if (!s->nslots)
-        return NULL;
-    size_t mask = s->nslots - 1;
-    for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
-        size_t *slot = &s->slots[i];
-        if (*slot == 0 || strcmp(s->fams[*slot - 1]->name, name) == 0)
-            return slot;
-    }
-}
-
-static int rehash(metric_set *s)
-{
-    size_t n = s->nslots ? s->nslots * 2 : 64;
-    size_t *slots = calloc(n, sizeof(*slots));
-    if (!slots)
-        return -1;
-    free(s->slots);
-    s->slots = slots;
-    s->nslots = n;
-    for (size_t i = 0; i < s->nfams; i++)
-        *find_slot(s, s->fams[i]->name) = i + 1;
-    return 0;
 }
 
 const metric_family *metric_set_find(const metric_set *s, const char *name)
 {
-    size_t *slot = find_slot(s, name);
-    return (slot && *slot) ? s->fams[*slot - 1] : NULL;
+    size_t i = strmap_get(s->byname, name);
+    return i == STRMAP_NONE ? NULL : s->fams[i];
 }
 
 static size_t def_label_count(const metric_def *def)
@@ -136,11 +125,9 @@ static int labels_match(const metric_family *f, const metric_def *def)
 
 static metric_family *family_get(metric_set *s, const metric_def *def)
 {
-    if (s->nfams * 2 >= s->nslots && rehash(s) < 0)
-        return NULL;
-    size_t *slot = find_slot(s, def->name);
-    if (*slot)
-        return labels_match(s->fams[*slot - 1], def) ? s->fams[*slot - 1] : NULL;
+    size_t i = strmap_get(s->byname, def->name);
+    if (i != STRMAP_NONE)
+        return labels_match(s->fams[i], def) ? s->fams[i] : NULL;
     if (s->nfams == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
         metric_family **p = realloc(s->fams, cap * sizeof(*p));
@@ -152,16 +139,49 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     metric_family *f = family_new(def);
     if (!f)
         return NULL;
+    if (strmap_add(s->byname, def->name, NULL) == STRMAP_NONE) {
+        family_free(f);
+        return NULL;
+    }
     s->fams[s->nfams++] = f;
-    *slot = s->nfams;
+    assert(strmap_count(s->byname) == s->nfams);
     return f;
 }
 
-static char *pack_values(const char *const *values, size_t n)
+/* The slot of the series with these packed values, or the empty one to fill. */
+static size_t *series_slot(const metric_family *f, const char *packed, size_t len)
+{
+    size_t mask = f->nslots - 1;
+    for (size_t i = hash_mem(packed, len) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &f->slots[i];
+        if (*slot == 0)
+            return slot;
+        const sample *x = &f->samples[*slot - 1];
+        if (x->len == len && memcmp(x->values, packed, len) == 0)
+            return slot;
+    }
+}
+
+static int series_rehash(metric_family *f)
+{
+    size_t n = f->nslots ? f->nslots * 2 : 8;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -1;
+    free(f->slots);
+    f->slots = slots;
+    f->nslots = n;
+    for (size_t i = 0; i < f->nsamples; i++)
+        *series_slot(f, f->samples[i].values, f->samples[i].len) = i + 1;
+    return 0;
+}
+
+static char *pack_values(const char *const *values, size_t n, size_t *lenp)
 {
     size_t len = 0;
     for (size_t j = 0; j < n; j++)
         len += strlen(values[j] ? values[j] : "") + 1;
+    *lenp = len;
     char *p = malloc(len ? len : 1), *w = p;
     if (!p)
         return NULL;
@@ -189,14 +209,83 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
         f->samples = p;
         f->cap = cap;
     }
-    char *packed = pack_values(values, f->nlabels);
+    if (f->nsamples * 2 >= f->nslots && series_rehash(f) < 0)
+        return -1;
+    size_t len;
+    char *packed = pack_values(values, f->nlabels, &len);
     if (!packed)
         return -1;
-    f->samples[f->nsamples].v = v;
-    f->samples[f->nsamples].values = packed;
+    size_t *slot = series_slot(f, packed, len);
+    if (*slot) { /* the same series again: one series, the last value */
+        f->samples[*slot - 1].v = v;
+        free(packed);
+        return 0;
+    }
+    f->samples[f->nsamples] = (sample){v, packed, len};
     f->nsamples++;
+    *slot = f->nsamples;
     s->nsamples++;
     return 0;
+}
+
+/* Rebuilds the series hash after label values changed in place; a series
+ * that now repeats an earlier one gives it its value and is dropped. */
+static void family_reindex(metric_set *s, metric_family *f)
+{
+    memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+    size_t kept = 0;
+    for (size_t i = 0; i < f->nsamples; i++) {
+        sample x = f->samples[i];
+        size_t *slot = series_slot(f, x.values, x.len);
+        if (*slot) {
+            f->samples[*slot - 1].v = x.v;
+            free(x.values);
+            s->nsamples--;
+            continue;
+        }
+        f->samples[kept++] = x;
+        *slot = kept;
+    }
+    f->nsamples = kept;
+}
+
+/* One sample's packed values with label j replaced by to; NULL on OOM. */
+static char *repack(const metric_family *f, size_t i, size_t j, const char *to, size_t *len)
+{
+    const char *vals[METRIC_MAX_LABELS];
+    for (size_t k = 0; k < f->nlabels; k++)
+        vals[k] = k == j ? to : metric_family_label_value(f, i, k);
+    return pack_values(vals, f->nlabels, len);
+}
+
+int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
+                       const char *to)
+{
+    size_t id = strmap_get(s->byname, name);
+    if (id == STRMAP_NONE)
+        return 0;
+    metric_family *f = s->fams[id];
+    size_t j = 0;
+    while (j < f->nlabels && strcmp(f->labels[j], label) != 0)
+        j++;
+    if (j == f->nlabels)
+        return 0;
+    int changed = 0;
+    for (size_t i = 0; i < f->nsamples; i++) {
+        if (strcmp(metric_family_label_value(f, i, j), from) != 0)
+            continue;
+        size_t len;
+        char *packed = repack(f, i, j, to, &len);
+        if (!packed)
+            return -1;
+        free(f->samples[i].values);
+        f->samples[i].values = packed;
+        f->samples[i].len = len;
+        changed++;
+    }
+    if (changed)
+        family_reindex(s, f);
+    return changed;
 }
 
 static void family_def(const metric_family *f, metric_def *def)
@@ -230,18 +319,16 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
 
 int metric_set_remove(metric_set *s, const char *name)
 {
-    size_t *slot = find_slot(s, name);
-    if (!slot || !*slot)
+    size_t i = strmap_get(s->byname, name);
+    if (i == STRMAP_NONE)
         return 0;
-    size_t i = *slot - 1;
+    /* before the family goes: name may be its own */
+    strmap_remove(s->byname, name); /* the later ids shift down, as fams do below */
     s->nsamples -= s->fams[i]->nsamples;
     family_free(s->fams[i]);
     memmove(&s->fams[i], &s->fams[i + 1], (s->nfams - i - 1) * sizeof(*s->fams));
     s->nfams--;
-    /* Rebuild the slots: open addressing cannot simply blank one. */
-    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
-    for (size_t k = 0; k < s->nfams; k++)
-        *find_slot(s, s->fams[k]->name) = k + 1;
+    assert(strmap_count(s->byname) == s->nfams);
     return 1;
 }
 

@@ -28,8 +28,15 @@ void metric_set_free(metric_set *s);
 /* Adds one sample. values[] holds one value per label name of def (may be
  * NULL when def has no labels). The family is created on first use; a later
  * def with the same name but other labels or type is refused (-1), as is an
- * allocation failure. */
+ * allocation failure. A series (family and label values) is held once: adding
+ * it again replaces its value, so the last one wins. */
 int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v);
+
+/* In family name, gives every sample whose label `label` is `from` the value
+ * `to` instead (a series that then repeats another is merged into it, last
+ * value winning). Returns how many samples changed, -1 when out of memory. */
+int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
+                       const char *to);
 
 /* Copies every sample of src into dst (families merged by name). */
 int metric_set_merge(metric_set *dst, const metric_set *src);

@@ -17,7 +17,17 @@ static const char *const role_names[NROLES] = {"master", "data", "ingest", "clie
 enum { S_ID, S_NAME, S_HOST, S_VERSION, S_CLUSTER, NSTRS };
 
 /* What a value below nodes.<id> means; matched with jsonwalk_match. */
-typedef enum { K_NAME, K_HOST, K_VERSION, K_PID, K_HEAP, K_OOPS, K_ROLE, K_ATTR } field_kind;
+typedef enum {
+    K_NAME,
+    K_HOST,
+    K_VERSION,
+    K_PID,
+    K_HEAP,
+    K_OOPS,
+    K_ROLE,
+    K_ATTR,
+    K_JVM_START
+} field_kind;
 static const struct {
     const char *pattern;
     field_kind kind;
@@ -28,6 +38,7 @@ static const struct {
     {"process.id", K_PID},
     {"jvm.mem.heap_max_in_bytes", K_HEAP},
     {"jvm.using_compressed_ordinary_object_pointers", K_OOPS},
+    {"jvm.start_time_in_millis", K_JVM_START},
     {"roles.*", K_ROLE},
     {"attributes.*", K_ATTR},
 };
@@ -56,6 +67,7 @@ struct nodeinfo {
     int in_node, have_node;
     long pid;
     double heap;
+    double jvm_start_ms;
     int oops;
     int has_roles, has_http, data_tier;
     int role[NROLES];
@@ -106,8 +118,11 @@ static void on_role(nodeinfo *p, const jsonwalk_value *v)
     int r = role_index(v->str, v->len);
     if (r >= 0)
         p->role[r] = 1;
-    if (v->len > 5 && memcmp(v->str, "data_", 5) == 0)
-        p->data_tier = 1;
+    static const char *const tiers[] = {"data_hot", "data_warm", "data_cold", "data_frozen",
+                                        "data_content"};
+    for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++)
+        if (is_str(v, tiers[i]))
+            p->data_tier = 1; /* the reference's isDataNode (#1224) */
 }
 
 /* Pre-5.x nodes declare roles as attributes, e.g. "master": "false". */
@@ -141,6 +156,10 @@ static int on_field(nodeinfo *p, field_kind k, const char *key, const jsonwalk_v
         return 0;
     case K_OOPS:
         p->oops = tristate(v);
+        return 0;
+    case K_JVM_START:
+        if (v->kind == JSONWALK_NUMBER && v->num > 0)
+            p->jvm_start_ms = v->num;
         return 0;
     case K_ROLE:
         on_role(p, v);
@@ -273,7 +292,7 @@ static int emit(nodeinfo *p)
         sval(p, S_HOST),
         sval(p, S_NAME),
         role[ROLE_MASTER] ? "true" : "false",
-        role[ROLE_DATA] ? "true" : "false",
+        role[ROLE_DATA] || p->data_tier ? "true" : "false",
         role[ROLE_INGEST] ? "true" : "false",
         role[ROLE_CLIENT] ? "true" : "false",
         sval(p, S_ID),
@@ -339,6 +358,11 @@ const char *nodeinfo_cluster_name(const nodeinfo *p)
 long nodeinfo_pid(const nodeinfo *p)
 {
     return ready(p) ? p->pid : 0;
+}
+
+double nodeinfo_jvm_start_ms(const nodeinfo *p)
+{
+    return ready(p) ? p->jvm_start_ms : 0;
 }
 
 double nodeinfo_heap_max(const nodeinfo *p)

@@ -33,11 +33,12 @@ const char *nodeinfo_version(const nodeinfo *p);
 const char *nodeinfo_cluster_name(const nodeinfo *p);
 long nodeinfo_pid(const nodeinfo *p);            /* process.id; 0 when absent */
 double nodeinfo_heap_max(const nodeinfo *p);     /* jvm.mem.heap_max_in_bytes; NaN when absent */
+double nodeinfo_jvm_start_ms(const nodeinfo *p); /* jvm.start_time_in_millis; 0 when absent */
 int nodeinfo_compressed_oops(const nodeinfo *p); /* 1, 0, or -1 when "unknown" or absent */
 /* Roles as the es_*_node labels report them (the reference exporter's rules:
  * "roles", with OpenSearch's cluster_manager as master, else the pre-5.x
- * attributes), except that is_data also counts ES 7.10+ data tiers
- * (data_hot, data_content, ...) as data. */
+ * attributes); data includes the ES 7.10+ tiers (data_hot, data_warm,
+ * data_cold, data_frozen, data_content), as the reference's isDataNode. */
 int nodeinfo_is_master_eligible(const nodeinfo *p);
 int nodeinfo_is_data(const nodeinfo *p);
 

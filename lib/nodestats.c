@@ -29,6 +29,10 @@ typedef struct ns_row {
     double div; /* the value is divided by this; 0 means 1 */
 } ns_row;
 
+/* The reference labels these families by node identity only (cluster, host,
+ * name), not with the es_*_node role labels. */
+#define NS_IDONLY_PREFIX "elasticsearch_indexing_pressure_"
+
 /*
  * Families named, typed, labelled and helped exactly like
  * prometheus-community/elasticsearch_exporter (label order aside), plus these
@@ -185,6 +189,11 @@ static const ns_row ns_table[] = {
      "Time recoveries were throttled in seconds", {0}, MS},
     {"indices.refresh.total_time_in_millis", "elasticsearch_indices_refresh_time_seconds_total", C,
      "Total time spent refreshing in seconds", {0}, MS},
+    {"indices.refresh.external_total", "elasticsearch_indices_refresh_external_total", C,
+     "Total external refreshes", {0}, 0},
+    {"indices.refresh.external_total_time_in_millis",
+     "elasticsearch_indices_refresh_external_time_seconds_total", C,
+     "Total time spent external refreshing in seconds", {0}, MS},
     {"indices.refresh.total", "elasticsearch_indices_refresh_total", C,
      "Total refreshes", {0}, 0},
     {"indices.request_cache.hit_count", "elasticsearch_indices_request_cache_count", C,
@@ -259,12 +268,31 @@ static const ns_row ns_table[] = {
      "Throttle time for index store in seconds", {0}, MS},
     {"indices.translog.operations", "elasticsearch_indices_translog_operations", C,
      "Total translog operations", {0}, 0},
-    {"indices.translog.size_in_bytes", "elasticsearch_indices_translog_size_in_bytes", C,
+    {"indices.translog.size_in_bytes", "elasticsearch_indices_translog_size_in_bytes", G,
      "Total translog size in bytes", {0}, 0},
     {"indices.warmer.total_time_in_millis", "elasticsearch_indices_warmer_time_seconds_total", C,
      "Total warmer time in seconds", {0}, MS},
     {"indices.warmer.total", "elasticsearch_indices_warmer_total", C,
      "Total warmer count", {0}, 0},
+    /* indexing pressure (ES 7.9+), labelled as NS_IDONLY_PREFIX says */
+    {"indexing_pressure.*.current.all_in_bytes",
+     "elasticsearch_indexing_pressure_current_all_in_bytes", G,
+     "Memory consumed, in bytes, by indexing requests in the coordinating, primary, or replica "
+     "stage.", {"indexing_pressure=*"}, 0},
+    {"indexing_pressure.*.limit_in_bytes", "elasticsearch_indexing_pressure_limit_in_bytes", G,
+     "Configured memory limit, in bytes, for the indexing requests", {"indexing_pressure=*"}, 0},
+    {"indexing_pressure.*.total.coordinating_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=coordinating"}, 0},
+    {"indexing_pressure.*.total.primary_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=primary"}, 0},
+    {"indexing_pressure.*.total.replica_rejections",
+     "elasticsearch_indexing_pressure_rejections_total", C,
+     "Indexing requests rejected for indexing pressure since the node started, by stage",
+     {"indexing_pressure=*", "stage=replica"}, 0},
     /* jvm */
     {"jvm.buffer_pools.*.used_in_bytes", "elasticsearch_jvm_buffer_pool_used_bytes", G,
      "JVM buffer currently used", {"type=*"}, 0},
@@ -360,6 +388,7 @@ static const ns_row ns_table[] = {
 
 #define NS_NROWS (sizeof(ns_table) / sizeof(ns_table[0]))
 #define NS_NBASE 7 /* cluster, host, name, es_{master,data,ingest,client}_node */
+#define NS_NID 3   /* cluster, host, name */
 #define NS_MAX_CAPS 2
 #define NS_SET 4 /* trie nodes one path can match at once (literal and "*") */
 
@@ -367,12 +396,34 @@ static const char *const ns_base_labels[NS_NBASE] = {
     "cluster", "host", "name", "es_master_node", "es_data_node", "es_ingest_node", "es_client_node",
 };
 
-/* The reference's getRoles: the roles it reports, in label-value order. */
-enum { ROLE_CLIENT, ROLE_DATA, ROLE_INGEST, ROLE_MASTER, NROLES };
-static const char *const ns_role_names[NROLES] = {"client", "data", "ingest", "master"};
+/* The roles of the reference's getRoles (1.11): each gets a nodes_roles
+ * sample, 1 or 0, on every node; the data tiers count as data (#1224). */
+enum {
+    ROLE_MASTER,
+    ROLE_DATA,
+    ROLE_DATA_HOT,
+    ROLE_DATA_WARM,
+    ROLE_DATA_COLD,
+    ROLE_DATA_FROZEN,
+    ROLE_DATA_CONTENT,
+    ROLE_ML,
+    ROLE_REMOTE_CLUSTER_CLIENT,
+    ROLE_TRANSFORM,
+    ROLE_INGEST,
+    ROLE_CLIENT,
+    NROLES
+};
+static const char *const ns_role_names[NROLES] = {
+    "master",       "data",      "data_hot",
+    "data_warm",    "data_cold", "data_frozen",
+    "data_content", "ml",        "remote_cluster_client",
+    "transform",    "ingest",    "client"};
+#define NS_MAX_OTHER_ROLES 16 /* roles outside that list (voting_only, ...), 1 each */
 
-static const metric_def ns_roles_def = {
-    "elasticsearch_nodes_roles", METRIC_GAUGE, "Node roles", {"cluster", "host", "name", "role"}};
+static const metric_def ns_roles_def = {"elasticsearch_nodes_roles",
+                                        METRIC_GAUGE,
+                                        "Node roles",
+                                        {"cluster", "host", "name", "node", "role"}};
 
 typedef enum { LBL_CAPTURE, LBL_SIBLING, LBL_FIXED } lbl_kind;
 
@@ -381,6 +432,7 @@ typedef struct crow {
     lbl_kind kind[NS_MAX_EXTRA];
     const char *arg[NS_MAX_EXTRA]; /* sibling key or fixed value (into names) */
     size_t nextra;
+    size_t nbase; /* leading base labels: NS_NBASE, or NS_NID (NS_IDONLY_PREFIX) */
     int ncaps;
     int cap_seg[NS_MAX_CAPS]; /* path segment index of each capture */
     double div;
@@ -412,9 +464,11 @@ typedef struct ns_node {
     sibling *sib;
     size_t nsib, capsib;
     buf strs; /* captures, sibling strings, name, host: NUL-terminated */
-    size_t name, host;
-    int has_name, has_host, has_roles, has_http;
+    size_t name, host, id;
+    int has_name, has_host, has_id, has_roles, has_http;
     int role[NROLES];
+    size_t other_role[NS_MAX_OTHER_ROLES]; /* offsets into strs */
+    size_t nother_roles;
     int attr_set[NROLES], attr_val[NROLES];
 } ns_node;
 
@@ -438,6 +492,13 @@ struct nodestats {
     char *cluster;
     int have_cluster;
     size_t nodes;
+    /* names already emitted, to keep same-named nodes apart */
+    buf seen_strs; /* name NUL id NUL, per emitted node */
+    size_t *seen;  /* offset of each name in seen_strs */
+    size_t nseen, capseen;
+    size_t *seen_slots; /* hash of names: index into seen + 1 */
+    size_t nseen_slots;
+    unsigned char *renamed; /* per seen name: its first node was renamed */
     int finished;
 };
 
@@ -446,7 +507,9 @@ struct nodestats {
 static int compile_labels(nodestats *p, crow *c, const ns_row *r)
 {
     size_t used = 0, nl = 0;
-    for (; nl < NS_NBASE; nl++)
+    c->nbase =
+        strncmp(r->name, NS_IDONLY_PREFIX, strlen(NS_IDONLY_PREFIX)) == 0 ? NS_NID : NS_NBASE;
+    for (; nl < c->nbase; nl++)
         c->def.labels[nl] = ns_base_labels[nl];
     for (size_t i = 0; i < NS_MAX_EXTRA && r->labels[i]; i++) {
         const char *spec = r->labels[i], *eq = strchr(spec, '=');
@@ -557,7 +620,8 @@ static void node_reset(ns_node *n)
 {
     n->npend = n->nsib = 0;
     buf_reset(&n->strs);
-    n->has_name = n->has_host = n->has_roles = n->has_http = 0;
+    n->has_name = n->has_host = n->has_id = n->has_roles = n->has_http = 0;
+    n->nother_roles = 0;
     memset(n->role, 0, sizeof(n->role));
     memset(n->attr_set, 0, sizeof(n->attr_set));
     memset(n->attr_val, 0, sizeof(n->attr_val));
@@ -597,20 +661,44 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 
 /* ---- emission ---- */
 
+/* The reference's getRoles: roles win, else the pre-5.x attributes;
+ * client unless the node has no http section. */
 static void node_roles(const ns_node *n, int role[NROLES])
 {
-    role[ROLE_CLIENT] = 1;
-    role[ROLE_DATA] = role[ROLE_INGEST] = role[ROLE_MASTER] = 0;
     for (int r = 0; r < NROLES; r++) {
+        role[r] = r == ROLE_CLIENT;
         if (n->has_roles)
-            role[r] = n->role[r];
+            role[r] = n->role[r] || r == ROLE_CLIENT;
         else if (n->attr_set[r])
             role[r] = n->attr_val[r];
     }
-    if (n->has_roles)
-        role[ROLE_CLIENT] = 1;
     if (!n->has_http)
         role[ROLE_CLIENT] = 0;
+}
+
+/* es_data_node: plain data or any data tier (ES 7.10+ tiered nodes lack "data"). */
+static int is_data(const int role[NROLES])
+{
+    for (int r = ROLE_DATA; r <= ROLE_DATA_CONTENT; r++)
+        if (role[r])
+            return 1;
+    return 0;
+}
+
+static int emit_roles(nodestats *p, const ns_node *n, const int role[NROLES],
+                      const char *const *values)
+{
+    const char *rv[5] = {values[0], values[1], values[2], n->has_id ? n->strs.data + n->id : ""};
+    int rc = 0;
+    for (int r = 0; r < NROLES; r++) {
+        rv[4] = ns_role_names[r];
+        rc |= metric_set_add(p->out, &ns_roles_def, rv, role[r]);
+    }
+    for (size_t i = 0; i < n->nother_roles; i++) {
+        rv[4] = n->strs.data + n->other_role[i];
+        rc |= metric_set_add(p->out, &ns_roles_def, rv, 1);
+    }
+    return rc ? jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample") : 0;
 }
 
 static const char *sibling_value(const ns_node *n, int parent, const char *key)
@@ -624,9 +712,11 @@ static const char *sibling_value(const ns_node *n, int parent, const char *key)
 static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const char **values)
 {
     const crow *c = &p->rows[s->row];
+    const char *vals[NS_NBASE + NS_MAX_EXTRA];
+    memcpy(vals, values, c->nbase * sizeof(*vals));
     int cap = 0;
     for (size_t i = 0; i < c->nextra; i++) {
-        const char **v = &values[NS_NBASE + i];
+        const char **v = &vals[c->nbase + i];
         if (c->kind[i] == LBL_CAPTURE)
             *v = n->strs.data + s->cap[cap++];
         else if (c->kind[i] == LBL_SIBLING)
@@ -634,27 +724,128 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
         else
             *v = c->arg[i];
     }
-    return metric_set_add(p->out, &c->def, values, s->v);
+    return metric_set_add(p->out, &c->def, vals, s->v);
 }
 
-static int node_emit(nodestats *p, const ns_node *n)
+/* ---- same-named nodes ----
+ * ES lets two nodes share a name (several per host with default names); their
+ * series would be identical, which Prometheus rejects for the whole scrape.
+ * Every node of a shared name is exported as "name (node id)" instead. */
+
+static uint64_t name_hash(const char *s)
 {
-    int role[NROLES];
-    node_roles(n, role);
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static size_t *seen_slot(const nodestats *p, const char *name)
+{
+    size_t mask = p->nseen_slots - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &p->seen_slots[i];
+        if (*slot == 0 || strcmp(p->seen_strs.data + p->seen[*slot - 1], name) == 0)
+            return slot;
+    }
+}
+
+static int seen_grow(nodestats *p)
+{
+    if (p->nseen == p->capseen) {
+        size_t cap = p->capseen ? p->capseen * 2 : 16;
+        size_t *q = realloc(p->seen, cap * sizeof(*q));
+        unsigned char *r = q ? realloc(p->renamed, cap) : NULL;
+        if (q)
+            p->seen = q;
+        if (!r)
+            return -1;
+        p->renamed = r;
+        p->capseen = cap;
+    }
+    if (p->nseen * 2 < p->nseen_slots)
+        return 0;
+    size_t n = p->nseen_slots ? p->nseen_slots * 2 : 32;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -1;
+    free(p->seen_slots);
+    p->seen_slots = slots;
+    p->nseen_slots = n;
+    for (size_t i = 0; i < p->nseen; i++)
+        *seen_slot(p, p->seen_strs.data + p->seen[i]) = i + 1;
+    return 0;
+}
+
+static int disambiguated(buf *out, const char *name, const char *id)
+{
+    buf_reset(out);
+    buf_printf(out, "%s (%s)", name, id);
+    return out->failed ? -1 : 0;
+}
+
+/* The first node of a name, emitted under the bare name, now shares it.
+ * Rows sharing a family relabel it again, finding nothing left to change. */
+static int rename_first(nodestats *p, size_t k)
+{
+    const char *name = p->seen_strs.data + p->seen[k];
+    const char *id = name + strlen(name) + 1;
+    buf to;
+    buf_init(&to);
+    int rc = disambiguated(&to, name, id);
+    if (rc == 0)
+        rc = metric_set_relabel(p->out, ns_roles_def.name, "name", name, to.data) < 0;
+    for (size_t i = 0; rc == 0 && i < NS_NROWS; i++)
+        rc = metric_set_relabel(p->out, p->rows[i].def.name, "name", name, to.data) < 0;
+    buf_free(&to);
+    p->renamed[k] = 1;
+    return rc ? -1 : 0;
+}
+
+/* The name label of node n: its name, or "name (id)" when another node of
+ * this response has it too. display holds the latter. */
+static const char *node_label_name(nodestats *p, const ns_node *n, buf *display, int *rc)
+{
+    const char *name = n->has_name ? n->strs.data + n->name : "";
+    const char *id = n->has_id ? n->strs.data + n->id : "";
+    *rc = 0;
+    if (seen_grow(p) < 0) {
+        *rc = -1;
+        return name;
+    }
+    size_t *slot = seen_slot(p, name);
+    if (*slot == 0) {
+        size_t off = p->seen_strs.len;
+        buf_append(&p->seen_strs, name, strlen(name) + 1);
+        buf_append(&p->seen_strs, id, strlen(id) + 1);
+        if (p->seen_strs.failed) {
+            *rc = -1;
+            return name;
+        }
+        p->seen[p->nseen] = off;
+        p->renamed[p->nseen] = 0;
+        *slot = ++p->nseen;
+        return name;
+    }
+    size_t k = *slot - 1;
+    if ((!p->renamed[k] && rename_first(p, k) < 0) || disambiguated(display, name, id) < 0)
+        *rc = -1;
+    return display->data ? display->data : name;
+}
+
+static int node_emit_as(nodestats *p, const ns_node *n, const int role[NROLES], const char *name)
+{
     const char *values[NS_NBASE + NS_MAX_EXTRA] = {
         p->cluster ? p->cluster : "",
         n->has_host ? n->strs.data + n->host : "",
-        n->has_name ? n->strs.data + n->name : "",
+        name,
         role[ROLE_MASTER] ? "true" : "false",
-        role[ROLE_DATA] ? "true" : "false",
+        is_data(role) ? "true" : "false",
         role[ROLE_INGEST] ? "true" : "false",
         role[ROLE_CLIENT] ? "true" : "false",
     };
-    for (int r = 0; r < NROLES; r++) {
-        const char *rv[4] = {values[0], values[1], values[2], ns_role_names[r]};
-        if (role[r] && metric_set_add(p->out, &ns_roles_def, rv, 1) < 0)
-            return jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample");
-    }
+    if (emit_roles(p, n, role, values) < 0)
+        return -1;
     for (size_t i = 0; i < n->npend; i++) {
         if (emit_sample(p, n, &n->pend[i], values) < 0) {
             char msg[160];
@@ -663,6 +854,22 @@ static int node_emit(nodestats *p, const ns_node *n)
         }
     }
     return 0;
+}
+
+static int node_emit(nodestats *p, const ns_node *n)
+{
+    int role[NROLES];
+    node_roles(n, role);
+    buf display;
+    buf_init(&display);
+    int rc;
+    const char *name = node_label_name(p, n, &display, &rc);
+    if (rc == 0)
+        rc = node_emit_as(p, n, role, name);
+    else
+        rc = jsonwalk_fail(p->walk, "out of memory");
+    buf_free(&display);
+    return rc;
 }
 
 static int flush_deferred(nodestats *p)
@@ -732,6 +939,30 @@ static int role_index(const char *s, size_t len)
     return -1;
 }
 
+/* A role of the roles array: a known one sets its flag; any other is kept
+ * to be exported as it is named (cluster_manager also counts as master). */
+static int on_role(nodestats *p, const jsonwalk_value *v)
+{
+    ns_node *n = p->cur;
+    int ri = role_index(v->str, v->len);
+    n->has_roles = 1; /* any role at all: the attributes no longer count */
+    if (ri >= 0)
+        n->role[ri] = 1;
+    int known = ri >= 0 && strlen(ns_role_names[ri]) == v->len;
+    if (known || n->nother_roles == NS_MAX_OTHER_ROLES)
+        return 0;
+    for (size_t i = 0; i < n->nother_roles; i++) {
+        const char *had = n->strs.data + n->other_role[i];
+        if (strlen(had) == v->len && memcmp(had, v->str, v->len) == 0)
+            return 0; /* listed twice */
+    }
+    size_t off = node_str(n, v->str, v->len);
+    if (off == SIZE_MAX)
+        return jsonwalk_fail(p->walk, "out of memory");
+    n->other_role[n->nother_roles++] = off;
+    return 0;
+}
+
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     nodestats *p = ctx;
@@ -740,6 +971,9 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
         p->in_node = 1;
         p->set[0][0] = 0;
         p->nset[0] = 1;
+        if ((p->cur->id = node_str(p->cur, path[1], strlen(path[1]))) == SIZE_MAX)
+            return jsonwalk_fail(p->walk, "out of memory");
+        p->cur->has_id = 1;
         return 0;
     }
     if (!p->in_node || depth < 3)
@@ -800,10 +1034,7 @@ static int node_string(nodestats *p, const char *const *path, size_t depth, size
             n->has_host = 1;
         }
     } else if (r == 2 && strcmp(path[2], "roles") == 0) {
-        int ri = role_index(v->str, v->len);
-        n->has_roles = 1; /* any role at all: the attributes no longer count */
-        if (ri >= 0)
-            n->role[ri] = 1;
+        return on_role(p, v);
     } else if (r == 2 && strcmp(path[2], "attributes") == 0) {
         int ri = role_index(key, strlen(key));
         if (ri >= 0 && strcmp(key, "cluster_manager") != 0) {
@@ -870,6 +1101,7 @@ nodestats *nodestats_new(metric_set *out)
         return NULL;
     static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
     p->out = out;
+    buf_init(&p->seen_strs);
     p->walk = jsonwalk_new(&cb, p);
     p->cur = node_new();
     if (!p->walk || !p->cur || compile_table(p) < 0) {
@@ -890,6 +1122,10 @@ void nodestats_free(nodestats *p)
     free(p->deferred);
     free(p->trie);
     free(p->cluster);
+    buf_free(&p->seen_strs);
+    free(p->seen);
+    free(p->seen_slots);
+    free(p->renamed);
     free(p);
 }
 

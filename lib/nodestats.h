@@ -14,7 +14,9 @@ typedef struct nodestats nodestats;
  * are added when its object closes, so a failed parse can leave some in out:
  * when nodestats_feed or nodestats_finish fails, the caller discards out.
  * Memory is per node, except that nodes closing before the top-level
- * "cluster_name" (ES sends it first) are held until it or the end arrives. */
+ * "cluster_name" (ES sends it first) are held until it or the end arrives,
+ * and each node's name and id are kept to tell same-named nodes apart (all
+ * of them are then labelled name="<name> (<node id>)"). */
 nodestats *nodestats_new(metric_set *out);
 void nodestats_free(nodestats *p);
 /* An esclient_sink: 0, or non-zero to abort on invalid JSON. */

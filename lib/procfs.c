@@ -910,3 +910,88 @@ int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
                              rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur);
     return rc ? 1 : 0;
 }
+
+/* ---- is the ES process on this host? ---- */
+
+#define PROBE_START_SLACK_S 120.0 /* JVM start vs process start: the JVM records it after exec */
+
+/* comm, the text between the first '(' and the last ')' of a stat line. */
+static int stat_comm(const char *text, char *comm, size_t cap)
+{
+    const char *l = strchr(text, '('), *r = strrchr(text, ')');
+    if (!l || !r || r <= l)
+        return -1;
+    snprintf(comm, cap, "%.*s", (int)(r - l - 1), l + 1);
+    return 0;
+}
+
+/* The main class of ES (org.elasticsearch.bootstrap.Elasticsearch, on 8.x
+ * as a module path) or OpenSearch, anywhere in the NUL-separated cmdline. */
+static int cmdline_is_es(const char *root, long pid)
+{
+    static const char *const marks[] = {"org.elasticsearch.bootstrap", "org.opensearch.bootstrap"};
+    char path[PATH_MAX], text[32768];
+    size_t len = 0;
+    if (build_path(path, sizeof(path), root, pid, "cmdline") != 0)
+        return 0;
+    int err = read_small(path, text, sizeof(text), &len);
+    if (err && err != EFBIG)
+        return 0;
+    for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++)
+        if (memmem(text, len, marks[m], strlen(marks[m])))
+            return 1;
+    return 0;
+}
+
+/* Process start in epoch seconds from btime and field 22, or NAN. */
+static double process_start(const char *root, const char *stat_text, long pid)
+{
+    unsigned long long ticks;
+    double btime;
+    procfs_report quiet = {{0}, ""};
+    if (parse_stat_starttime(stat_text, pid, &ticks) != 0 || read_btime(root, &btime, &quiet) != 0)
+        return NAN;
+    return btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
+                                size_t whylen)
+{
+    char path[PATH_MAX], text[4096], comm[64] = "";
+    size_t len = 0;
+    if (!root || !*root)
+        root = "/proc";
+    if (build_path(path, sizeof(path), root, pid, "stat") != 0) {
+        snprintf(why, whylen, "%s: path too long", root);
+        return PROCFS_ES_UNKNOWN;
+    }
+    int err = read_small(path, text, sizeof(text), &len);
+    if (err == ENOENT || err == ESRCH) {
+        char meminfo[PATH_MAX];
+        snprintf(meminfo, sizeof(meminfo), "%s/meminfo", root);
+        if (access(meminfo, R_OK) != 0) { /* not a procfs we can read: no verdict */
+            snprintf(why, whylen, "cannot read %s: %s", meminfo, strerror(errno));
+            return PROCFS_ES_UNKNOWN;
+        }
+        snprintf(why, whylen, "no process %ld in %s", pid, root);
+        return PROCFS_ES_ELSEWHERE;
+    }
+    if (err || stat_comm(text, comm, sizeof(comm)) != 0) {
+        snprintf(why, whylen, "cannot read %s: %s", path, err ? strerror(err) : "malformed");
+        return PROCFS_ES_UNKNOWN;
+    }
+    if (strcmp(comm, "java") != 0 && !cmdline_is_es(root, pid)) {
+        snprintf(why, whylen, "process %ld in %s is \"%s\", not an Elasticsearch JVM", pid, root,
+                 comm);
+        return PROCFS_ES_ELSEWHERE;
+    }
+    double started = process_start(root, text, pid);
+    if (start_ms > 0 && !isnan(started) && fabs(started - start_ms / 1000) > PROBE_START_SLACK_S) {
+        snprintf(why, whylen,
+                 "process %ld in %s started %.0fs away from the node's JVM: another java process",
+                 pid, root, fabs(started - start_ms / 1000));
+        return PROCFS_ES_ELSEWHERE;
+    }
+    snprintf(why, whylen, "process %ld in %s is the node's JVM", pid, root);
+    return PROCFS_ES_HERE;
+}

@@ -41,6 +41,22 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
  * number of failed reads. */
 int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep);
 
+/* Whether the ES process node info names runs on this host: the host view
+ * (meminfo, limits, the process's maps and fds) belongs to that node only. */
+typedef enum {
+    PROCFS_ES_HERE,      /* pid is a JVM that fits: attribute the host view */
+    PROCFS_ES_ELSEWHERE, /* no such process here, or another program, or started at another time */
+    PROCFS_ES_UNKNOWN    /* procfs cannot tell (unreadable, not a procfs) */
+} procfs_es_where;
+
+/* pid is here when root/PID/stat exists, its comm is "java" or its cmdline
+ * names Elasticsearch's or OpenSearch's main class, and, when start_ms (the
+ * JVM start time node info reports, epoch milliseconds; <= 0 unknown) and
+ * root/stat's btime are both known, it started within two minutes of it.
+ * why gets one line on the verdict. */
+procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
+                                size_t whylen);
+
 /* Reads a pid from a pidfile; -1 when absent or garbled. */
 long procfs_read_pidfile(const char *path);
 

@@ -497,6 +497,14 @@ int settings_get_watermark(const settings *p, const char *which, settings_waterm
     return -1;
 }
 
+double settings_watermark_required_free(const settings_watermark *w, double size)
+{
+    if (w->kind == SETTINGS_WM_BYTES)
+        return w->value;
+    double req = (1 - w->value) * size;
+    return w->max_headroom >= 0 && req > w->max_headroom ? w->max_headroom : req;
+}
+
 int settings_threshold_enabled(const settings *p)
 {
     return p->finished && p->res[K_THRESHOLD] == R_OK ? (int)p->val[K_THRESHOLD] : -1;

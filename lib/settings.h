@@ -52,6 +52,10 @@ typedef struct settings_watermark {
     double max_headroom;
 } settings_watermark;
 
+/* The free bytes a watermark requires on a disk of size bytes: a byte
+ * watermark as it is, a ratio's share capped by max_headroom when set. */
+double settings_watermark_required_free(const settings_watermark *w, double size);
+
 /* which: "low", "high" or "flood_stage". 0, or -1 for another name (out is
  * then left untouched). */
 int settings_get_watermark(const settings *p, const char *which, settings_watermark *out);

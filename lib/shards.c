@@ -1,4 +1,4 @@
-/* shards: streams _cat/shards rows through jsonwalk into hash-mapped per-node
+/* shards: streams _cat/shards rows through jsonwalk into strmap-held per-node
  * aggregates; one reused row buffer, so memory follows distinct names only. */
 #include "shards.h"
 
@@ -11,108 +11,8 @@
 
 #include "buf.h"
 #include "jsonwalk.h"
+#include "strmap.h"
 #include "units.h"
-
-/* ---- interned strings: arena + open-addressing index ---- */
-
-typedef struct strtab {
-    buf arena;   /* NUL-terminated strings back to back */
-    size_t *off; /* per id */
-    size_t *len; /* per id */
-    size_t n, cap;
-    uint32_t *slot; /* id + 1, 0 = empty; power-of-two size */
-    size_t nslot;
-} strtab;
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-static const char *strtab_str(const strtab *t, size_t id)
-{
-    return t->arena.data + t->off[id];
-}
-
-static size_t strtab_probe(const strtab *t, const char *s, size_t len)
-{
-    size_t mask = t->nslot - 1;
-    for (size_t i = (size_t)hash_bytes(s, len) & mask;; i = (i + 1) & mask) {
-        uint32_t v = t->slot[i];
-        if (!v || (t->len[v - 1] == len && memcmp(strtab_str(t, v - 1), s, len) == 0))
-            return i;
-    }
-}
-
-/* The id of s, or -1 when absent. */
-static long strtab_find(const strtab *t, const char *s, size_t len)
-{
-    if (!t->nslot)
-        return -1;
-    uint32_t v = t->slot[strtab_probe(t, s, len)];
-    return v ? (long)v - 1 : -1;
-}
-
-static int strtab_rehash(strtab *t)
-{
-    size_t nslot = t->nslot ? t->nslot * 2 : 64;
-    uint32_t *slot = calloc(nslot, sizeof(*slot));
-    if (!slot)
-        return -1;
-    free(t->slot);
-    t->slot = slot;
-    t->nslot = nslot;
-    for (size_t id = 0; id < t->n; id++)
-        t->slot[strtab_probe(t, strtab_str(t, id), t->len[id])] = (uint32_t)id + 1;
-    return 0;
-}
-
-static int strtab_grow_ids(strtab *t)
-{
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    size_t *off = realloc(t->off, cap * sizeof(*off));
-    if (!off)
-        return -1;
-    t->off = off;
-    size_t *len = realloc(t->len, cap * sizeof(*len));
-    if (!len)
-        return -1;
-    t->len = len;
-    t->cap = cap;
-    return 0;
-}
-
-/* The id of s, added when new; -1 when out of memory. */
-static long strtab_intern(strtab *t, const char *s, size_t len)
-{
-    long id = strtab_find(t, s, len);
-    if (id >= 0)
-        return id;
-    if (t->n >= UINT32_MAX - 1)
-        return -1;
-    if ((t->n + 1) * 2 > t->nslot && strtab_rehash(t) < 0)
-        return -1;
-    if (t->n == t->cap && strtab_grow_ids(t) < 0)
-        return -1;
-    size_t off = t->arena.len;
-    if (buf_append(&t->arena, s, len) < 0 || buf_putc(&t->arena, '\0') < 0)
-        return -1;
-    t->off[t->n] = off;
-    t->len[t->n] = len;
-    t->slot[strtab_probe(t, s, len)] = (uint32_t)t->n + 1;
-    return (long)t->n++;
-}
-
-static void strtab_free(strtab *t)
-{
-    buf_free(&t->arena);
-    free(t->off);
-    free(t->len);
-    free(t->slot);
-}
 
 /* ---- (node, index) -> shard count ---- */
 
@@ -212,11 +112,9 @@ struct shards {
     metric_set *out;
     char *cluster;
     jsonwalk *walk;
-    strtab nodes, indices, states, reasons;
-    node_agg *agg; /* per node id */
-    size_t agg_cap;
-    size_t *state_n, *reason_n; /* per state / reason id */
-    size_t state_cap, reason_cap;
+    strmap *nodes;            /* node name -> node_agg */
+    strmap *indices;          /* index names, interned for the pair table */
+    strmap *states, *reasons; /* name -> size_t count */
     pairtab pairs;
     size_t total;
     uint32_t *order; /* node ids sorted by name, after finish */
@@ -245,30 +143,13 @@ static void row_reset(shards *p)
     p->store_is_num = 0;
 }
 
-/* Grows a per-id counter array to hold id; new entries zeroed. */
-static int grow_counts(void **arr, size_t *cap, size_t id, size_t elem)
+/* Counts s in a name -> size_t map. */
+static int count_name(strmap *tab, const char *s, size_t len)
 {
-    if (id < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap <= id)
-        ncap *= 2;
-    char *a = realloc(*arr, ncap * elem);
-    if (!a)
+    size_t id = strmap_put(tab, s, len, NULL);
+    if (id == STRMAP_NONE)
         return -1;
-    memset(a + *cap * elem, 0, (ncap - *cap) * elem);
-    *arr = a;
-    *cap = ncap;
-    return 0;
-}
-
-/* Counts s in tab with per-id counters cnt. */
-static int count_name(strtab *tab, size_t **cnt, size_t *cap, const char *s, size_t len)
-{
-    long id = strtab_intern(tab, s, len);
-    if (id < 0 || grow_counts((void **)cnt, cap, (size_t)id, sizeof(**cnt)) < 0)
-        return -1;
-    (*cnt)[id]++;
+    (*(size_t *)strmap_value(tab, id))++;
     return 0;
 }
 
@@ -300,10 +181,10 @@ static int row_node(shards *p, const char *state)
 {
     const char *node = p->field[F_NODE].data;
     size_t len = source_node_len(node, p->field[F_NODE].len);
-    long id = strtab_intern(&p->nodes, node, len);
-    if (id < 0 || grow_counts((void **)&p->agg, &p->agg_cap, (size_t)id, sizeof(*p->agg)) < 0)
+    size_t id = strmap_put(p->nodes, node, len, NULL);
+    if (id == STRMAP_NONE || id >= UINT32_MAX) /* the pair table holds 32-bit ids */
         return jsonwalk_fail(p->walk, "out of memory");
-    node_agg *a = &p->agg[id];
+    node_agg *a = strmap_value(p->nodes, id);
     if (strcmp(state, "STARTED") == 0)
         a->started++;
     double store = row_store(p);
@@ -312,8 +193,9 @@ static int row_node(shards *p, const char *state)
         a->has_size = 1;
     }
     if (p->set[F_INDEX]) {
-        long ix = strtab_intern(&p->indices, p->field[F_INDEX].data, p->field[F_INDEX].len);
-        if (ix < 0 || pairtab_add(&p->pairs, (uint32_t)id, (uint32_t)ix) < 0)
+        size_t ix = strmap_put(p->indices, p->field[F_INDEX].data, p->field[F_INDEX].len, NULL);
+        if (ix == STRMAP_NONE || ix >= UINT32_MAX ||
+            pairtab_add(&p->pairs, (uint32_t)id, (uint32_t)ix) < 0)
             return jsonwalk_fail(p->walk, "out of memory");
     }
     return 0;
@@ -323,11 +205,11 @@ static int row_done(shards *p)
 {
     const char *state = p->set[F_STATE] ? p->field[F_STATE].data : "UNKNOWN";
     p->total++;
-    if (count_name(&p->states, &p->state_n, &p->state_cap, state, strlen(state)) < 0)
+    if (count_name(p->states, state, strlen(state)) < 0)
         return jsonwalk_fail(p->walk, "out of memory");
     if (strcmp(state, "UNASSIGNED") == 0) {
         const char *reason = p->set[F_REASON] ? p->field[F_REASON].data : "UNKNOWN";
-        if (count_name(&p->reasons, &p->reason_n, &p->reason_cap, reason, strlen(reason)) < 0)
+        if (count_name(p->reasons, reason, strlen(reason)) < 0)
             return jsonwalk_fail(p->walk, "out of memory");
     } else if (p->set[F_NODE]) {
         return row_node(p, state);
@@ -393,11 +275,11 @@ shards *shards_new(metric_set *out, const char *cluster)
     p->walk = jsonwalk_new(&shards_cbs, p);
     for (int i = 0; i < NFIELDS; i++)
         buf_init(&p->field[i]);
-    buf_init(&p->nodes.arena);
-    buf_init(&p->indices.arena);
-    buf_init(&p->states.arena);
-    buf_init(&p->reasons.arena);
-    if (!p->cluster || !p->walk) {
+    p->nodes = strmap_new(sizeof(node_agg));
+    p->indices = strmap_new(0);
+    p->states = strmap_new(sizeof(size_t));
+    p->reasons = strmap_new(sizeof(size_t));
+    if (!p->cluster || !p->walk || !p->nodes || !p->indices || !p->states || !p->reasons) {
         shards_free(p);
         return NULL;
     }
@@ -410,13 +292,10 @@ void shards_free(shards *p)
         return;
     jsonwalk_free(p->walk);
     free(p->cluster);
-    strtab_free(&p->nodes);
-    strtab_free(&p->indices);
-    strtab_free(&p->states);
-    strtab_free(&p->reasons);
-    free(p->agg);
-    free(p->state_n);
-    free(p->reason_n);
+    strmap_free(p->nodes);
+    strmap_free(p->indices);
+    strmap_free(p->states);
+    strmap_free(p->reasons);
     free(p->pairs.slot);
     free(p->order);
     for (int i = 0; i < NFIELDS; i++)
@@ -437,10 +316,10 @@ static void compute_index_max(shards *p)
         const pair *e = &p->pairs.slot[i];
         if (e->node == UINT32_MAX)
             continue;
-        node_agg *a = &p->agg[e->node];
+        node_agg *a = strmap_value(p->nodes, e->node);
         if (e->count > a->imax ||
-            (e->count == a->imax && strcmp(strtab_str(&p->indices, e->index),
-                                           strtab_str(&p->indices, a->imax_index)) < 0)) {
+            (e->count == a->imax &&
+             strcmp(strmap_key(p->indices, e->index), strmap_key(p->indices, a->imax_index)) < 0)) {
             a->imax = e->count;
             a->imax_index = e->index;
         }
@@ -458,16 +337,17 @@ static int cmp_named(const void *a, const void *b)
 }
 
 /* Ids of t sorted by name; caller frees. NULL when out of memory (or empty). */
-static named *sorted_ids(const strtab *t)
+static named *sorted_ids(const strmap *t)
 {
-    named *v = malloc((t->n ? t->n : 1) * sizeof(*v));
+    size_t n = strmap_count(t);
+    named *v = malloc((n ? n : 1) * sizeof(*v));
     if (!v)
         return NULL;
-    for (size_t i = 0; i < t->n; i++) {
-        v[i].name = strtab_str(t, i);
+    for (size_t i = 0; i < n; i++) {
+        v[i].name = strmap_key(t, i);
         v[i].id = (uint32_t)i;
     }
-    qsort(v, t->n, sizeof(*v), cmp_named);
+    qsort(v, n, sizeof(*v), cmp_named);
     return v;
 }
 
@@ -484,15 +364,16 @@ static int add(shards *p, int def, const char *a, const char *b, double v)
 
 static int emit_nodes(shards *p)
 {
-    named *v = sorted_ids(&p->nodes);
-    p->order = malloc((p->nodes.n ? p->nodes.n : 1) * sizeof(*p->order));
+    size_t n = strmap_count(p->nodes);
+    named *v = sorted_ids(p->nodes);
+    p->order = malloc((n ? n : 1) * sizeof(*p->order));
     if (!v || !p->order) {
         free(v);
         return jsonwalk_fail(p->walk, "out of memory");
     }
     int rc = 0;
-    for (size_t i = 0; i < p->nodes.n && rc == 0; i++) {
-        const node_agg *a = &p->agg[v[i].id];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const node_agg *a = strmap_value(p->nodes, v[i].id);
         p->order[i] = v[i].id;
         if (a->started > 0) /* the reference lists nodes with STARTED shards only */
             rc = add(p, DEF_NODE_TOTAL, v[i].name, p->cluster, (double)a->started);
@@ -506,19 +387,18 @@ static int emit_nodes(shards *p)
 }
 
 /* One sample per name seen plus the always-reported ones (0 when unseen). */
-static int emit_counts(shards *p, int def, strtab *t, const size_t *cnt, const char *const *always,
+static int emit_counts(shards *p, int def, const strmap *t, const char *const *always,
                        size_t nalways)
 {
     for (size_t i = 0; i < nalways; i++)
-        if (strtab_find(t, always[i], strlen(always[i])) < 0 &&
-            add(p, def, p->cluster, always[i], 0))
+        if (strmap_get(t, always[i]) == STRMAP_NONE && add(p, def, p->cluster, always[i], 0))
             return -1;
     named *v = sorted_ids(t);
     if (!v)
         return jsonwalk_fail(p->walk, "out of memory");
     int rc = 0;
-    for (size_t i = 0; i < t->n && rc == 0; i++)
-        rc = add(p, def, p->cluster, v[i].name, (double)cnt[v[i].id]);
+    for (size_t i = 0; i < strmap_count(t) && rc == 0; i++)
+        rc = add(p, def, p->cluster, v[i].name, (double)*(size_t *)strmap_value(t, v[i].id));
     free(v);
     return rc;
 }
@@ -533,10 +413,10 @@ int shards_finish(shards *p)
     compute_index_max(p);
     if (emit_nodes(p) < 0)
         return -1;
-    if (emit_counts(p, DEF_UNASSIGNED, &p->reasons, p->reason_n, known_reasons,
+    if (emit_counts(p, DEF_UNASSIGNED, p->reasons, known_reasons,
                     sizeof(known_reasons) / sizeof(known_reasons[0])) < 0)
         return -1;
-    return emit_counts(p, DEF_STATES, &p->states, p->state_n, known_states,
+    return emit_counts(p, DEF_STATES, p->states, known_states,
                        sizeof(known_states) / sizeof(known_states[0]));
 }
 
@@ -559,17 +439,23 @@ size_t shards_total(const shards *p)
 
 size_t shards_node_count(const shards *p)
 {
-    return ready(p) ? p->nodes.n : 0;
+    return ready(p) ? strmap_count(p->nodes) : 0;
 }
 
 const char *shards_node_name(const shards *p, size_t i)
 {
-    return i < shards_node_count(p) ? strtab_str(&p->nodes, p->order[i]) : NULL;
+    return i < shards_node_count(p) ? strmap_key(p->nodes, p->order[i]) : NULL;
+}
+
+/* The aggregate of the i-th node by name (i < shards_node_count). */
+static const node_agg *agg_at(const shards *p, size_t i)
+{
+    return strmap_value(p->nodes, p->order[i]);
 }
 
 size_t shards_node_started(const shards *p, size_t i)
 {
-    return i < shards_node_count(p) ? p->agg[p->order[i]].started : 0;
+    return i < shards_node_count(p) ? agg_at(p, i)->started : 0;
 }
 
 size_t shards_node_index_max(const shards *p, size_t i, const char **index)
@@ -578,33 +464,33 @@ size_t shards_node_index_max(const shards *p, size_t i, const char **index)
         *index = NULL;
     if (i >= shards_node_count(p))
         return 0;
-    const node_agg *a = &p->agg[p->order[i]];
+    const node_agg *a = agg_at(p, i);
     if (index && a->imax > 0)
-        *index = strtab_str(&p->indices, a->imax_index);
+        *index = strmap_key(p->indices, a->imax_index);
     return a->imax;
 }
 
 double shards_node_largest_bytes(const shards *p, size_t i)
 {
-    if (i >= shards_node_count(p) || !p->agg[p->order[i]].has_size)
+    if (i >= shards_node_count(p) || !agg_at(p, i)->has_size)
         return -1;
-    return p->agg[p->order[i]].largest;
+    return agg_at(p, i)->largest;
 }
 
-static size_t lookup_count(const shards *p, const strtab *t, const size_t *cnt, const char *s)
+static size_t lookup_count(const shards *p, const strmap *t, const char *s)
 {
-    long id = ready(p) && s ? strtab_find(t, s, strlen(s)) : -1;
-    return id >= 0 ? cnt[id] : 0;
+    const size_t *n = ready(p) && s ? strmap_value_of(t, s) : NULL;
+    return n ? *n : 0;
 }
 
 size_t shards_state_count(const shards *p, const char *state)
 {
-    return lookup_count(p, &p->states, p->state_n, state);
+    return lookup_count(p, p->states, state);
 }
 
 size_t shards_unassigned_count(const shards *p, const char *reason)
 {
-    return lookup_count(p, &p->reasons, p->reason_n, reason);
+    return lookup_count(p, p->reasons, reason);
 }
 
 size_t shards_def_count(void)

@@ -12,7 +12,7 @@
 typedef struct snapshot_info {
     double finished_at;  /* unix time the poll ended */
     double duration;     /* seconds the poll took */
-    int es_up;           /* every ES collector succeeded */
+    int es_up;           /* the node's own info and stats were read */
     unsigned long polls; /* polls since start */
     char status[256];    /* one line: "ok" or what failed, free of secrets */
 } snapshot_info;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """fake_es: a stand-in Elasticsearch that replays fixture files, misbehaves on request
-(slow, 5xx, 401, garbage, truncated, huge, hang) and counts what it was asked.
+(slow, 5xx, 401, 403, garbage, truncated, huge, hang), on every endpoint or on one,
+and counts what it was asked.
 
 Used by the integration tests and as the replay server of the README demo:
 
@@ -8,6 +9,8 @@ Used by the integration tests and as the replay server of the README demo:
     esvigil --es.uri=http://127.0.0.1:9200
 
 Switch behaviour at runtime:   curl -d 'slow 5' http://127.0.0.1:PORT/_fake/mode
+Fault one endpoint:            curl -d '/_cat/shards 403' http://127.0.0.1:PORT/_fake/fault
+                               (or --fault /_cat/shards=403; 'PREFIX healthy' clears it)
 See what was asked:            curl http://127.0.0.1:PORT/_fake/requests
 """
 
@@ -23,7 +26,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-MODES = ("healthy", "slow", "500", "401", "garbage", "truncated", "huge", "hang")
+MODES = ("healthy", "slow", "500", "401", "403", "garbage", "truncated", "huge", "hang")
 
 # (path prefix, fixture file). First match wins, so longer prefixes come first.
 # A prefix matches the path itself or the path followed by "/...".
@@ -45,6 +48,7 @@ MODE_HELP = (
     ("slow", "wait --delay seconds, then answer normally"),
     ("500", "HTTP 500 with an Elasticsearch error body"),
     ("401", "HTTP 401 security_exception with WWW-Authenticate"),
+    ("403", "HTTP 403 security_exception naming the action and the privileges granting it"),
     ("garbage", "HTTP 200 with an HTML body"),
     ("truncated", "announce the full Content-Length, send half, close"),
     ("huge", "stream a --huge-bytes JSON body"),
@@ -79,6 +83,23 @@ def elected_local_node(fixture_dir):
 SYNTHESIZED = {"master_node.json": elected_local_node}
 
 
+# The action a 403 names per path prefix, as ES 8 does for a user lacking "monitor".
+FORBIDDEN_ACTIONS = (
+    ("/_cat/shards", "indices:monitor/stats", "index", "monitor,manage,all"),
+    ("/_nodes", "cluster:monitor/nodes/stats", "cluster", "monitor,manage,all"),
+    ("/", "cluster:monitor/state", "cluster", "monitor,manage,all"),
+)
+
+
+def forbidden_body(path):
+    """ES 8's body for a request the user lacks the privilege for."""
+    action, kind, privs = next((a, k, p) for prefix, a, k, p in FORBIDDEN_ACTIONS
+                               if path.startswith(prefix))
+    reason = ("action [%s] is unauthorized for user [esvigil] with effective roles [viewer], "
+              "this action is granted by the %s privileges [%s]" % (action, kind, privs))
+    return es_error(403, "security_exception", reason)
+
+
 def es_error(status, etype, reason):
     """An Elasticsearch-style error body."""
     cause = {"type": etype, "reason": reason}
@@ -98,6 +119,7 @@ class FakeState:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.counts = {}
+        self.faults = dict(f.split("=", 1) for f in args.fault)  # path prefix -> mode
         self.total = 0
         self.last = {"authorization": None, "user_agent": None, "path": None}
 
@@ -115,6 +137,24 @@ class FakeState:
         with self.lock:
             self.mode, self.delay = words[0], delay
         return None
+
+    def set_fault(self, text):
+        """Parses "PREFIX MODE"; mode healthy clears it. Returns an error string or None."""
+        words = text.split()
+        if len(words) != 2 or not words[0].startswith("/") or words[1] not in MODES:
+            return "want 'PREFIX MODE' with MODE one of %s, got %r" % (" ".join(MODES), text)
+        with self.lock:
+            if words[1] == "healthy":
+                self.faults.pop(words[0], None)
+            else:
+                self.faults[words[0]] = words[1]
+        return None
+
+    def fault_for(self, path, mode):
+        """The mode for path: its longest faulted prefix's, else the global one."""
+        with self.lock:
+            hits = [p for p in self.faults if path == p or path.startswith(p.rstrip("/") + "/")]
+            return self.faults[max(hits, key=len)] if hits else mode
 
     def record(self, path, headers, target=None):
         with self.lock:
@@ -142,6 +182,7 @@ class FakeState:
                 "last_path": self.last["path"],
                 "last_headers": self.last.get("headers", []),
                 "last_target": self.last.get("target"),
+                "faults": dict(self.faults),
             }
 
     def authorized(self, header):
@@ -215,9 +256,9 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         length = int(self.headers.get("Content-Length") or 0)
         text = self.rfile.read(length).decode("utf-8", "replace")
-        if path != "/_fake/mode":
+        if path not in ("/_fake/mode", "/_fake/fault"):
             return self.send_body(405, es_error(405, "method_not_allowed", "POST " + path))
-        err = self.state.set_mode(text)
+        err = (self.state.set_mode if path == "/_fake/mode" else self.state.set_fault)(text)
         if err:
             return self.send_body(400, json.dumps({"error": err}).encode())
         self.send_body(200, json.dumps(self.state.report()).encode())
@@ -226,6 +267,7 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, path, mode, delay):
         if not self.state.authorized(self.headers.get("Authorization")):
             return self.answer_401()
+        mode = self.state.fault_for(path, mode)
         if mode == "slow":
             if self.state.stopping.wait(delay):
                 self.close_connection = True
@@ -248,6 +290,9 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps({"error": {"root_cause": [cause], **cause}, "status": 401}).encode()
         self.send_body(401, body, extra=[("WWW-Authenticate", challenge),
                                          ("WWW-Authenticate", "ApiKey")])
+
+    def answer_403(self, path):
+        self.send_body(403, forbidden_body(path))
 
     def answer_garbage(self, path):
         self.send_body(200, b"<html>not json</html>")
@@ -295,6 +340,13 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 64
 
 
+def fault_arg(text):
+    prefix, _, mode = text.partition("=")
+    if not prefix.startswith("/") or mode not in MODES:
+        raise argparse.ArgumentTypeError("want PREFIX=MODE, MODE one of " + " ".join(MODES))
+    return text
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -320,6 +372,8 @@ def parse_args(argv):
                       help="answer 401 unless basic auth matches")
     auth.add_argument("--require-apikey", metavar="KEY",
                       help="answer 401 unless 'ApiKey KEY' is sent")
+    p.add_argument("--fault", action="append", default=[], metavar="PREFIX=MODE",
+                   type=fault_arg, help="answer paths under PREFIX in MODE (repeatable)")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 

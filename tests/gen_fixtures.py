@@ -21,6 +21,8 @@ MIB = 1024**2
 
 # name -> (distribution, version number, lucene, build hash, build date, jdk)
 VERSIONS = {
+    "es-1.7": ("es", "1.7.6", "4.10.4", "c730b59357f8ebc555286794dcd90b3411f517c9",
+               "2016-11-18T15:21:16Z", "1.8.0_111"),
     "es-5.6": ("es", "5.6.16", "6.6.1", "3a740d1", "2019-03-13T15:33:36.565Z", "1.8.0_212"),
     "es-6.8": ("es", "6.8.23", "7.7.3", "4f67856", "2022-01-06T21:30:50.087716Z", "17.0.1"),
     "es-7.13": ("es", "7.13.4", "8.8.2", "c5f60e894ca0c61cdbae4f5a686d9f08bcefc942",
@@ -103,6 +105,37 @@ INDICES = [  # name, primaries, docs per shard, bytes per doc
     ("logs-app-2024.05.21", 2, 88_000_000, 430),
     ("products", 1, 2_400_000, 2300),
 ]
+
+
+# An Elastic-Cloud-like 8.x deployment with data tiers: no node has the plain
+# "data" role (hot/content nodes, a warm node, a voting-only tiebreaker).
+# The 9th element holds what differs from the defaults: roles, id seed.
+HOT = ["data_content", "data_hot", "ingest", "master", "remote_cluster_client", "transform"]
+TIER_NODES = [
+    ("instance-0000000000", "10.40.0.10", True, 16 * GIB, 8 * GIB, 480 * GIB, 0.52, 0.02,
+     {"roles": HOT}),
+    ("instance-0000000001", "10.40.0.11", True, 16 * GIB, 8 * GIB, 480 * GIB, 0.47, 0.02,
+     {"roles": HOT}),
+    ("instance-0000000002", "10.40.0.12", True, 8 * GIB, 4 * GIB, 1900 * GIB, 0.38, 0.01,
+     {"roles": ["data_warm", "remote_cluster_client"]}),
+    ("tiebreaker-0000000003", "10.40.0.13", False, 1 * GIB, 512 * MIB, 8 * GIB, 0.30, 0.20,
+     {"roles": ["master", "voting_only"]}),
+]
+
+# Two nodes on one host that both kept the default name (the host name):
+# ES allows it, only their ids differ.
+TWIN_NODES = [
+    ("es-host-1", "10.50.0.5", True, 64 * GIB, 16 * GIB, 900 * GIB, 0.44, 0.02, {"id": "twin-a"}),
+    ("es-host-1", "10.50.0.5", True, 64 * GIB, 16 * GIB, 900 * GIB, 0.40, 0.02, {"id": "twin-b"}),
+]
+
+
+def extras(node):
+    return node[8] if len(node) > 8 else {}
+
+
+def nid(version, node):
+    return node_id(version, extras(node).get("id", node[0]))
 
 
 def cluster_name(version):
@@ -518,8 +551,36 @@ def os_stats(version, name, ram, busy, demo):
     return out
 
 
+def legacy_1x(version, node, out):
+    """ES 1.x node stats: no roles (data/master as attributes), the filter and id
+    caches, query_cache meaning the shard request cache, Sigar's os/process
+    memory fields and a load average array."""
+    data = node[2]
+    del out["roles"]
+    if not data:
+        out["attributes"] = {"data": "false"}
+    ind = out["indices"]
+    r = rng(version, node[0], "legacy")
+    ind["filter_cache"] = {"memory_size_in_bytes": r.randint(0, 90 * MIB) * data,
+                           "evictions": r.randint(0, 4_000) * data}
+    ind["id_cache"] = {"memory_size_in_bytes": 0}
+    ind["query_cache"] = ind.pop("request_cache")
+    for key in ("recovery", "translog"):
+        ind.pop(key, None)
+    mem = out["os"]["mem"]
+    total = mem.pop("total_in_bytes")
+    mem["actual_free_in_bytes"] = mem["free_in_bytes"] + total // 3
+    mem["actual_used_in_bytes"] = total - mem["actual_free_in_bytes"]
+    load = out["os"]["cpu"]["load_average"]
+    out["os"]["load_average"] = [load["1m"], load["5m"], load["15m"]]
+    out["os"]["cpu"] = {"sys": 2, "user": 11, "idle": 86, "usage": 13, "stolen": 0}
+    out["process"]["mem"]["resident_in_bytes"] = node[4] + 900 * MIB
+    out["process"]["mem"]["share_in_bytes"] = 60 * MIB
+    return out
+
+
 def node_stats(version, node, rows, demo=False, ts=1716286800000):
-    name, ip, data, ram, heap, disk, heap_ratio, disk_ratio = node
+    name, ip, data, ram, heap, disk, heap_ratio, disk_ratio = node[:8]
     lv = level(version)
     busy = 1 if data else 0
     r = rng(version, name, "node")
@@ -529,7 +590,7 @@ def node_stats(version, node, rows, demo=False, ts=1716286800000):
         "transport_address": ip + ":9300",
         "host": ip,
         "ip": ip + ":9300",
-        "roles": roles(version, data),
+        "roles": extras(node).get("roles") or roles(version, data),
     }
     if attributes(version, ram, heap):  # ES leaves the key out when empty
         out["attributes"] = attributes(version, ram, heap)
@@ -606,6 +667,8 @@ def node_stats(version, node, rows, demo=False, ts=1716286800000):
                                           "mode": "monitor_only"}
             out["cluster_manager_throttling"] = {"stats": {"total_throttled_tasks": 0,
                                                            "throttled_tasks_per_task_type": {}}}
+    if lv < (2, 0):
+        legacy_1x(version, node, out)
     return out
 
 
@@ -623,8 +686,8 @@ def nodes_envelope(version, nodes_obj, name_last=False):
 
 def stats_docs(version, nodes, demo=False):
     rows = shards(version, nodes)
-    all_nodes = {node_id(version, n[0]): node_stats(version, n, rows, demo) for n in nodes}
-    local = {node_id(version, nodes[0][0]): all_nodes[node_id(version, nodes[0][0])]}
+    all_nodes = {nid(version, n): node_stats(version, n, rows, demo) for n in nodes}
+    local = {nid(version, nodes[0]): all_nodes[nid(version, nodes[0])]}
     return rows, nodes_envelope(version, local), nodes_envelope(version, all_nodes)
 
 
@@ -655,7 +718,7 @@ def root_doc(version, nodes):
 
 def node_info(version, node):
     dist, number, _, build_hash, _, jdk = V(version)
-    name, ip, data, ram, heap, disk, _, _ = node
+    name, ip, data, ram, heap, disk, _, _ = node[:8]
     lv = level(version)
     pid = 1000 + int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) % 60000
     info = {"name": name, "transport_address": ip + ":9300", "host": ip, "ip": ip,
@@ -666,8 +729,11 @@ def node_info(version, node):
         info["build_type"] = "tar"
     info["build_hash"] = build_hash
     info["total_indexing_buffer"] = heap // 10
-    info["roles"] = roles(version, data)
+    info["roles"] = extras(node).get("roles") or roles(version, data)
     info["attributes"] = attributes(version, ram, heap)
+    if lv < (2, 0):  # 1.x: no roles, a non-data node says so in its attributes
+        del info["roles"]
+        info["attributes"] = {} if data else {"data": "false"}
     root = "/var/lib/opensearch" if dist == "opensearch" else "/var/lib/elasticsearch"
     info["settings"] = {"cluster": {"name": cluster_name(version)},
                         "node": {"name": name}, "path": {"data": [root], "logs": "/var/log/" +
@@ -712,8 +778,7 @@ def node_info(version, node):
 
 
 def nodes_local_doc(version, nodes):
-    nid = node_id(version, nodes[0][0])
-    return nodes_envelope(version, {nid: node_info(version, nodes[0])})
+    return nodes_envelope(version, {nid(version, nodes[0]): node_info(version, nodes[0])})
 
 
 def health_doc(version, nodes, rows):
@@ -823,7 +888,21 @@ def edge_docs():
         "name": old["name"], "host": old["host"]}
     out["nodes_stats_attribute_roles.json"] = nodes_envelope(
         version, {node_id(version, NODES[2][0]): old})
+    out["nodes_stats_duplicate_key.json"] = duplicate_key_text(version, rows)
     return out
+
+
+def duplicate_key_text(version, rows):
+    """JSON text (json.dump cannot repeat a key) whose node says its heap use
+    twice: a stale value first, the real one last, as JSON parsers keep the last."""
+    doc = nodes_envelope(version, {node_id(version, NODES[0][0]): node_stats(version, NODES[0],
+                                                                               rows)})
+    text = json.dumps(doc, indent=1, ensure_ascii=False)
+    key = '"heap_used_in_bytes": '
+    at = text.index(key)
+    line_start = text.rindex("\n", 0, at) + 1
+    indent = text[line_start:at]
+    return text[:line_start] + indent + key + "1,\n" + text[line_start:] + "\n"
 
 
 # ---------------------------------------------------------------- output
@@ -836,7 +915,7 @@ def write_json(path, doc):
 
 def master_node_doc(version, nodes):
     """GET /_cluster/state/master_node: the first node is the elected master."""
-    return {"cluster_name": cluster_name(version), "master_node": node_id(version, nodes[0][0])}
+    return {"cluster_name": cluster_name(version), "master_node": nid(version, nodes[0])}
 
 
 def write_set(outdir, version, nodes, demo=False, local=0, dirname=None):
@@ -845,7 +924,7 @@ def write_set(outdir, version, nodes, demo=False, local=0, dirname=None):
     d = os.path.join(outdir, dirname or version)
     os.makedirs(d, exist_ok=True)
     rows, _, allnodes = stats_docs(version, nodes, demo)
-    lid = node_id(version, nodes[local][0])
+    lid = nid(version, nodes[local])
     write_json(os.path.join(d, "nodes_local_stats.json"),
                nodes_envelope(version, {lid: allnodes["nodes"][lid]}))
     write_json(os.path.join(d, "nodes_stats.json"), allnodes)
@@ -864,10 +943,16 @@ def generate(outdir):
     write_set(outdir, "demo", DEMO_NODES, demo=True)
     # The same 8.9 cluster seen from its second node, which is not the master.
     write_set(outdir, "es-8.9", NODES, local=1, dirname="es-8.9-node2")
+    write_set(outdir, "es-8.9", TIER_NODES, dirname="es-8.9-tiers")
+    write_set(outdir, "es-7.17", TWIN_NODES, dirname="es-7.17-twins")
     edge = os.path.join(outdir, "edge")
     os.makedirs(edge, exist_ok=True)
     for name, doc in edge_docs().items():
-        write_json(os.path.join(edge, name), doc)
+        if isinstance(doc, str):
+            with open(os.path.join(edge, name), "w", encoding="utf-8") as f:
+                f.write(doc)
+        else:
+            write_json(os.path.join(edge, name), doc)
 
 
 def drift(expected, actual):

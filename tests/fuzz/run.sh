@@ -25,7 +25,7 @@ esac
 all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition"
 targets=${*:-$all_targets}
 
-# lib/ sources each target links; every target also gets buf, metric and exposition.
+# lib/ sources each target links; every target also gets buf, strmap, metric and exposition.
 lib_sources() {
     case $1 in
     nodestats | health | nodeinfo | jsonwalk) echo "jsonwalk $1" ;;
@@ -156,7 +156,7 @@ for t in $targets; do
     }
     bin=$out/bin/fuzz_$t
     srcs="$here/fuzz_$t.c"
-    for m in buf metric exposition $libs; do
+    for m in buf strmap metric exposition $libs; do
         case " $srcs " in *" $srcdir/lib/$m.c "*) ;; *) srcs="$srcs $srcdir/lib/$m.c" ;; esac
     done
     echo "fuzz: building $t"

@@ -279,6 +279,13 @@ class FakeES:
         if status != 200:
             raise AssertionError("fake_es refused mode %r: %s" % (mode, body))
 
+    def set_fault(self, prefix, mode):
+        """Answers paths under prefix in mode (healthy clears it); the rest as before."""
+        status, _, body = http_request("POST", self.url + "/_fake/fault",
+                                       body=("%s %s" % (prefix, mode)).encode())
+        if status != 200:
+            raise AssertionError("fake_es refused fault %r %r: %s" % (prefix, mode, body))
+
     def requests(self):
         status, _, body = http_get(self.url + "/_fake/requests")
         assert status == 200, body

@@ -256,17 +256,20 @@ class MasterOnly(ClusterTestCase):
     def test_master_node_failing(self):
         """A garbled master_node answer on the real master (fake_es cannot 404 this path:
         without the file it answers "the local node is master"). collect.c keeps
-        reporter=0 when master_node fails: the error is counted, esvigil_up is 0, the
-        cluster families are withheld rather than risk a second copy, and the node
-        families and the derived headroom (settings fetched, hidden) stay."""
+        reporter=0 when master_node fails: the error is counted, esvigil_up stays 1 (the
+        node's own stats were read; collector_failed says what was not), the cluster
+        families are withheld rather than risk a second copy, and the node families and
+        the derived headroom (settings fetched, hidden) stay."""
         a = Node(self, "es-8.9")
         d = a.start(self, "auto")
         d.wait_metric(lambda m: polled(m) and cluster_families(m), 20, "a full poll")
         set_master_doc(a.dir, '{"cluster_name":"%s","master_node":' % a.cluster)
         m = d.wait_metric(
             lambda m: (m.get("esvigil_errors_total", collector="master_node",
-                             reason="bad_json") or 0) >= 1 and m.get("esvigil_up") == 0, 15,
-            "master_node bad_json counted")
+                             reason="bad_json") or 0) >= 1, 15, "master_node bad_json counted")
+        m = d.wait_metric(lambda m: m.get("esvigil_collector_success", collector="master_node")
+                          == 0, 15, "master_node failing")
+        self.assertEqual(m.get("esvigil_up"), 1)
         self.assertEqual(m.get("esvigil_collector_success", collector="master_node"), 0)
         self.assertEqual(m.get("esvigil_collector_success", collector="nodes_stats"), 1)
         self.assertNotReporter(a, m)
@@ -320,6 +323,27 @@ class ClusterMode(ClusterTestCase):
                                    places=6, msg=dim)
         # still the master in auto mode: it also reports for the cluster
         self.assertReporter(a, m)
+        self.finish(a)
+
+    def test_es_all_data_tiers(self):
+        """A tiered cluster (hot/content + warm nodes, none with plain "data"): tiers are
+        data nodes, so the imbalance covers them and leaves the tiebreaker out."""
+        a = Node(self, "es-8.9-tiers")
+        d = a.start(self, "auto", ["--es.all"])
+        m = d.wait_metric(lambda m: polled(m) and m.find("esvigil_imbalance_ratio"), 20,
+                          "a full --es.all poll of a tiered cluster")
+        nodes = load(os.path.join(a.dir, "nodes_stats.json"))["nodes"].values()
+        data = [n for n in nodes if any(r.startswith("data_") for r in n["roles"])]
+        self.assertEqual(len(data), 3)
+        self.assertFalse(any("data" in n["roles"] for n in nodes))
+        for n in nodes:
+            self.assertEqual(find(m, "elasticsearch_indices_docs", name=n["name"])[0][1]
+                             ["es_data_node"], "true" if n in data else "false")
+        for dim, values in (("cpu", [n["os"]["cpu"]["percent"] for n in data]),
+                            ("http_connections", [n["http"]["current_open"] for n in data])):
+            want = max(values) / (sum(values) / len(values))
+            self.assertAlmostEqual(m.get("esvigil_imbalance_ratio", dimension=dim), want,
+                                   places=6, msg=dim)
         self.finish(a)
 
     def test_local_mode_has_no_imbalance(self):

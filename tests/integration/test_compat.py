@@ -4,7 +4,9 @@ The reference exporter and esvigil (--cluster.metrics=always) read the same fake
 Elasticsearch for each fixture version; for every family both export the type and the
 label names must agree, every reference series must exist in esvigil, and every family
 only the reference exports must be its bookkeeping or a listed, explained difference.
-Skipped (77) when prometheus-elasticsearch-exporter is not on PATH."""
+The reference comparisons skip when prometheus-elasticsearch-exporter is not on PATH;
+Upstream111 compares with upstream 1.11's families as tests/reference-1.11.txt lists
+them (written from its collector sources), which needs no binary."""
 
 import json
 import os
@@ -12,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unittest
 
 import harness
 
@@ -19,16 +22,13 @@ REF_BIN = "prometheus-elasticsearch-exporter"
 # (fixture, --es.all): every version the reference handles (1.5.0 reads all of them).
 CASES = (("es-5.6", False), ("es-6.8", False), ("es-7.13", False), ("es-7.17", False),
          ("es-8.9", False), ("opensearch-1.3", False), ("opensearch-2.11", False),
-         ("es-8.9", True))
+         ("es-8.9", True), ("es-8.9-tiers", True))
 
-# The reference's own bookkeeping, replaced in esvigil by esvigil_up, esvigil_errors_total
-# and esvigil_collector_* (README, "Differences"); go_* and promhttp_* describe the Go
-# runtime and HTTP handler of the exporter process. index_stats_* come from the indices
-# collector --es.shards implies (fake_es has no /_all/_stats: it only ever reports down).
-BOOKKEEPING = re.compile(r"^elasticsearch_\w+_(up|total_scrapes|json_parse_failures)$"
-                         r"|^elasticsearch_clusterinfo_\w+$|^elasticsearch_exporter_build_info$"
-                         r"|^elasticsearch_scrape_(duration_seconds|success)$"
-                         r"|^go_\w+$|^promhttp_\w+$")
+# Only what describes the exporter process itself may be missing from esvigil: the Go
+# runtime and HTTP handler (go_*, promhttp_*) and the exporter's build. The reference's
+# per-collector bookkeeping (elasticsearch_node_stats_up, ..._total_scrapes,
+# ..._json_parse_failures) is exported by esvigil for every collector both have.
+BOOKKEEPING = re.compile(r"^go_\w+$|^promhttp_\w+$|^elasticsearch_exporter_build_info$")
 
 ABSENT = "the reference exports 0 for the missing field, esvigil exports no sample"
 # Families only the reference exports, on purpose. The source, when given, is checked:
@@ -59,6 +59,26 @@ DELIBERATE = {
     "elasticsearch_version": (
         None, "the reference's cluster-info collector reads GET /; esvigil does not poll / "
         "and carries the version per node in elasticsearch_node_info{version}"),
+    "elasticsearch_clusterinfo_up": (
+        None, "the reference's cluster-info collector (GET /) has no esvigil counterpart; "
+        "esvigil_collector_success{collector=\"node_info\"} says whether the node answered"),
+    "elasticsearch_clusterinfo_last_retrieval_success_ts": (
+        None, "cluster-info collector (GET /): not polled by esvigil"),
+    "elasticsearch_clusterinfo_version_info": (
+        None, "cluster-info collector (GET /): the version is in elasticsearch_node_info{version}"),
+    "elasticsearch_scrape_duration_seconds": (
+        None, "only the reference's cluster-info collector reports it here; esvigil's is "
+        "esvigil_collector_duration_seconds{collector}"),
+    "elasticsearch_scrape_success": (
+        None, "only the reference's cluster-info collector reports it here; esvigil's is "
+        "esvigil_collector_success{collector}"),
+    "elasticsearch_index_stats_up": (
+        None, "bookkeeping of the reference's indices collector (GET /_all/_stats, implied by "
+        "--es.shards), which esvigil does not have"),
+    "elasticsearch_index_stats_total_scrapes": (
+        None, "bookkeeping of the reference's indices collector, which esvigil does not have"),
+    "elasticsearch_index_stats_json_parse_failures": (
+        None, "bookkeeping of the reference's indices collector, which esvigil does not have"),
     "process_virtual_memory_max_bytes": (
         None, "Go client process collector about the exporter itself; esvigil's own "
         "process_* set has no address-space limit"),
@@ -69,6 +89,22 @@ LABEL_DIFFERENCES = {
     "elasticsearch_node_shards_total": (
         (1, 7, 0), {"cluster"},
         "reference 1.7.0 added the cluster label (upstream #639); esvigil follows 1.7+"),
+    "elasticsearch_nodes_roles": (
+        (1, 11, 0), {"node"},
+        "reference 1.11.0 added the node (id) label (upstream #1111); esvigil follows 1.11"),
+}
+
+
+def tiers_without_data(nodes):
+    return any(any(r.startswith("data_") for r in n.get("roles", ()))
+               and "data" not in n.get("roles", ()) for n in nodes)
+
+# Type differences allowed against references older than a version.
+TYPE_DIFFERENCES = {
+    "elasticsearch_indices_translog_size_in_bytes": (
+        (1, 7, 0), "counter",
+        "reference 1.7.0 made it a gauge (the translog shrinks at every flush); esvigil "
+        "follows 1.7+"),
 }
 
 # Label values not compared, when the condition holds for the nodes read.
@@ -78,6 +114,10 @@ IGNORED_VALUES = {
         "OpenSearch 2 calls the master role cluster_manager: the reference knows only "
         "'master' and says false, esvigil says true (SPEC: cluster_manager is OpenSearch's "
         "master)"),
+    "es_data_node": (
+        lambda nodes: REF[1] < (1, 12, 0) and tiers_without_data(nodes),
+        "a node with data tiers (data_hot, data_warm, ...) but no plain 'data' role is a "
+        "data node; the reference says so only after 1.11 (upstream #1224), esvigil does"),
 }
 
 RESULTS = {}  # case id -> comparison, for the tables at the end
@@ -169,7 +209,112 @@ def case_id(fixture, es_all):
     return fixture + ("+es.all" if es_all else "")
 
 
+# ---------------------------------------------------------------- upstream 1.11
+
+REF_1_11 = os.path.join(harness.SRCDIR, "tests", "reference-1.11.txt")
+# (fixture, extra flags) esvigil polls to collect what it exports: every shape
+# (1.x Sigar fields, 5.x store throttling, 8.x with every node).
+UPSTREAM_RUNS = (("es-1.7", ()), ("es-5.6", ()), ("es-8.9", ("--es.all",)))
+# 1.11 families esvigil exports on no fixture, and why.
+UPSTREAM_ABSENT = {
+    "elasticsearch_clustersettings_allocation_watermark_low_bytes":
+        "only when the watermark is set as a byte size; every fixture uses percentages",
+    "elasticsearch_clustersettings_allocation_watermark_high_bytes":
+        "only when the watermark is set as a byte size; every fixture uses percentages",
+    "elasticsearch_clustersettings_allocation_watermark_flood_stage_bytes":
+        "only when the watermark is set as a byte size; every fixture uses percentages",
+}
+
+
+def load_reference_1_11():
+    """name -> (type, frozenset of label names) from tests/reference-1.11.txt."""
+    out = {}
+    with open(REF_1_11) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                name, typ, labels = line.split()
+                out[name] = (typ, frozenset() if labels == "-" else frozenset(labels.split(",")))
+    return out
+
+
+def expand_braces(word):
+    m = re.search(r"\{([^{}]*)\}", word)
+    if not m:
+        return [word]
+    return [x for alt in m.group(1).split(",")
+            for x in expand_braces(word[:m.start()] + alt + word[m.end():])]
+
+
+def readme_esvigil_only():
+    """Full elasticsearch_* names in the README's table of families the reference lacks."""
+    with open(os.path.join(harness.SRCDIR, "README.md")) as f:
+        text = f.read()
+    start = text.index("the reference lacks:")
+    table = text[start:text.index("\n\n", text.index("|---|", start))]
+    names = []
+    for word in re.findall(r"`(elasticsearch_[a-z0-9_{},]+)", table):
+        names += expand_braces(word)
+    return names
+
+
+class Upstream111(harness.TestCase):
+    """esvigil against the reference's current names (upstream 1.11 sources), which the
+    Debian 1.5.0 binary cannot show: same type and label names for every family both
+    export, every 1.11 family exported or explained, and the README's list of
+    esvigil-only families free of reference names."""
+
+    def esvigil_families(self):
+        fams = {}
+        for fixture, extra in UPSTREAM_RUNS:
+            fixdir = os.path.join(harness.FIXTURES, fixture)
+            es = self.fake(fixdir)
+            procfs = harness.make_procfs(os.path.join(self.tmp, "proc-" + fixture),
+                                         fixture=fixdir)
+            d = self.esvigil(["--es.uri=" + es.url, "--cluster.metrics=always"] + list(extra),
+                             procfs=procfs)
+            m = d.wait_metric(lambda m: m.get("esvigil_up") == 1, 20, "a full poll")
+            self.assertCleanExit(d)
+            for fam, (typ, labels, _) in families(m).items():
+                fams.setdefault(fam, (typ, labels))
+        return fams
+
+    def test_against_1_11(self):
+        ref = load_reference_1_11()
+        self.assertGreater(len(ref), 140)
+        esv = self.esvigil_families()
+        problems, matched = [], 0
+        for fam, (typ, labels) in sorted(ref.items()):
+            if fam not in esv:
+                if fam not in UPSTREAM_ABSENT:
+                    problems.append("%s: in reference 1.11, not exported by esvigil" % fam)
+                continue
+            etyp, elabels = esv[fam]
+            if (etyp, elabels) != (typ, labels):
+                problems.append("%s: esvigil %s %s, reference 1.11 %s %s"
+                                % (fam, etyp, sorted(elabels), typ, sorted(labels)))
+            else:
+                matched += 1
+        stale = sorted(f for f in UPSTREAM_ABSENT if f in esv or f not in ref)
+        out("\n== upstream 1.11 (%s): %d families, %d matched, %d explained absent"
+            % (os.path.basename(REF_1_11), len(ref), matched, len(UPSTREAM_ABSENT)))
+        self.assertEqual(problems, [], "differences from reference 1.11")
+        self.assertEqual(stale, [], "UPSTREAM_ABSENT entries that no longer hold")
+
+    def test_readme_esvigil_only_list(self):
+        ref = load_reference_1_11()
+        listed = readme_esvigil_only()
+        self.assertGreater(len(listed), 10)
+        self.assertEqual(sorted(set(listed) & set(ref)), [],
+                         "README lists as esvigil-only what reference 1.11 exports")
+
+
 class Compat(harness.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if REF is None:
+            raise unittest.SkipTest("%s not on PATH" % REF_BIN)
 
     def run_reference(self, es, es_all):
         _, _, flags = REF
@@ -219,7 +364,7 @@ class Compat(harness.TestCase):
         esv_m = self.run_esvigil(es, fixdir, es_all)
         ref, esv = families(ref_m), families(esv_m)
         res = {"matched": [], "bookkeeping": [], "deliberate": {}, "esvigil_only": [],
-               "label_diffs": {}, "ignored_values": {}}
+               "label_diffs": {}, "type_diffs": {}, "ignored_values": {}}
         problems = []
 
         for fam in sorted(set(ref) & set(esv)):
@@ -227,7 +372,11 @@ class Compat(harness.TestCase):
             if not consistent:
                 problems.append("%s: esvigil's samples disagree on label names" % fam)
             if rtype != etype:
-                problems.append("%s: type %s, reference %s" % (fam, etype, rtype))
+                gate = TYPE_DIFFERENCES.get(fam)
+                if gate and REF[1] < gate[0] and rtype == gate[1]:
+                    res["type_diffs"][fam] = gate[2]
+                else:
+                    problems.append("%s: type %s, reference %s" % (fam, etype, rtype))
             if rlabels != elabels:
                 gate = LABEL_DIFFERENCES.get(fam)
                 if gate and REF[1] < gate[0] and elabels - rlabels == gate[1] \
@@ -270,9 +419,10 @@ class Compat(harness.TestCase):
             self.skipTest("needs every case to have run")
         seen = set()
         for res in RESULTS.values():
-            seen |= set(res["deliberate"]) | set(res["label_diffs"])
+            seen |= set(res["deliberate"]) | set(res["label_diffs"]) | set(res["type_diffs"])
         stale = sorted(set(DELIBERATE) - seen)
-        stale += sorted(f for f, (gate, _, _) in LABEL_DIFFERENCES.items()
+        stale += sorted(f for f, (gate, _, _) in
+                        list(LABEL_DIFFERENCES.items()) + list(TYPE_DIFFERENCES.items())
                         if REF[1] < gate and f not in seen)
         self.assertEqual(stale, [], "listed differences no case produced")
 
@@ -319,6 +469,8 @@ def print_case(cid, res):
                              len(res["esvigil_only"])))
     for fam, why in sorted(res["label_diffs"].items()):
         out("  label difference %s: %s" % (fam, why))
+    for fam, why in sorted(res["type_diffs"].items()):
+        out("  type difference %s: %s" % (fam, why))
     for label, why in sorted(res["ignored_values"].items()):
         out("  label value %s not compared: %s" % (label, why))
     sys.stdout.flush()
@@ -373,7 +525,4 @@ def print_summary():
 
 
 if __name__ == "__main__":
-    if REF is None:
-        print("SKIP: %s not on PATH" % REF_BIN)
-        sys.exit(harness.SKIP)
     harness.main(timeout=300)

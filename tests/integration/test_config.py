@@ -6,6 +6,7 @@ userinfo) sent to ES but never shown in logs, /metrics or the landing page."""
 
 import base64
 import os
+import signal
 
 import harness
 
@@ -59,6 +60,7 @@ class BadSettings(harness.TestCase):
         self.assertRegex(msg, r"%s:%d: %s\b" % (path.replace(".", r"\."), line,
                                                 key.replace(".", r"\.")))
         return msg
+        return msg
 
     # file errors: FILE:LINE: KEY: ...
     def test_unknown_key(self):
@@ -85,6 +87,14 @@ class BadSettings(harness.TestCase):
     def test_zero_interval(self):
         self.refuse_file("poll:\n  interval: 0s\n", 2, "poll.interval")
 
+    def test_durations_out_of_range(self):
+        # accepted before bounds existed: a poll every millisecond, a timeout of a million years
+        for text, line, key in (("poll:\n  interval: 1ms\n", 2, "poll.interval"),
+                                ("es:\n  uri: http://127.0.0.1:9\n  timeout: 9999999999h\n", 3,
+                                 "es.timeout")):
+            with self.subTest(key=key):
+                self.assertIn("must be from", self.refuse_file(text, line, key))
+
     def test_yaml_syntax_error(self):
         path = self.config("es:\n  uri: http://127.0.0.1:9200\n  timeout: [5s\npoll:\n")
         msg = self.refuse(["--config.file=" + path], [path])
@@ -97,6 +107,23 @@ class BadSettings(harness.TestCase):
     def test_directory_as_file(self):
         self.refuse(["--config.file=" + self.tmp], [self.tmp])
 
+    def test_password_file_fifo(self):
+        # open() of a FIFO blocked until a writer came; run_esvigil bounds the wait
+        fifo = os.path.join(self.tmp, "pw.fifo")
+        os.mkfifo(fifo)
+        self.refuse(["--es.username=elastic", "--es.password-file=" + fifo],
+                    ["flag --es.password-file", fifo, "not a regular file (a FIFO)"])
+
+    def test_config_file_fifo(self):
+        fifo = os.path.join(self.tmp, "esvigil.fifo")
+        os.mkfifo(fifo)
+        self.refuse(["--config.file=" + fifo], [fifo, "not a regular file (a FIFO)"])
+
+    def test_uri_password_flag_refused(self):
+        msg = self.refuse(["--es.uri=http://elastic:%s@127.0.0.1:9" % PASSWORD],
+                          ["flag --es.uri", "password", "/proc/PID/cmdline"])
+        self.assertNotIn(PASSWORD, msg)
+
     def test_missing_password_file(self):
         path = self.config("es:\n  username: elastic\n  password-file: /nonexistent/pw\n")
         self.refuse(["--config.file=" + path], [path, "es.password-file", "/nonexistent/pw"])
@@ -107,6 +134,9 @@ class BadSettings(harness.TestCase):
 
     def test_bad_flag_value(self):
         self.refuse(["--es.timeout=fast"], ["es.timeout"])
+
+    def test_flag_duration_out_of_range(self):
+        self.refuse(["--poll.interval=2h"], ["flag --poll.interval: must be from 1s to 1h, not 2h"])
 
     def test_bad_flag_url(self):
         self.refuse(["--es.uri=ftp://x"], ["es.uri"])
@@ -250,13 +280,34 @@ class Secrets(harness.TestCase):
         self.assertCleanExit(d)
 
     def test_url_userinfo_not_leaked(self):
+        # from the file: a flag would show the password in ps (refused, see BadSettings)
         es = self.fake(extra=["--require-basic", "elastic:" + PASSWORD])
         url = es.url.replace("http://", "http://elastic:%s@" % PASSWORD)
-        d = self.esvigil(["--es.uri=" + url, "--poll.interval=1s", "--es.timeout=2s"],
-                         procfs=self.procfs())
+        d = self.esvigil(["--poll.interval=1s", "--es.timeout=2s"], procfs=self.procfs(),
+                         config_text="es:\n  uri: %s\n" % url)
         d.wait_metric(lambda m: m.get("esvigil_up") == 1, 20, "esvigil_up 1 with URL userinfo")
         self.assertEqual(es.requests()["last_authorization"], self.basic("elastic", PASSWORD))
         self.assert_not_leaked(d, [PASSWORD])
+        self.assertCleanExit(d)
+
+
+class Reload(harness.TestCase):
+
+    def test_reload_fifo_password_file_keeps_running(self):
+        # SIGHUP used to block in open() of the FIFO, and SIGTERM then waited for it
+        es = self.fake()
+        path = self.tmp + "/esvigil.yml"
+        d = self.esvigil(["--poll.interval=1s", "--es.timeout=2s"], procfs=self.procfs(),
+                         config_text="es:\n  uri: %s\n" % es.url)
+        d.wait_ready(20)
+        fifo = os.path.join(self.tmp, "pw.fifo")
+        os.mkfifo(fifo)
+        self.config("es:\n  uri: %s\n  username: elastic\n  password-file: %s\n" % (es.url, fifo))
+        mark = d.mark()
+        d.kill(signal.SIGHUP)
+        d.wait_log(r"%s:4: es\.password-file: .*not a regular file \(a FIFO\)"
+                   % path.replace(".", r"\."), 10, "the FIFO refused on reload", start=mark)
+        d.wait_metric(lambda m: m.get("esvigil_up") == 1, 10, "still serving after the reload")
         self.assertCleanExit(d)
 
 

@@ -4,7 +4,9 @@ garbage, truncated, huge, slow, hang). Each failure must give esvigil_up 0, a co
 error with the right reason, no half snapshot of ES families, live host metrics, a
 daemon that keeps serving fast, and full recovery once ES is healthy again."""
 
+import os
 import re
+import shutil
 import signal
 import time
 
@@ -86,6 +88,48 @@ class ErrorModes(harness.TestCase):
         self.assertCleanExit(d)
         return d
 
+    def test_reference_bookkeeping(self):
+        """The reference's per-collector up / total_scrapes / json_parse_failures, as
+        dashboards built for it query them: up follows each poll, total_scrapes counts
+        the polls that asked, json_parse_failures the answers that were not JSON."""
+        es = self.fake()
+        d = self.start(es.url, ["--cluster.metrics=always"])
+        trio = ("elasticsearch_node_stats", "elasticsearch_cluster_health",
+                "elasticsearch_clustersettings_stats")
+        m = d.wait_metric(lambda m: (m.get("elasticsearch_node_stats_total_scrapes") or 0) >= 2,
+                          20, "two polls")
+        for prefix in trio:
+            self.assertEqual(m.get(prefix + "_up"), 1, prefix)
+            self.assertEqual(m.types.get(prefix + "_up"), "gauge")
+            self.assertEqual(m.types.get(prefix + "_total_scrapes"), "counter")
+            self.assertEqual(m.get(prefix + "_json_parse_failures"), 0, prefix)
+            self.assertGreaterEqual(m.get(prefix + "_total_scrapes"), 2)
+        self.assertEqual(m.get("elasticsearch_node_shards_json_parse_failures"), 0)
+        self.assertEqual(m.find("elasticsearch_node_shards_up"), [])  # the reference has none
+        before = m.get("elasticsearch_node_stats_total_scrapes")
+
+        es.set_mode("garbage")
+        m = d.wait_metric(lambda m: m.get("elasticsearch_node_stats_up") == 0, 20, "up 0")
+        m = d.wait_metric(
+            lambda m: (m.get("elasticsearch_cluster_health_json_parse_failures") or 0) >= 1,
+            10, "a parse failure counted")
+        for prefix in trio:
+            self.assertEqual(m.get(prefix + "_up"), 0, prefix)
+            self.assertGreaterEqual(m.get(prefix + "_json_parse_failures"), 1, prefix)
+        self.assertGreaterEqual(m.get("elasticsearch_node_shards_json_parse_failures"), 1)
+        self.assertGreater(m.get("elasticsearch_node_stats_total_scrapes"), before)
+
+        es.set_mode("500")  # a failed scrape, not a parse failure
+        bad = m.get("elasticsearch_node_stats_json_parse_failures")
+        m = d.wait_metric(lambda m: errors(m, "http_status") >= 2, 20, "HTTP 500 counted")
+        self.assertEqual(m.get("elasticsearch_node_stats_up"), 0)
+        self.assertEqual(m.get("elasticsearch_node_stats_json_parse_failures"), bad)
+
+        es.set_mode("healthy")
+        m = d.wait_metric(lambda m: m.get("elasticsearch_node_stats_up") == 1, 20, "recovery")
+        self.assertEqual(m.get("elasticsearch_cluster_health_up"), 1)
+        self.assertCleanExit(d)
+
     def test_refused(self):
         port = harness.free_port()
         d = self.start("http://127.0.0.1:%d" % port)
@@ -144,6 +188,34 @@ class ErrorModes(harness.TestCase):
         self.assertEqual(d.get("/-/healthy")[0], 200)
         # A stuck poll must not hold up shutdown beyond es.timeout.
         self.assertCleanExit(d, signal.SIGTERM, timeout=15)
+
+
+class BadValues(harness.TestCase):
+    """One bad value costs one odd label, never the whole answer."""
+
+    def test_invalid_utf8_node_name(self):
+        fixdir = os.path.join(self.tmp, "fixture")
+        shutil.copytree(harness.fixture_dir(), fixdir)
+        _, node_id, node = harness.fixture_node(fixdir)
+        name = node["name"].encode()
+        bad = name[:2] + b"\xff" + name[2:]  # a byte that can never start UTF-8
+        for f in ("nodes_local_stats.json", "nodes_stats.json"):
+            path = os.path.join(fixdir, f)
+            with open(path, "rb") as fh:
+                body = fh.read()
+            with open(path, "wb") as fh:
+                fh.write(body.replace(b'"' + name + b'"', b'"' + bad + b'"'))
+        es = self.fake(fixture=fixdir)
+        d = self.esvigil(es_args(es.url), procfs=self.procfs())
+        d.wait_metric(lambda m: m.get("esvigil_up") == 1, 20, "esvigil_up 1 despite the bad byte")
+        m = d.wait_metric(lambda m: (m.get("esvigil_invalid_utf8_total") or 0) >= 1, 10,
+                          "the repair counted")
+        repaired = name[:2].decode() + "\ufffd" + name[2:].decode()
+        heap = [s for s in m.samples if s[0] == "elasticsearch_jvm_memory_used_bytes"
+                and s[1].get("name") == repaired and s[1].get("area") == "heap"]
+        self.assertEqual(len(heap), 1, "node families kept, with U+FFFD in the name")
+        self.assertEqual(errors(m, "bad_json"), 0)
+        self.assertCleanExit(d)
 
 
 if __name__ == "__main__":

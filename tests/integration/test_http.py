@@ -182,7 +182,9 @@ class SeparateDaemon(harness.TestCase):
 
     def test_ready_only_after_first_poll(self):
         es = self.fake(mode="slow", extra=["--delay", "4"])
-        d = self.esvigil(es_args(es.url, timeout="10s"), procfs=self.procfs())
+        # The deadline (default: the 1s interval) would end the first poll at 1s.
+        d = self.esvigil(es_args(es.url, timeout="10s") + ["--poll.deadline=10s"],
+                         procfs=self.procfs())
         status = d.get("/-/ready")[0]
         self.assertEqual(status, 503, "ready before the first poll finished")
         self.assertEqual(d.get("/-/healthy")[0], 200)

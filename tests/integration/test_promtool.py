@@ -4,6 +4,7 @@ polls each ES/OpenSearch fixture version (and while ES fails). Format errors alw
 fail; lint warnings are tolerated only for the reference-exporter names listed in
 promtool_allow.txt, so every esvigil_* family is lint-clean. Skips without promtool."""
 
+import json
 import os
 import re
 import shutil
@@ -27,6 +28,20 @@ def load_allow():
             if line:
                 names.append(line)
     return names
+
+
+def duplicate_series(text):
+    """Series lines that repeat an earlier one (promtool 2.x does not notice them,
+    Prometheus rejects the whole scrape)."""
+    seen, dups = set(), []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series = line.rsplit(" ", 1)[0]
+        if series in seen:
+            dups.append(series)
+        seen.add(series)
+    return dups
 
 
 def promtool_findings(text):
@@ -68,15 +83,16 @@ class Promtool(harness.TestCase):
     def check_exposition(self, text):
         lint, problems = promtool_findings(text)
         self.assertEqual(problems, [], "promtool format problems")
+        self.assertEqual(duplicate_series(text)[:5], [], "series exported twice")
         bad = ["%s: %s" % (n, msg) for n, msg in lint
                if n.startswith("esvigil_") or n not in self.allow]
         self.assertEqual(bad, [], "lint outside promtool_allow.txt")
         Promtool.seen.update(n for n, _ in lint)
 
-    def scrape(self, fixture, mode="healthy", want_up=1):
+    def scrape(self, fixture, mode="healthy", want_up=1, extra=()):
         es = self.fake(fixture=fixture, mode=mode)
-        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--es.timeout=2s"],
-                         procfs=self.procfs(fixture=fixture))
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--es.timeout=2s"]
+                         + list(extra), procfs=self.procfs(fixture=fixture))
         d.wait_ready(20)
         m = d.wait_metric(lambda m: m.get("esvigil_up") == want_up, 20,
                           "esvigil_up %d" % want_up)
@@ -94,6 +110,34 @@ class Promtool(harness.TestCase):
         # The checker itself must fail on a broken exposition.
         _, problems = promtool_findings('# TYPE x gauge\nx{a="b" 1\n')
         self.assertTrue(problems)
+
+    def test_duplicate_detection(self):
+        self.assertEqual(duplicate_series('x{a="b"} 1\nx{a="c"} 1\nx{a="b"} 2\n'), ['x{a="b"}'])
+
+    def test_same_name_nodes(self):
+        """Two nodes sharing name and host (--es.all): every series still unique."""
+        fixture = os.path.join(harness.FIXTURES, "es-7.17-twins")
+        text = self.scrape(fixture, extra=["--es.all", "--cluster.metrics=always"])
+        self.check_exposition(text)
+        names = set(re.findall(r'elasticsearch_indices_docs\{[^}]*name="([^"]*)"', text))
+        self.assertEqual(len(names), 2, names)
+        self.assertTrue(all(n.startswith("es-host-1 (") for n in names), names)
+        # the local node's node-info families name it as its stats do
+        with open(os.path.join(fixture, "nodes_local.json")) as f:
+            local_id = next(iter(json.load(f)["nodes"]))
+        info = re.findall(r'elasticsearch_node_info\{[^}]*name="([^"]*)"', text)
+        self.assertEqual(info, ["es-host-1 (%s)" % local_id])
+
+    def test_es_1x_shape(self):
+        """ES 1.x stats (filter cache, Sigar memory fields): only listed reference names
+        may draw lint, and the ES 1.x families the reference exports are there."""
+        text = self.scrape(os.path.join(harness.FIXTURES, "es-1.7"))
+        self.check_exposition(text)
+        for fam in ("elasticsearch_indices_filter_cache_evictions",
+                    "elasticsearch_indices_filter_cache_memory_size_bytes",
+                    "elasticsearch_os_mem_actual_free_bytes",
+                    "elasticsearch_process_mem_resident_size_bytes"):
+            self.assertIn("\n" + fam + "{", text, fam)
 
     def test_while_es_fails(self):
         self.check_exposition(self.scrape(harness.fixture_dir(), mode="500", want_up=0))

@@ -102,11 +102,14 @@ def parse_report(out):
         m = FINDING_RE.match(lines[i])
         if not m:
             raise AssertionError("unexpected report line %r in:\n%s" % (lines[i], out))
-        hint = lines[i + 1] if i + 1 < len(lines) else ""
+        i += 1
+        if i < len(lines) and lines[i].startswith("  detail: "):  # what failed, for some checks
+            i += 1
+        hint = lines[i] if i < len(lines) else ""
         if not hint.startswith("  hint: "):
-            raise AssertionError("finding without a hint line: %r in:\n%s" % (lines[i], out))
+            raise AssertionError("finding without a hint line: %r in:\n%s" % (lines[i - 1], out))
         findings.append(m.groups() + (hint[len("  hint: "):],))
-        i += 2
+        i += 1
     return head, findings
 
 

@@ -198,6 +198,24 @@ START_TEST(test_minimum_size)
 }
 END_TEST
 
+/* Seed 003 as ES >= 7.9 measures it: in-flight indexing bytes vs the limit. */
+START_TEST(test_indexing_pressure_levels)
+{
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_indexing_pressure_ratio", "es-ok", 0.5);
+    node(s, "esvigil_indexing_pressure_ratio", "es-warn", 0.7);
+    node(s, "esvigil_indexing_pressure_ratio", "es-crit", 0.85);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 2);
+    ck_assert_int_eq(r.findings[0].status, CHECK_CRITICAL);
+    ck_assert_str_eq(r.findings[0].subject, "prod/es-crit");
+    ck_assert_int_eq(r.findings[1].status, CHECK_WARNING);
+    ck_assert_str_eq(checks_name(r.findings[1].check), "indexing_pressure");
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -297,7 +315,7 @@ START_TEST(test_report)
     checks_result r = eval(s, NULL, NULL);
     buf b;
     buf_init(&b);
-    ck_assert_int_eq(checkreport_render(&r, NULL, &b), 0);
+    ck_assert_int_eq(checkreport_render(&r, NULL, 0, &b), 0);
     ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
                   b.data);
     ck_assert_ptr_nonnull(strstr(b.data, "CRITICAL heap_used prod/es-1: 91.0% > 90.0% [seed 003]"));
@@ -308,12 +326,111 @@ START_TEST(test_report)
 
     s = metric_set_new();
     r = eval(s, NULL, NULL);
-    ck_assert_int_eq(checkreport_render(&r, "nodes_stats: connection refused", &b), 0);
-    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL", 16) == 0, "%s", b.data);
-    ck_assert_ptr_nonnull(strstr(b.data, "es_unreachable: nodes_stats: connection refused"));
+    ck_assert_int_eq(checkreport_render(&r, NULL, 0, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL OK - 0 critical, 0 warning", 34) == 0, "%s", b.data);
     buf_free(&b);
     checks_result_free(&r);
     metric_set_free(s);
+}
+END_TEST
+
+static size_t count_lines(const char *text, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        n += strncmp(p, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+static void collector(metric_set *s, const char *name, double ok)
+{
+    metric_def d = {"esvigil_collector_success", METRIC_GAUGE, "test", {"collector", NULL}};
+    const char *vals[] = {name};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, ok), 0);
+}
+
+static const checkreport_detail details[] = {
+    {"es_unreachable", NULL, NULL, "nodes_stats: GET /_nodes/_local/stats: connection refused"},
+    {"collector_failed", "collector", "nodes_stats", "nodes_stats: connection refused"},
+    {"collector_failed", "collector", "cat_shards",
+     "cat_shards: GET /_cat/shards: HTTP 403 forbidden, missing privilege: monitor"},
+};
+
+/* ES down: one critical line carrying why, counted once; the collectors that
+ * failed with it are not findings of their own. */
+START_TEST(test_report_es_down_once)
+{
+    metric_set *s = metric_set_new();
+    host(s, "esvigil_up", 0);
+    collector(s, "node_info", 0);
+    collector(s, "nodes_stats", 0);
+    checks_result r = eval(s, NULL, NULL);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkreport_render(&r, details, 3, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL CRITICAL - 1 critical, 0 warning", 40) == 0, "%s",
+                  b.data);
+    ck_assert_uint_eq(count_lines(b.data, "CRITICAL "), 1);
+    ck_assert_uint_eq(count_lines(b.data, "WARNING "), 0);
+    ck_assert_msg(strstr(b.data, "CRITICAL es_unreachable prod/es-1: 0 < 1 - esvigil cannot poll "
+                                 "Elasticsearch\n  detail: nodes_stats: GET "
+                                 "/_nodes/_local/stats: connection refused\n  hint: "),
+                  "%s", b.data);
+    buf_free(&b);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
+/* One forbidden endpoint: ES is up, a warning names the endpoint and why. */
+START_TEST(test_report_forbidden_collector)
+{
+    metric_set *s = metric_set_new();
+    host(s, "esvigil_up", 1);
+    collector(s, "nodes_stats", 1);
+    collector(s, "cat_shards", 0);
+    metric_set *out = metric_set_new();
+    checks_result r = eval(s, NULL, out);
+    ck_assert_int_eq(r.worst, CHECK_WARNING);
+    ck_assert_uint_eq(r.nfindings, 1);
+    const char *pairs[] = {"check", "collector_failed", "subject", "collector=cat_shards", NULL};
+    double v = -1;
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", pairs, &v));
+    ck_assert_double_eq(v, 1);
+    const char *ok_pairs[] = {
+        "check", "collector_failed", "subject", "collector=nodes_stats", "name", "es-1", NULL};
+    ck_assert(metric_set_lookup(out, "esvigil_check_status", ok_pairs, &v));
+    ck_assert_double_eq(v, 0);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkreport_render(&r, details, 3, &b), 0);
+    ck_assert_msg(strncmp(b.data, "ESVIGIL WARNING - 0 critical, 1 warning", 39) == 0, "%s",
+                  b.data);
+    ck_assert_msg(strstr(b.data, "WARNING collector_failed prod/es-1 collector=cat_shards: 0 < 1"),
+                  "%s", b.data);
+    ck_assert_msg(strstr(b.data, "\n  detail: cat_shards: GET /_cat/shards: HTTP 403 forbidden, "
+                                 "missing privilege: monitor\n"),
+                  "%s", b.data);
+    ck_assert_uint_eq(count_lines(b.data, "  detail: "), 1);
+    buf_free(&b);
+    checks_result_free(&r);
+    metric_set_free(out);
+    metric_set_free(s);
+}
+END_TEST
+
+/* The rule says what the evaluation does: silent while ES is down as a whole. */
+START_TEST(test_collector_failed_rule)
+{
+    checks_thresholds *t = checks_thresholds_new();
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(checkrules_render(t, &b), 0);
+    ck_assert_msg(strstr(b.data, "expr: \"max by (instance, collector) (esvigil_collector_success) "
+                                 "< 1 and on (instance) (esvigil_up > 0)\"\n"),
+                  "%s", b.data);
+    buf_free(&b);
+    checks_thresholds_free(t);
 }
 END_TEST
 
@@ -400,10 +517,14 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mapped_needs_evidence);
     tcase_add_test(tc, test_mapped_remote_nodes);
     tcase_add_test(tc, test_minimum_size);
+    tcase_add_test(tc, test_indexing_pressure_levels);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
     tcase_add_test(tc, test_report);
+    tcase_add_test(tc, test_report_es_down_once);
+    tcase_add_test(tc, test_report_forbidden_collector);
+    tcase_add_test(tc, test_collector_failed_rule);
     tcase_add_test(tc, test_rules_text_follows_thresholds);
     tcase_add_test(tc, test_evaluate_while_rendering);
     suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
 
 #include "checks.h"
 #include "config.h"
+#include "units.h"
 
 #include <stdarg.h>
 #include <math.h>
@@ -138,6 +139,7 @@ START_TEST(test_table_introspection)
         "es.pid",
         "cluster.metrics",
         "poll.interval",
+        "poll.deadline",
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",
@@ -211,8 +213,10 @@ START_TEST(test_help_lists_every_flag)
         config_format_value(c, key, def, sizeof(def));
         if (def[0]) {
             char want[8192];
-            snprintf(want, sizeof(want), "(default: %s)", def);
-            ck_assert_msg(strstr(text, want), "--help lacks %s's %s", key, want);
+            /* a duration's range follows its default: "(default: 15s, from 1s to 1h)" */
+            snprintf(want, sizeof(want), "(default: %s", def);
+            const char *at = strstr(text, want);
+            ck_assert_msg(at && strchr("),", at[strlen(want)]), "--help lacks %s's %s", key, want);
         }
     }
     static const char *const others[] = {"--config.file=FILE",
@@ -482,7 +486,7 @@ START_TEST(test_unreadable_files)
     ck_assert_int_eq(config_load_file(c, "/nonexistent/x.yml", err, sizeof(err)), -1);
     ck_assert_str_eq(err, "/nonexistent/x.yml: cannot read: No such file or directory");
     ck_assert_int_eq(config_load_file(c, tmpdir, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+    snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a directory)", tmpdir);
     ck_assert_str_eq(err, want);
     ck_assert_ptr_null(c->config_file);
     assert_defaults(c);
@@ -708,9 +712,8 @@ static int finalize_with(config *c, const char *key, const char *value, char *er
 }
 
 static const char *const good_uris[] = {
-    "http://localhost:9200", "https://es.example.com",       "http://[::1]:9200/",
-    "HTTPS://X:1",           "http://user:pw@h:9200/prefix", "http://h/path?x=1",
-    "http://10.0.0.1:65535",
+    "http://localhost:9200",     "https://es.example.com", "http://[::1]:9200/",    "HTTPS://X:1",
+    "http://user@h:9200/prefix", "http://h/path?x=1",      "http://10.0.0.1:65535",
 };
 
 START_TEST(test_good_uris)
@@ -755,6 +758,64 @@ START_TEST(test_uri_password_redacted)
 }
 END_TEST
 
+/* A password in --es.uri shows in ps: refused from a flag, accepted from the file. */
+START_TEST(test_uri_password_not_from_flags)
+{
+    config *c = config_new();
+    char err[512] = "";
+    ck_assert_int_eq(
+        finalize_with(c, "es.uri", "http://admin:hunter2@localhost:9200", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "flag --es.uri: a password in the URL would show in ps and "
+                          "/proc/PID/cmdline: use es.password-file, $ESVIGIL_ES_PASSWORD or "
+                          "es.uri in the config file");
+    assert_no_secret(err);
+    /* a user alone, or an empty password, is no secret */
+    ck_assert_int_eq(finalize_with(c, "es.uri", "http://admin@localhost:9200", err, sizeof(err)),
+                     0);
+    ck_assert_int_eq(finalize_with(c, "es.uri", "http://admin:@localhost:9200", err, sizeof(err)),
+                     0);
+    config_free(c);
+
+    const char *text = "es:\n  uri: http://admin:hunter2@localhost:9200\n";
+    const char *path = write_tmp("uri-password.yml", text, strlen(text));
+    c = config_new();
+    ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), 0);
+    ck_assert_msg(config_finalize(c, err, sizeof(err)) == 0, "%s", err);
+    config_free(c);
+}
+END_TEST
+
+/* open() of a FIFO waits for a writer: startup and SIGHUP must not. alarm()
+ * turns a hang into a failure well before check's own timeout. */
+START_TEST(test_fifo_files_refused)
+{
+    char fifo[512];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    alarm(5);
+    config *c = config_new();
+    char err[1024] = "", want[1024];
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--es.username=u", NULL), 0);
+    ck_assert_int_eq(finalize_with(c, "es.password-file", fifo, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want),
+             "flag --es.password-file: cannot read %s: not a regular file (a FIFO)", fifo);
+    ck_assert_str_eq(err, want);
+    ck_assert_int_eq(finalize_with(c, "es.api-key-file", fifo, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file (a FIFO)"));
+    config_free(c);
+    c = config_new();
+    ck_assert_int_eq(config_load_file(c, fifo, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a FIFO)", fifo);
+    ck_assert_str_eq(err, want);
+    /* a device is no password file either */
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--es.username=u", NULL), 0);
+    ck_assert_int_eq(finalize_with(c, "es.password-file", "/dev/null", err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file (a character device)"));
+    alarm(0);
+    config_free(c);
+}
+END_TEST
+
 START_TEST(test_finalize_error_from_file)
 {
     config *c = config_new();
@@ -774,14 +835,14 @@ START_TEST(test_finalize_error_from_file)
     c = config_new();
     ck_assert_int_eq(config_load_file(c, path, err, sizeof(err)), 0);
     ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s:2: es.timeout: must be more than 0s", path);
+    snprintf(want, sizeof(want), "%s:2: es.timeout: must be from 100ms to 10m, not 0s", path);
     ck_assert_str_eq(err, want);
     ck_assert_int_eq(finalize_with(c, "es.timeout", "1s", err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s:4: poll.interval: must be more than 0s", path);
+    snprintf(want, sizeof(want), "%s:4: poll.interval: must be from 1s to 1h, not 0s", path);
     ck_assert_str_eq(err, want);
     /* the flag replaces the file's value, and the message says so */
     ck_assert_int_eq(finalize_with(c, "es.timeout", "0s", err, sizeof(err)), -1);
-    ck_assert_str_eq(err, "flag --es.timeout: must be more than 0s");
+    ck_assert_str_eq(err, "flag --es.timeout: must be from 100ms to 10m, not 0s");
     config_free(c);
 }
 END_TEST
@@ -825,9 +886,53 @@ static const struct {
     {"web.telemetry-path", "/m?x=1", "not a URL path starting with /"},
     {"es.max-response-size", "0b", "must be more than 0b"},
     {"es.max-response-size", "1kb", NULL},
-    {"poll.interval", "0", "must be more than 0s"},
-    {"poll.interval", "1ms", NULL},
+    /* durations: both ends of each range are allowed, one step past is not */
+    {"poll.interval", "0", "must be from 1s to 1h, not 0s"},
+    {"poll.interval", "1ms", "must be from 1s to 1h, not 1ms"},
+    {"poll.interval", "999ms", "must be from 1s to 1h, not 999ms"},
+    {"poll.interval", "1s", NULL},
+    {"poll.interval", "1h", NULL},
+    {"poll.interval", "1h1ms", "must be from 1s to 1h, not 1h1ms"},
+    {"poll.interval", "9999999999h", "must be from 1s to 1h, not "},
+    {"es.timeout", "99ms", "must be from 100ms to 10m, not 99ms"},
+    {"es.timeout", "100ms", NULL},
+    {"es.timeout", "10m", NULL},
+    {"es.timeout", "10m1ms", "must be from 100ms to 10m, not 10m1ms"},
+    {"es.timeout", "1y", "must be from 100ms to 10m, not 1y"},
 };
+
+/* Every duration key has a range that holds its own default, and --help
+ * says what it is. */
+START_TEST(test_duration_bounds)
+{
+    config *c = config_new();
+    char def[64];
+    int durations = 0;
+    for (size_t i = 0; config_key_name(i); i++) {
+        long long lo, hi, v;
+        const char *key = config_key_name(i);
+        if (config_duration_bounds(key, &lo, &hi) != 0)
+            continue;
+        durations++;
+        ck_assert_int_eq(config_format_value(c, key, def, sizeof(def)), 0);
+        ck_assert_int_eq(units_parse_duration_ms(def, &v), 0);
+        ck_assert_msg(lo <= v && v <= hi, "%s: default %s out of its range", key, def);
+    }
+    ck_assert_int_ge(durations, 2);
+    long long lo, hi;
+    ck_assert_int_eq(config_duration_bounds("es.uri", &lo, &hi), -1);
+    ck_assert_int_eq(config_duration_bounds("nope", &lo, &hi), -1);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_print_help(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "(default: 15s, from 1s to 1h)"));
+    ck_assert_ptr_nonnull(strstr(text, "(default: 5s, from 100ms to 10m)"));
+    free(text);
+    config_free(c);
+}
+END_TEST
 
 START_TEST(test_finalize_cases)
 {
@@ -948,7 +1053,8 @@ START_TEST(test_secret_errors_never_leak)
 
     /* a directory, and a file with a NUL byte */
     ck_assert_int_eq(finalize_with(c, "es.api-key-file", tmpdir, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "flag --es.api-key-file: cannot read %s: Is a directory", tmpdir);
+    snprintf(want, sizeof(want),
+             "flag --es.api-key-file: cannot read %s: not a regular file (a directory)", tmpdir);
     ck_assert_str_eq(err, want);
     const char *nul = write_tmp("nul-key", ENV_API_KEY "\0" FILE_API_KEY,
                                 sizeof(ENV_API_KEY "\0" FILE_API_KEY) - 1);
@@ -1128,8 +1234,11 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_good_uris, 0, (int)(sizeof(good_uris) / sizeof(good_uris[0])));
     tcase_add_loop_test(tc, test_bad_uris, 0, (int)(sizeof(bad_uris) / sizeof(bad_uris[0])));
     tcase_add_test(tc, test_uri_password_redacted);
+    tcase_add_test(tc, test_uri_password_not_from_flags);
+    tcase_add_test(tc, test_fifo_files_refused);
     tcase_add_test(tc, test_finalize_error_from_file);
     tcase_add_test(tc, test_finalize_default_origin);
+    tcase_add_test(tc, test_duration_bounds);
     tcase_add_loop_test(tc, test_finalize_cases, 0,
                         (int)(sizeof(finalize_cases) / sizeof(finalize_cases[0])));
     tcase_add_test(tc, test_listen_split);

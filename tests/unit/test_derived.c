@@ -889,11 +889,42 @@ START_TEST(test_500_nodes)
 }
 END_TEST
 
+/* ---- indexing pressure ---- */
+
+/* The reference's indexing_pressure families: node identity labels only. */
+static void add_pressure(metric_set *s, const char *family, const char *name, const char *kind,
+                         double v)
+{
+    metric_def d = {family, METRIC_GAUGE, "test", {"cluster", "host", "name", "indexing_pressure"}};
+    const char *vals[] = {"prod", "10.0.0.1", name, kind};
+    ck_assert_int_eq(metric_set_add(s, &d, vals, v), 0);
+}
+
+START_TEST(test_indexing_pressure_ratio)
+{
+    metric_set *raw = metric_set_new();
+    const char *cur = "elasticsearch_indexing_pressure_current_all_in_bytes";
+    const char *lim = "elasticsearch_indexing_pressure_limit_in_bytes";
+    add_pressure(raw, cur, "es-1", "memory", 300e6);
+    add_pressure(raw, lim, "es-1", "memory", 1e9);
+    add_pressure(raw, cur, "es-2", "memory", 5); /* no limit reported: no ratio */
+    add_pressure(raw, cur, "es-3", "memory", 5); /* a zero limit: no division */
+    add_pressure(raw, lim, "es-3", "memory", 0);
+    add_pressure(raw, cur, "es-4", "future", 9); /* another kind of pressure: not this ratio */
+    add_pressure(raw, lim, "es-4", "future", 10);
+    metric_set *out = compute(raw, NULL, 0);
+    ck_assert_double_eq_tol(must_node(out, "esvigil_indexing_pressure_ratio", "es-1"), 0.3, TOL);
+    ck_assert_uint_eq(count(out, "esvigil_indexing_pressure_ratio"), 1);
+    metric_set_free(out);
+    metric_set_free(raw);
+}
+END_TEST
+
 /* ---- definitions ---- */
 
 START_TEST(test_defs)
 {
-    ck_assert_uint_eq(derived_def_count(), 19);
+    ck_assert_uint_eq(derived_def_count(), 20);
     ck_assert_ptr_null(derived_def(derived_def_count()));
     for (size_t i = 0; i < derived_def_count(); i++) {
         const metric_def *d = derived_def(i);
@@ -931,6 +962,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_empty_raw);
     tcase_add_test(tc, test_gc_ratio_over_polls);
     tcase_add_test(tc, test_gc_state_per_node);
+    tcase_add_test(tc, test_indexing_pressure_ratio);
     tcase_add_test(tc, test_imbalance_nine_nodes);
     tcase_add_test(tc, test_imbalance_negative_cpu_ignored);
     tcase_add_test(tc, test_imbalance_needs_two_data_nodes);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -337,11 +338,61 @@ START_TEST(test_api_key_header_and_secret_free_err)
     srv_stop(&s);
     ck_assert_ptr_nonnull(
         strstr(s.req[0], "\r\nAuthorization: ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g=\r\n"));
-    ck_assert_int_eq(e, ESCLIENT_ERR_UNAUTHORIZED);
+    ck_assert_int_eq(e, ESCLIENT_ERR_FORBIDDEN);
     ck_assert_int_eq(status, 403);
     ck_assert_ptr_nonnull(strstr(err, ": HTTP 403"));
     ck_assert_ptr_null(strstr(err, "VnVhQ2ZH"));
     ck_assert_ptr_null(strstr(err, "Authorization"));
+}
+END_TEST
+
+/* An ES 8 security_exception (the shape managed services send to a monitoring
+ * user without cluster:monitor/state), sent in small pieces. */
+static const char denial_body[] =
+    "{\"error\":{\"root_cause\":[{\"type\":\"security_exception\",\"reason\":\"action "
+    "[cluster:monitor/state] is unauthorized for user [mon] with effective roles [viewer], "
+    "this action is granted by the cluster privileges [monitor,manage,all]\"}],"
+    "\"type\":\"security_exception\",\"reason\":\"action [cluster:monitor/state] is "
+    "unauthorized\"},\"status\":403}";
+
+START_TEST(test_forbidden_names_action_and_privilege)
+{
+    char resp[1024];
+    int n = snprintf(resp, sizeof(resp),
+                     "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     strlen(denial_body), denial_body);
+    server s = {0};
+    srv_add(&s, resp, (size_t)n);
+    s.resp[0].chunk = 7;
+    SRV_ADD(&s, "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\n{\"x\":\"[\"}");
+    SRV_ADD(&s, json_ok);
+    srv_start(&s);
+    esclient *c = client_for(&s, NULL, (esclient_opts){0});
+    sink_state st = {0};
+    long status = 0;
+    char err[512];
+    esclient_err e = esclient_get(c, "/_cat/shards", collect, &st, &status, err, sizeof(err));
+    ck_assert_int_eq(e, ESCLIENT_ERR_FORBIDDEN);
+    ck_assert_int_eq(status, 403);
+    ck_assert_int_eq(st.calls, 0);
+    ck_assert_msg(strstr(err, "/_cat/shards: HTTP 403 forbidden, action [cluster:monitor/state] "
+                              "refused, missing privilege: one of the cluster privileges "
+                              "[monitor,manage,all]"),
+                  "%s", err);
+    /* A body that names nothing adds nothing, and is not the previous one's. */
+    e = esclient_get(c, "/_cluster/settings", collect, &st, &status, err, sizeof(err));
+    ck_assert_int_eq(e, ESCLIENT_ERR_FORBIDDEN);
+    ck_assert_msg(strstr(err, "/_cluster/settings: HTTP 403 forbidden") &&
+                      !strstr(err, "privilege") && !strstr(err, "action"),
+                  "%s", err);
+    /* The error pages were drained, so the connection is still good. */
+    e = esclient_get(c, "/", collect, &st, &status, err, sizeof(err));
+    esclient_free(c);
+    srv_stop(&s);
+    ck_assert_int_eq(e, ESCLIENT_OK);
+    ck_assert_int_eq(s.accepts, 1);
+    buf_free(&st.body);
 }
 END_TEST
 
@@ -409,6 +460,44 @@ START_TEST(test_timeout)
     ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
     ck_assert_int_eq(status, 0);
     ck_assert_ptr_nonnull(strstr(err, "/slow: timed out after 200 ms"));
+}
+END_TEST
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The deadline caps es.timeout; past it nothing is sent; 0 lifts it. */
+START_TEST(test_deadline)
+{
+    server s = {0};
+    SRV_ADD(&s, json_ok);
+    s.resp[0].delay_ms = SRV_WAIT_MS;
+    SRV_ADD(&s, json_ok);
+    srv_start(&s);
+    esclient *c = client_for(&s, NULL, (esclient_opts){.timeout_ms = 5000});
+    char err[256];
+    double t0 = mono();
+    esclient_set_deadline(c, t0 + 0.3);
+    esclient_err e = esclient_get(c, "/slow", NULL, NULL, NULL, err, sizeof(err));
+    double took = mono() - t0;
+    ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
+    ck_assert_msg(took > 0.25 && took < 2.0, "took %.3fs", took);
+    ck_assert_ptr_nonnull(strstr(err, "/slow: timed out after"));
+    while (mono() < t0 + 0.31) /* clearly past it, whatever curl's timer granularity */
+        usleep(1000);
+    e = esclient_get(c, "/late", NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
+    ck_assert_ptr_nonnull(strstr(err, "/late: not sent, the poll deadline has passed"));
+    esclient_set_deadline(c, 0);
+    e = esclient_get(c, "/again", NULL, NULL, NULL, err, sizeof(err));
+    esclient_free(c);
+    srv_stop(&s);
+    ck_assert_msg(e == ESCLIENT_OK, "%s", err);
+    ck_assert_uint_eq(s.nreq, 2); /* /slow and /again */
 }
 END_TEST
 
@@ -659,6 +748,7 @@ START_TEST(test_err_reason_table)
         [ESCLIENT_ERR_TIMEOUT] = "timeout",
         [ESCLIENT_ERR_TLS] = "tls",
         [ESCLIENT_ERR_UNAUTHORIZED] = "unauthorized",
+        [ESCLIENT_ERR_FORBIDDEN] = "forbidden",
         [ESCLIENT_ERR_HTTP_STATUS] = "http_status",
         [ESCLIENT_ERR_TOO_LARGE] = "too_large",
         [ESCLIENT_ERR_TRUNCATED] = "truncated",
@@ -892,7 +982,7 @@ START_TEST(test_tls_verification)
     tls_peer p = {0};
     if (!tls_peer_start(&p, 0)) {
         tls_peer_stop(&p);
-        fprintf(stderr, "test_tls_verification: openssl unavailable, skipped\n");
+        unit_skip("test_tls_verification: openssl unavailable");
         return;
     }
     char err[512];
@@ -916,7 +1006,7 @@ START_TEST(test_tls_client_cert)
     tls_peer p = {0};
     if (!tls_peer_start(&p, 1)) {
         tls_peer_stop(&p);
-        fprintf(stderr, "test_tls_client_cert: openssl unavailable, skipped\n");
+        unit_skip("test_tls_client_cert: openssl unavailable");
         return;
     }
     char err[512];
@@ -956,9 +1046,11 @@ static Suite *suite(void)
     tcase_add_test(t, test_url_userinfo_auth_and_redaction);
     tcase_add_test(t, test_opts_win_over_url_userinfo);
     tcase_add_test(t, test_api_key_header_and_secret_free_err);
+    tcase_add_test(t, test_forbidden_names_action_and_privilege);
     tcase_add_test(t, test_server_error_not_fed_to_sink);
     tcase_add_test(t, test_truncated_body);
     tcase_add_test(t, test_timeout);
+    tcase_add_test(t, test_deadline);
     tcase_add_test(t, test_too_large);
     tcase_add_test(t, test_limit_is_inclusive);
     tcase_add_test(t, test_sink_rejects);

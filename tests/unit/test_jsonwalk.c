@@ -446,6 +446,144 @@ START_TEST(test_fail_is_sticky_and_labelled)
 }
 END_TEST
 
+/* ---- invalid UTF-8: repaired, counted, never fatal ---- */
+
+#define FFFD "\xef\xbf\xbd"
+static const struct {
+    const char *in, *out; /* the string's bytes, and what the callback sees */
+} utf8_cases[] = {
+    {"plain", "plain"},
+    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+    {"es-\xff-1", "es-" FFFD "-1"},
+    {"end\xc3", "end" FFFD},                   /* cut short by the quote */
+    {"\xc3\x28", FFFD "("},                    /* a lead without its continuation */
+    {"\xe2\x82x", FFFD "x"},                   /* one U+FFFD per maximal subpart */
+    {"\xc0\xaf", FFFD FFFD},                   /* overlong */
+    {"\xed\xa0\x80", FFFD FFFD FFFD},          /* a surrogate */
+    {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD}, /* above U+10FFFF */
+    {"\x80\x80", FFFD FFFD},                   /* lone continuations */
+    {"\xf0\x9f\x98", FFFD},                    /* a 4-byte sequence missing its end */
+};
+
+/* Each case as a value and as a key, whole and byte by byte: the document
+ * parses, the text is the repaired one, each bad string counts once. */
+START_TEST(test_invalid_utf8_repaired)
+{
+    const char *in = utf8_cases[_i].in, *out = utf8_cases[_i].out;
+    int bad = strcmp(in, out) != 0;
+    char doc[256], want[512];
+    snprintf(doc, sizeof(doc), "{\"%s\":\"%s\"}", in, in);
+    snprintf(want, sizeof(want), "{ \n%s = s:%s\n} \n", out, out);
+    size_t chunks[] = {0, 1};
+    for (size_t k = 0; k < 2; k++) {
+        logctx c = {0};
+        buf_init(&c.log);
+        jsonwalk *w = jsonwalk_new(&log_cb, &c);
+        unsigned long long total = jsonwalk_invalid_utf8_total();
+        size_t len = strlen(doc), step = chunks[k] ? chunks[k] : len;
+        int rc = 0;
+        for (size_t off = 0; off < len && rc == 0; off += step)
+            rc = jsonwalk_feed(w, doc + off, len - off < step ? len - off : step);
+        ck_assert_msg(rc == 0 && jsonwalk_finish(w) == 0, "%s", jsonwalk_error(w));
+        ck_assert_str_eq(c.log.data, want);
+        ck_assert_uint_eq(jsonwalk_invalid_utf8(w), bad ? 2 : 0);
+        ck_assert_uint_eq(jsonwalk_invalid_utf8_total() - total, bad ? 2 : 0);
+        jsonwalk_free(w);
+        buf_free(&c.log);
+    }
+}
+END_TEST
+
+/* Deeper keys keep their own repaired copy: the scratch buffer of the next
+ * string must not change a path segment already stored. */
+START_TEST(test_invalid_utf8_in_path)
+{
+    logctx c = {0};
+    char err[256];
+    ck_assert_int_eq(walk_str("{\"nodes\":{\"n\xff\":{\"name\":\"a\xfe\",\"v\":1}}}", 0, &c, err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(c.log.data, "nodes.n" FFFD ".name = s:a" FFFD "\n"));
+    ck_assert_ptr_nonnull(strstr(c.log.data, "nodes.n" FFFD ".v = n:1\n"));
+    buf_free(&c.log);
+}
+END_TEST
+
+/* ---- one huge token: linear work ---- */
+
+/* Bytes yajl lexed for a document holding one string of n bytes, fed in
+ * chunks of `chunk`. */
+static unsigned long long lexed_for_string(size_t n, size_t chunk)
+{
+    static const jsonwalk_callbacks none = {NULL, NULL, NULL};
+    jsonwalk *w = jsonwalk_new(&none, NULL);
+    char *block = malloc(chunk);
+    memset(block, 'x', chunk);
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\":\"", 6), 0);
+    for (size_t left = n; left > 0;) {
+        size_t k = left < chunk ? left : chunk;
+        ck_assert_int_eq(jsonwalk_feed(w, block, k), 0);
+        left -= k;
+    }
+    ck_assert_int_eq(jsonwalk_feed(w, "\"}", 2), 0);
+    ck_assert_msg(jsonwalk_finish(w) == 0, "%s", jsonwalk_error(w));
+    unsigned long long lexed = jsonwalk_lexed_bytes(w);
+    jsonwalk_free(w);
+    free(block);
+    return lexed;
+}
+
+/* yajl re-lexes a token split across feeds from its start on every feed:
+ * fed as it came (16 KB from curl), a 70 MB string cost 70e6^2/32e3 bytes
+ * of lexing. Held-back input keeps the work within a constant factor of the
+ * size whatever the chunk: a structural bound, no clock involved. */
+START_TEST(test_long_string_linear)
+{
+    size_t sizes[] = {2u << 20, 20u << 20};
+    size_t chunks[] = {1024, 16384};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t k = 0; k < 2; k++) {
+            unsigned long long lexed = lexed_for_string(sizes[i], chunks[k]);
+            ck_assert_msg(lexed <= 3ull * sizes[i] + 64, "%zu bytes in %zu-byte chunks: %llu lexed",
+                          sizes[i], chunks[k], lexed);
+            ck_assert_uint_ge(lexed, sizes[i]);
+        }
+}
+END_TEST
+
+/* Ordinary documents are not held back: each feed reaches the callbacks
+ * before it returns (parsers and their size checks see data as it comes). */
+START_TEST(test_small_tokens_not_held_back)
+{
+    static const char *const parts[] = {"{\"a\":1,", "\"b\":\"xy\",", "\"c\":[true]}"};
+    static const char *const seen[] = {"a = n:1\n", "b = s:xy\n", "c.0 = b:1\n"};
+    logctx c = {0};
+    buf_init(&c.log);
+    jsonwalk *w = jsonwalk_new(&log_cb, &c);
+    size_t total = 0;
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(jsonwalk_feed(w, parts[i], strlen(parts[i])), 0);
+        ck_assert_msg(strstr(c.log.data, seen[i]), "after feed %zu: %s", i, c.log.data);
+        total += strlen(parts[i]);
+    }
+    ck_assert_int_eq(jsonwalk_finish(w), 0);
+    ck_assert_uint_eq(jsonwalk_lexed_bytes(w), total);
+    jsonwalk_free(w);
+    buf_free(&c.log);
+}
+END_TEST
+
+/* A syntax error in held-back input still fails, at the latest in finish. */
+START_TEST(test_error_in_held_back_input)
+{
+    jsonwalk *w = jsonwalk_new(NULL, NULL);
+    ck_assert_int_eq(jsonwalk_feed(w, "{\"a\":\"xxxxxxxx", 14), 0);
+    ck_assert_int_eq(jsonwalk_feed(w, "xxxx", 4), 0); /* held back */
+    ck_assert_int_eq(jsonwalk_feed(w, "\"x}", 3) == 0 ? jsonwalk_finish(w) : -1, -1);
+    ck_assert_str_ne(jsonwalk_error(w), "");
+    jsonwalk_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jsonwalk");
@@ -464,6 +602,12 @@ static Suite *suite(void)
     tcase_add_test(tc, test_match_table);
     tcase_add_test(tc, test_match_on_walk);
     tcase_add_test(tc, test_fail_is_sticky_and_labelled);
+    tcase_add_loop_test(tc, test_invalid_utf8_repaired, 0,
+                        (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
+    tcase_add_test(tc, test_invalid_utf8_in_path);
+    tcase_add_test(tc, test_long_string_linear);
+    tcase_add_test(tc, test_small_tokens_not_held_back);
+    tcase_add_test(tc, test_error_in_held_back_input);
     suite_add_tcase(s, tc);
     return s;
 }

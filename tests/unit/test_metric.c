@@ -102,11 +102,11 @@ START_TEST(test_label_less_family)
     ck_assert_int_eq(metric_set_add(s, &up_def, unused, 0), 0);
     const metric_family *f = metric_set_find(s, "demo_up");
     ck_assert_uint_eq(metric_family_label_count(f), 0);
-    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_uint_eq(metric_family_sample_count(f), 1); /* one series, the last value */
     ck_assert_ptr_null(metric_family_label_value(f, 0, 0));
     double v = -1;
     ck_assert_int_eq(metric_set_lookup(s, "demo_up", NULL, &v), 1);
-    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq(v, 0);
     static const char *const any[] = {"node", "x", NULL};
     ck_assert_int_eq(metric_set_lookup(s, "demo_up", any, &v), 0);
     metric_set_free(s);
@@ -214,16 +214,16 @@ START_TEST(test_insertion_order)
     ck_assert_int_eq(metric_set_add(s, &c, NULL, 1), 0);
     ck_assert_int_eq(metric_set_add(s, &a, NULL, 2), 0);
     ck_assert_int_eq(metric_set_add(s, &b, NULL, 3), 0);
-    ck_assert_int_eq(metric_set_add(s, &c, NULL, 4), 0); /* more samples do not move c */
+    ck_assert_int_eq(metric_set_add(s, &c, NULL, 4), 0); /* a new value does not move c */
     ck_assert_int_eq(metric_set_add(s, &a, NULL, 5), 0);
     ck_assert_str_eq(metric_family_name(metric_set_family(s, 0)), "demo_c");
     ck_assert_str_eq(metric_family_name(metric_set_family(s, 1)), "demo_a");
     ck_assert_str_eq(metric_family_name(metric_set_family(s, 2)), "demo_b");
     ck_assert_ptr_null(metric_set_family(s, 3));
     const metric_family *fc = metric_set_family(s, 0);
-    ck_assert_double_eq(metric_family_value(fc, 0), 1);
-    ck_assert_double_eq(metric_family_value(fc, 1), 4);
-    ck_assert_uint_eq(metric_set_sample_count(s), 5);
+    ck_assert_uint_eq(metric_family_sample_count(fc), 1);
+    ck_assert_double_eq(metric_family_value(fc, 0), 4);
+    ck_assert_uint_eq(metric_set_sample_count(s), 3);
     metric_set_free(s);
 }
 END_TEST
@@ -323,6 +323,95 @@ START_TEST(test_merge)
 }
 END_TEST
 
+/* A series added twice (a JSON key repeated, two paths to one series) is one
+ * series holding the last value; Prometheus would reject the whole scrape. */
+START_TEST(test_same_series_last_wins)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-2", 2), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 3), 0);
+    ck_assert_int_eq(metric_set_add(s, &up_def, NULL, 0), 0);
+    ck_assert_int_eq(metric_set_add(s, &up_def, NULL, 1), 0);
+    ck_assert_uint_eq(metric_set_sample_count(s), 3);
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_str_eq(metric_family_label_value(f, 0, 1), "es-1"); /* keeps its place */
+    ck_assert_double_eq(metric_family_value(f, 0), 3);
+    ck_assert_double_eq(metric_family_value(f, 1), 2);
+    ck_assert_double_eq(metric_family_value(metric_set_find(s, "demo_up"), 0), 1);
+    /* label values are compared whole: ("ab","c") is not ("a","bc") */
+    ck_assert_int_eq(add2(s, &node_def, "ab", "c", 4), 0);
+    ck_assert_int_eq(add2(s, &node_def, "a", "bc", 5), 0);
+    ck_assert_int_eq(add2(s, &node_def, "", "", 6), 0);
+    ck_assert_int_eq(add2(s, &node_def, NULL, "", 7), 0); /* NULL is "" */
+    ck_assert_uint_eq(metric_family_sample_count(f), 5);
+    ck_assert_double_eq(metric_family_value(f, 4), 7);
+
+    /* merging: the source's value wins over the destination's */
+    metric_set *src = metric_set_new();
+    ck_assert_int_eq(add2(src, &node_def, "prod", "es-2", 20), 0);
+    ck_assert_int_eq(metric_set_merge(s, src), 0);
+    ck_assert_uint_eq(metric_family_sample_count(f), 5);
+    ck_assert_double_eq(metric_family_value(f, 1), 20);
+    ck_assert_uint_eq(metric_set_sample_count(s), 6);
+    metric_set_free(src);
+    metric_set_free(s);
+}
+END_TEST
+
+START_TEST(test_relabel)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-2", 2), 0);
+    ck_assert_int_eq(add2(s, &node_def, "test", "es-1", 3), 0);
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-1", "es-1 (a)"), 2);
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 1), "es-1 (a)");
+    ck_assert_str_eq(metric_family_label_value(f, 2, 1), "es-1 (a)");
+    ck_assert_str_eq(metric_family_label_value(f, 0, 0), "prod");
+    /* the series hash follows: the new name is found, a re-add replaces */
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1 (a)", 10), 0);
+    ck_assert_uint_eq(metric_family_sample_count(f), 3);
+    ck_assert_double_eq(metric_family_value(f, 0), 10);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 11), 0); /* the old name is new again */
+    ck_assert_uint_eq(metric_family_sample_count(f), 4);
+    /* nothing to do: unknown family, label or value */
+    ck_assert_int_eq(metric_set_relabel(s, "demo_nope", "node", "es-2", "x"), 0);
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "nope", "es-2", "x"), 0);
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-9", "x"), 0);
+    /* a relabel onto an existing series merges into it, the later value winning */
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-2", "es-1"), 1);
+    ck_assert_uint_eq(metric_family_sample_count(f), 3);
+    ck_assert_uint_eq(metric_set_sample_count(s), 3);
+    const char *pairs[] = {"cluster", "prod", "node", "es-1", NULL};
+    double v = 0;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", pairs, &v), 1);
+    ck_assert_double_eq(v, 11);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Uniqueness holds at scale and does not cost a scan per add. */
+START_TEST(test_many_series_unique)
+{
+    metric_set *s = metric_set_new();
+    char node[32];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 20000; i++) {
+            snprintf(node, sizeof(node), "es-%d", i);
+            ck_assert_int_eq(add2(s, &node_def, "prod", node, i + round * 0.5), 0);
+        }
+    ck_assert_uint_eq(metric_set_sample_count(s), 20000);
+    const char *pairs[] = {"node", "es-12345", NULL};
+    double v = 0;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", pairs, &v), 1);
+    ck_assert_double_eq(v, 12345.5);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_merge_conflict_refused)
 {
     static const metric_def clash = {
@@ -391,6 +480,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_many_families);
     tcase_add_test(tc, test_max_labels);
     tcase_add_test(tc, test_type_names);
+    tcase_add_test(tc, test_same_series_last_wins);
+    tcase_add_test(tc, test_many_series_unique);
+    tcase_add_test(tc, test_relabel);
     suite_add_tcase(s, tc);
     TCase *tm = tcase_create("merge");
     tcase_add_test(tm, test_merge);

@@ -244,9 +244,9 @@ START_TEST(test_healthy_process)
     ck_assert_val(s, "esvigil_host_es_process_resident_memory_bytes", 21495808 * KB);
     ck_assert_val(s, "esvigil_host_es_process_threads", 142);
     ck_assert_uint_eq(metric_set_sample_count(s), 7);
-    /* the same process again, expected start time matching */
+    /* the same process again, expected start time matching: the same series */
     ck_assert_int_eq(procfs_collect_process(root, 4242, 1234567, NULL, s, &rep), 0);
-    ck_assert_uint_eq(metric_set_sample_count(s), 14);
+    ck_assert_uint_eq(metric_set_sample_count(s), 7);
     metric_set_free(s);
 }
 END_TEST
@@ -941,6 +941,48 @@ START_TEST(test_self_garbled)
 }
 END_TEST
 
+/* Whose host is this: the pid node info names must be a JVM here. */
+START_TEST(test_probe_es)
+{
+    const char *root = dir_for("probe");
+    char why[256];
+    hand_host(root);
+    hand_stat(root, 100, "java", 5000);
+    ck_assert_int_eq(procfs_probe_es(root, 100, 0, why, sizeof(why)), PROCFS_ES_HERE);
+    /* a monitoring box polling a remote node: no such pid here */
+    ck_assert_int_eq(procfs_probe_es(root, 200, 0, why, sizeof(why)), PROCFS_ES_ELSEWHERE);
+    ck_assert_msg(strstr(why, "no process 200"), "%s", why);
+    /* the pid exists here but is another program */
+    hand_stat(root, 300, "sshd", 5000);
+    ck_assert_int_eq(procfs_probe_es(root, 300, 0, why, sizeof(why)), PROCFS_ES_ELSEWHERE);
+    ck_assert_msg(strstr(why, "\"sshd\", not an Elasticsearch JVM"), "%s", why);
+    /* a renamed JVM thread group still names ES's main class */
+    hand_stat(root, 400, "elasticsearch", 5000);
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/400/cmdline", root);
+    static const char cmd[] = "/usr/share/elasticsearch/jdk/bin/java\0-Xms1g\0-m\0"
+                              "org.elasticsearch.server/org.elasticsearch.bootstrap.Elasticsearch";
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(cmd, 1, sizeof(cmd), f), sizeof(cmd));
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(procfs_probe_es(root, 400, 0, why, sizeof(why)), PROCFS_ES_HERE);
+    /* with btime known, a java process started at another time is not the node's */
+    put(root, "stat", "cpu  1 2 3 4\nbtime 1700000000\nprocesses 9\n");
+    double started_ms = (1700000000.0 + 5000.0 / (double)sysconf(_SC_CLK_TCK)) * 1000;
+    ck_assert_int_eq(procfs_probe_es(root, 100, started_ms + 30000, why, sizeof(why)),
+                     PROCFS_ES_HERE);
+    ck_assert_int_eq(procfs_probe_es(root, 100, started_ms + 86400000, why, sizeof(why)),
+                     PROCFS_ES_ELSEWHERE);
+    ck_assert_msg(strstr(why, "started 86400s away"), "%s", why);
+    /* an empty or foreign tree cannot tell */
+    const char *empty = dir_for("probe-empty");
+    mkdirs(empty);
+    ck_assert_int_eq(procfs_probe_es(empty, 100, 0, why, sizeof(why)), PROCFS_ES_UNKNOWN);
+    ck_assert_msg(strstr(why, "meminfo"), "%s", why);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("procfs");
@@ -982,6 +1024,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_host_missing_everything);
     tcase_add_test(tc, test_err_reasons);
     tcase_add_test(tc, test_pidfile);
+    tcase_add_test(tc, test_probe_es);
     tcase_add_test(tc, test_self_real_proc);
     tcase_add_test(tc, test_self_garbled);
     suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -122,14 +123,14 @@ END_TEST
 
 typedef struct race {
     snapshot_slot *slot;
-    volatile int done;
-    unsigned long reads;
+    atomic_int done; /* the publisher's stop signal: volatile orders nothing */
+    atomic_ulong reads;
 } race;
 
 static void *reader(void *arg)
 {
     race *r = arg;
-    while (!r->done) {
+    while (!atomic_load(&r->done)) {
         snapshot *s = snapshot_slot_acquire(r->slot);
         if (!s)
             continue;
@@ -138,7 +139,7 @@ static void *reader(void *arg)
         ck_assert_uint_gt(len, 0);
         ck_assert_int_eq((unsigned char)body[0], 0x1f);
         snapshot_release(s);
-        __atomic_add_fetch(&r->reads, 1, __ATOMIC_RELAXED);
+        atomic_fetch_add_explicit(&r->reads, 1, memory_order_relaxed);
     }
     return NULL;
 }
@@ -148,6 +149,8 @@ static void *reader(void *arg)
 START_TEST(test_concurrent_publish_and_read)
 {
     race r = {.slot = snapshot_slot_new()};
+    atomic_init(&r.done, 0);
+    atomic_init(&r.reads, 0);
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, reader, &r);
@@ -157,10 +160,10 @@ START_TEST(test_concurrent_publish_and_read)
         snapshot_slot_publish(r.slot, snapshot_build(s, &info));
         metric_set_free(s);
     }
-    r.done = 1;
+    atomic_store(&r.done, 1);
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);
-    ck_assert_uint_gt(r.reads, 0);
+    ck_assert_uint_gt(atomic_load(&r.reads), 0);
     snapshot_slot_free(r.slot);
 }
 END_TEST

@@ -4,8 +4,10 @@
 #define ESVIGIL_UNIT_H
 
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* Path of a file relative to the source tree root, in a static buffer. */
 static inline const char *unit_src(const char *rel)
@@ -45,14 +47,45 @@ static inline char *unit_slurp(const char *path, size_t *len)
     return p;
 }
 
+/* Skips counted across check's forked children: a page shared before the
+ * fork, since a child's globals die with it. */
+static int *unit_skips;
+
+/* Call, then return from the test: says why on stderr and makes the
+ * program exit 77 (automake's SKIP) unless another test failed. The other
+ * tests still ran; the log lists them. */
+__attribute__((format(printf, 1, 2))) static inline void unit_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("SKIP: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (unit_skips)
+        __atomic_add_fetch(unit_skips, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline int unit_exit_status(int failed)
+{
+    if (failed)
+        return EXIT_FAILURE;
+    return unit_skips && *unit_skips ? 77 : EXIT_SUCCESS;
+}
+
 #define UNIT_MAIN(suite_fn)                                                                        \
     int main(void)                                                                                 \
     {                                                                                              \
+        void *page =                                                                               \
+            mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);    \
+        if (page == MAP_FAILED)                                                                    \
+            return 99; /* automake: hard error */                                                  \
+        unit_skips = page;                                                                         \
         SRunner *sr = srunner_create(suite_fn());                                                  \
         srunner_run_all(sr, CK_NORMAL);                                                            \
         int failed = srunner_ntests_failed(sr);                                                    \
         srunner_free(sr);                                                                          \
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                               \
+        return unit_exit_status(failed);                                                           \
     }
 
 #endif

@@ -1,0 +1,74 @@
+/* test_clock: the shared clock helpers: monotonic never goes back, real time
+ * is the epoch's, and seconds convert to a well-formed timespec. */
+#include "clock.h"
+#include "unit.h"
+
+#include <time.h>
+
+START_TEST(test_mono_never_goes_back)
+{
+    double prev = clock_mono();
+    for (int i = 0; i < 100000; i++) {
+        double t = clock_mono();
+        ck_assert_double_ge(t, prev);
+        prev = t;
+    }
+}
+END_TEST
+
+START_TEST(test_real_is_the_epoch)
+{
+    time_t before = time(NULL);
+    double t = clock_real();
+    time_t after = time(NULL);
+    ck_assert_double_ge(t, (double)before);
+    ck_assert_double_lt(t, (double)after + 1);
+}
+END_TEST
+
+static const struct {
+    double s;
+    long sec, nsec;
+} ts_cases[] = {
+    {0, 0, 0},
+    {1.5, 1, 500000000},
+    {0.001, 0, 1000000},
+    {1700000000.25, 1700000000, 250000000},
+};
+
+START_TEST(test_timespec)
+{
+    struct timespec ts = clock_timespec(ts_cases[_i].s);
+    ck_assert_int_eq(ts.tv_sec, ts_cases[_i].sec);
+    /* a double cannot hold every nanosecond: within a microsecond */
+    ck_assert_int_le(labs(ts.tv_nsec - ts_cases[_i].nsec), 1000);
+}
+END_TEST
+
+/* Just below a whole second must not give tv_nsec = 1e9. */
+START_TEST(test_timespec_normalised)
+{
+    for (double s = 0.9999999; s < 5; s += 0.33333333337) {
+        struct timespec ts = clock_timespec(s);
+        ck_assert_int_ge(ts.tv_nsec, 0);
+        ck_assert_int_lt(ts.tv_nsec, 1000000000L);
+    }
+    struct timespec ts = clock_timespec(2.9999999999999);
+    ck_assert_int_lt(ts.tv_nsec, 1000000000L);
+    ck_assert_int_ge(ts.tv_sec, 2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("clock");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_mono_never_goes_back);
+    tcase_add_test(tc, test_real_is_the_epoch);
+    tcase_add_loop_test(tc, test_timespec, 0, (int)(sizeof(ts_cases) / sizeof(ts_cases[0])));
+    tcase_add_test(tc, test_timespec_normalised);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(suite)
