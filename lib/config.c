@@ -6,6 +6,7 @@
 #include "indexfilter.h"
 
 #include "units.h"
+#include "webconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -139,8 +140,13 @@ static const struct setting settings[] = {
      "Address to serve HTTP on: host:port, :port (all addresses) or [v6addr]:port."},
     {"web.telemetry-path", T_STRING, AT(web_telemetry_path), "/metrics", NULL,
      "Path under which the metrics are served."},
+    {"web.config.file", T_PATH, AT(web_config_file), NULL, NULL,
+     "exporter-toolkit web config (TLS, basic auth, headers), as node_exporter reads it."},
     {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
      "Log only messages at this level or above."},
+    {"aws.region", T_STRING, AT(aws_region), NULL, NULL,
+     "Sign requests with AWS SigV4 for this region (Amazon OpenSearch Service); keys from "
+     "$AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."},
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -546,6 +552,7 @@ void config_free(config *c)
             free(*str_field(c, &settings[i]));
     free_secret(&c->es_password);
     free_secret(&c->es_api_key);
+    awscreds_clear(&c->aws);
     free(c->config_file);
     free(c->origin);
     free(c->check_warning);
@@ -1249,6 +1256,10 @@ static int check_web(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "web.telemetry-path", err, errlen,
                              "not a URL path starting with / (like /metrics): %s", q);
     }
+    webconfig *w = c->web_config_file ? webconfig_load(c->web_config_file, err, errlen) : NULL;
+    if (c->web_config_file && !w)
+        return -1; /* its own "FILE:LINE: key: why" */
+    webconfig_free(w);
     return 0;
 }
 
@@ -1408,9 +1419,31 @@ static int resolve_secrets(config *c, char *err, size_t errlen)
     return 0;
 }
 
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+/* aws.region: the credentials are looked up now, so missing ones fail at
+ * start (exit 2) rather than as 403s from AWS later. */
+static int resolve_aws(config *c, char *err, size_t errlen)
+{
+    awscreds_clear(&c->aws);
+    if (!c->aws_region)
+        return 0;
+    char why[512];
+    if (!c->aws_region[0] || strpbrk(c->aws_region, ": \t\r\n"))
+        return finalize_fail(c, "aws.region", err, errlen, "not a region (like eu-west-1)");
+    if (awscreds_load(&c->aws, env_get, why, sizeof(why)) != 0)
+        return finalize_fail(c, "aws.region", err, errlen, "%s", why);
+    return 0;
+}
+
 int config_finalize(config *c, char *err, size_t errlen)
 {
     if (check_values(c, err, errlen))
+        return one_line(-1, err);
+    if (resolve_aws(c, err, errlen))
         return one_line(-1, err);
     return one_line(resolve_secrets(c, err, errlen), err);
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "awscreds.h"
+
 #define CONFIG_DEFAULT_PORT 9649
 #define CONFIG_DEFAULT_FILE SYSCONFDIR "/esvigil.yml"
 
@@ -64,12 +66,16 @@ typedef struct config {
     /* web.* */
     char *web_listen_address; /* --web.listen-address, default :9649 */
     char *web_telemetry_path; /* --web.telemetry-path, default /metrics */
+    char *web_config_file;    /* --web.config.file: TLS, basic auth (lib/webconfig.h) */
     /* log.* */
     char *log_level; /* --log.level: debug|info|warn|error, default info */
+    /* aws.* */
+    char *aws_region; /* --aws.region: sign with SigV4 (service es) */
 
     /* Resolved secrets (never printed): filled by config_finalize. */
     char *es_password;
     char *es_api_key;
+    awscreds aws; /* with aws.region: from the environment or ~/.aws/credentials */
 
     char *config_file; /* the file loaded, NULL when none */
 

@@ -187,7 +187,7 @@ class FakeState:
             hits = [p for p in self.faults if path == p or path.startswith(p.rstrip("/") + "/")]
             return self.faults[max(hits, key=len)] if hits else mode
 
-    def record(self, path, headers):
+    def record(self, path, headers, target=None):
         with self.lock:
             self.counts[path] = self.counts.get(path, 0) + 1
             self.total += 1
@@ -195,6 +195,9 @@ class FakeState:
                 "authorization": headers.get("Authorization"),
                 "user_agent": headers.get("User-Agent"),
                 "path": path,
+                # every header, for checks of signed requests (SigV4)
+                "headers": [[k, v] for k, v in headers.items()],
+                "target": target or path,  # path and query as sent
             }
             return self.mode, self.delay
 
@@ -208,6 +211,8 @@ class FakeState:
                 "last_authorization": self.last["authorization"],
                 "last_user_agent": self.last["user_agent"],
                 "last_path": self.last["path"],
+                "last_headers": self.last.get("headers", []),
+                "last_target": self.last.get("target"),
                 "faults": dict(self.faults),
             }
 
@@ -275,7 +280,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/requests":
             body = json.dumps(self.state.report(), indent=1).encode()
             return self.send_body(200, body)
-        mode, delay = self.state.record(path, self.headers)
+        mode, delay = self.state.record(path, self.headers, self.path)
         try:
             self.answer(path, mode, delay)
         except (BrokenPipeError, ConnectionResetError, socket.timeout):

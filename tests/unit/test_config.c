@@ -169,7 +169,9 @@ START_TEST(test_table_introspection)
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",
+        "web.config.file",
         "log.level",
+        "aws.region",
     };
     size_t n = sizeof(keys) / sizeof(keys[0]);
     ck_assert_uint_eq(config_key_count(), n);
