@@ -25,6 +25,7 @@
 #include "basicauth.h"
 #include "buf.h"
 #include "clock.h"
+#include "config.h"
 #include "exposition.h"
 #include "httpheader.h"
 #include "logging.h"
@@ -374,23 +375,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("http: %s", line);
 }
 
-/* Splits "host:port", ":port" or "[v6]:port". host is "" for all addresses. */
+/* "host:port", ":port" or "[v6]:port" as config validated it (one parser:
+ * config_listen_split); host is "" for all addresses, port a string for
+ * getaddrinfo. */
 static int split_address(const char *addr, char *host, size_t hostlen, char *port, size_t portlen)
 {
-    const char *colon = strrchr(addr, ':');
-    if (!colon || !colon[1] || strlen(colon + 1) >= portlen)
+    int p;
+    if (config_listen_split(addr, host, hostlen, &p) < 0)
         return -1;
-    const char *h = addr;
-    size_t n = (size_t)(colon - addr);
-    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
-        h++;
-        n -= 2;
-    }
-    if (n >= hostlen)
-        return -1;
-    memcpy(host, h, n);
-    host[n] = '\0';
-    strcpy(port, colon + 1);
+    snprintf(port, portlen, "%d", p);
     return 0;
 }
 
