@@ -16,6 +16,7 @@
 #include "nodeinfo.h"
 #include "nodestats.h"
 #include "procfs.h"
+#include "selfstats.h"
 #include "settings.h"
 #include "shards.h"
 
@@ -188,25 +189,12 @@ static const metric_def def_last_success = {
     METRIC_GAUGE,
     "Unix time of the last poll that read the node's own info and stats (esvigil_up 1).",
     {NULL}};
-static const metric_def def_coll_duration = {"esvigil_collector_duration_seconds",
-                                             METRIC_GAUGE,
-                                             "How long each collector took in the last poll.",
-                                             {"collector", NULL}};
-static const metric_def def_coll_success = {"esvigil_collector_success",
-                                            METRIC_GAUGE,
-                                            "1 if the collector succeeded in the last poll.",
-                                            {"collector", NULL}};
 static const metric_def def_host_node = {
     "esvigil_host_node",
     METRIC_GAUGE,
     "1 for the node whose host esvigil reads: the esvigil_host_* families describe its host. "
     "Absent when that node runs elsewhere (no host families then) or is not known yet.",
     {"cluster", "name", NULL}};
-static const metric_def def_errors = {
-    "esvigil_errors_total",
-    METRIC_COUNTER,
-    "Failed collector runs since esvigil started, by collector and reason.",
-    {"collector", "reason", NULL}};
 
 /* Not an error reason: the answer was used, with U+FFFD in the odd label. */
 static const metric_def def_invalid_utf8 = {
@@ -245,13 +233,6 @@ void collect_free(collect *c)
 void collect_result_free(collect_result *res)
 {
     checks_result_free(&res->checks);
-}
-
-static int add_collector_stats(metric_set *out, const char *name, double secs, int ok)
-{
-    const char *v[] = {name};
-    int rc = metric_set_add(out, &def_coll_duration, v, secs);
-    return rc | metric_set_add(out, &def_coll_success, v, ok ? 1 : 0);
 }
 
 ADAPT(nodeinfo)
@@ -343,7 +324,7 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
         id->jvm_start_ms = nodeinfo_jvm_start_ms(ni);
         id->known = 1;
     }
-    add_collector_stats(out, identity_names[NODE_INFO], clock_mono() - t0, e == ESCLIENT_OK);
+    selfstats_add_run(out, identity_names[NODE_INFO], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[NODE_INFO], identity_names[NODE_INFO], e, err, res);
     nodeinfo_free(ni);
     metric_set_free(scratch);
@@ -389,7 +370,7 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
                   nodeinfo_master_finish_v, nodeinfo_master_error_v, m, err, sizeof(err));
     if (e == ESCLIENT_OK)
         id->reporter = nodeinfo_master_id(m) && strcmp(nodeinfo_master_id(m), node_id) == 0;
-    add_collector_stats(out, identity_names[MASTER_NODE], clock_mono() - t0, e == ESCLIENT_OK);
+    selfstats_add_run(out, identity_names[MASTER_NODE], clock_mono() - t0, e == ESCLIENT_OK);
     note_es(c->id_errors[MASTER_NODE], identity_names[MASTER_NODE], e, err, res);
     nodeinfo_master_free(m);
 }
@@ -431,7 +412,7 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
         double t0 = clock_mono();
         char err[512];
         esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
-        add_collector_stats(out, ec->name, clock_mono() - t0, e == ESCLIENT_OK);
+        selfstats_add_run(out, ec->name, clock_mono() - t0, e == ESCLIENT_OK);
         note_es(c->es_errors[i], ec->name, e, err, res);
         outcome[i] = e == ESCLIENT_OK;
     }
@@ -535,7 +516,7 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     memset(&rep, 0, sizeof(rep));
     double t0 = clock_mono();
     int failed = procfs_collect_host(o->procfs_root, out, &rep);
-    add_collector_stats(out, host_collector_names[HOST_COLLECTOR], clock_mono() - t0, !failed);
+    selfstats_add_run(out, host_collector_names[HOST_COLLECTOR], clock_mono() - t0, !failed);
     note_host_errors(c, HOST_COLLECTOR, failed, &rep, res);
 
     long pid = es_pid(o, id);
@@ -553,7 +534,7 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
      * nothing and counted it, the next one follows the new process. */
     if (start)
         c->es_starttime = start;
-    add_collector_stats(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
+    selfstats_add_run(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
     note_host_errors(c, PROCESS_COLLECTOR, failed, &rep, res);
 }
 
@@ -603,17 +584,17 @@ static int add_error_counters(const collect *c, metric_set *out)
     for (int i = 0; i < IDENTITY_COLLECTORS; i++)
         for (int e = 1; e < ESCLIENT_ERR_COUNT; e++) {
             const char *v[] = {identity_names[i], esclient_err_reason(e)};
-            rc |= metric_set_add(out, &def_errors, v, (double)c->id_errors[i][e]);
+            rc |= metric_set_add(out, &selfstats_errors, v, (double)c->id_errors[i][e]);
         }
     for (size_t i = 0; i < ES_COLLECTORS; i++)
         for (int e = 1; e < ESCLIENT_ERR_COUNT; e++) {
             const char *v[] = {es_collectors[i].name, esclient_err_reason(e)};
-            rc |= metric_set_add(out, &def_errors, v, (double)c->es_errors[i][e]);
+            rc |= metric_set_add(out, &selfstats_errors, v, (double)c->es_errors[i][e]);
         }
     for (int h = 0; h < HOST_COLLECTORS; h++)
         for (int e = 1; e < PROCFS_ERR_COUNT; e++) {
             const char *v[] = {host_collector_names[h], procfs_err_reason(e)};
-            rc |= metric_set_add(out, &def_errors, v, (double)c->host_errors[h][e]);
+            rc |= metric_set_add(out, &selfstats_errors, v, (double)c->host_errors[h][e]);
         }
     return rc;
 }

@@ -415,34 +415,35 @@ static int set_static_opts(esclient *c)
     return rc == CURLE_OK ? 0 : -1;
 }
 
+/* Appends "name value" to the request headers; the copy that held the secret
+ * is wiped (curl keeps its own). */
+static int append_secret_header(esclient *c, const char *name, const char *value)
+{
+    buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s%s", name, value);
+    struct curl_slist *l = b.failed ? NULL : curl_slist_append(c->headers, b.data);
+    if (b.data)
+        explicit_bzero(b.data, b.len);
+    buf_free(&b);
+    if (!l)
+        return -1;
+    c->headers = l;
+    return 0;
+}
+
 static int build_headers(esclient *c)
 {
     struct curl_slist *l = curl_slist_append(NULL, "Accept: application/json");
     if (!l)
         return -1;
     c->headers = l;
-    if (c->aws_token) { /* temporary credentials: signed along with the rest */
-        buf b;
-        buf_init(&b);
-        buf_printf(&b, "x-amz-security-token: %s", c->aws_token);
-        l = b.failed ? NULL : curl_slist_append(c->headers, b.data);
-        if (b.data)
-            explicit_bzero(b.data, b.len);
-        buf_free(&b);
-        if (!l)
-            return -1;
-    }
-    if (c->api_key && !c->aws_sigv4) {
-        buf b;
-        buf_init(&b);
-        buf_printf(&b, "Authorization: ApiKey %s", c->api_key);
-        l = b.failed ? NULL : curl_slist_append(c->headers, b.data);
-        if (b.data)
-            explicit_bzero(b.data, b.len);
-        buf_free(&b);
-        if (!l)
-            return -1;
-    }
+    /* temporary AWS credentials are signed along with the rest */
+    if (c->aws_token && append_secret_header(c, "x-amz-security-token: ", c->aws_token) < 0)
+        return -1;
+    if (c->api_key && !c->aws_sigv4 &&
+        append_secret_header(c, "Authorization: ApiKey ", c->api_key) < 0)
+        return -1;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "indexstats.h"
 #include "indexinfo.h"
 #include "optpace.h"
+#include "selfstats.h"
 
 static int on_indices(const config *c)
 {
@@ -64,24 +65,11 @@ struct pacer {
     slot slots[N_COLLECTORS + 1]; /* +1: never zero-sized */
 };
 
-static const metric_def def_success = {"esvigil_collector_success",
-                                       METRIC_GAUGE,
-                                       "1 if the collector succeeded in the last poll.",
-                                       {"collector", NULL}};
-static const metric_def def_duration = {"esvigil_collector_duration_seconds",
-                                        METRIC_GAUGE,
-                                        "How long each collector took in the last poll.",
-                                        {"collector", NULL}};
 static const metric_def def_last_success = {
     "esvigil_collector_last_success_timestamp_seconds",
     METRIC_GAUGE,
     "Unix time of the collector's last successful run; its families keep that run's values.",
     {"collector", NULL}};
-static const metric_def def_errors = {
-    "esvigil_errors_total",
-    METRIC_COUNTER,
-    "Failed collector runs since esvigil started, by collector and reason.",
-    {"collector", "reason", NULL}};
 
 size_t pacer_collector_count(void)
 {
@@ -143,15 +131,13 @@ static int add_bookkeeping(const slot *s, const char *name, metric_set *out)
 {
     const char *v[] = {name};
     int rc = 0;
-    if (s->ran) {
-        rc |= metric_set_add(out, &def_success, v, s->ok ? 1 : 0);
-        rc |= metric_set_add(out, &def_duration, v, s->duration);
-    }
+    if (s->ran)
+        rc |= selfstats_add_run(out, name, s->duration, s->ok);
     if (s->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, v, s->last_success);
     for (int e = 1; e < ESCLIENT_ERR_COUNT; e++) {
         const char *ev[] = {name, esclient_err_reason(e)};
-        rc |= metric_set_add(out, &def_errors, ev, (double)s->errors[e]);
+        rc |= metric_set_add(out, &selfstats_errors, ev, (double)s->errors[e]);
     }
     return rc;
 }

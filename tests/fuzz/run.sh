@@ -35,7 +35,7 @@ lib_sources() {
     exposition) echo "" ;;
     lifecycle) echo "jsonwalk esclient esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     # the pacer's run functions pull in the client, the config and the optional collectors
-    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer esclient config checks checktable units optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer selfstats esclient config checks checktable units optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
