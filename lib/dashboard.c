@@ -113,6 +113,13 @@ static int covered(const check_def *d)
     return 0;
 }
 
+/* Reference families without a cluster label: the cluster variable cannot
+ * pick their series, so their panels show them per instance. */
+static int cluster_less(const check_def *d)
+{
+    return strcmp(d->family, "elasticsearch_clustersettings_allocation_enable") == 0;
+}
+
 /* The selector's label name ("watermark" of watermark="low") into out. */
 static void selector_label(const char *sel, char *out, size_t n)
 {
@@ -123,6 +130,10 @@ static void selector_label(const char *sel, char *out, size_t n)
 /* The label matchers of a panel on d's family: cluster and node variables. */
 static void matchers(buf *b, const check_def *d, const char *selector)
 {
+    if (cluster_less(d)) {
+        buf_printf(b, "%s%s%s", selector ? "{" : "", selector ? selector : "", selector ? "}" : "");
+        return;
+    }
     buf_puts(b, "{" CL);
     if (checktable_by_has(d, "name"))
         buf_puts(b, ", name=~\"$node\"");
@@ -136,7 +147,8 @@ static void matchers(buf *b, const check_def *d, const char *selector)
 static void by_list(buf *b, const check_def *d, const char *extra)
 {
     for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++)
-        buf_printf(b, "%s%s", k ? ", " : "", d->by[k]);
+        buf_printf(b, "%s%s", k ? ", " : "",
+                   cluster_less(d) && !strcmp(d->by[k], "cluster") ? "instance" : d->by[k]);
     if (extra && *extra)
         buf_printf(b, ", %s", extra);
 }
@@ -188,7 +200,9 @@ static void legend(buf *b, const check_def *d, const char *extra)
 {
     buf tmp;
     buf_init(&tmp);
-    if (checktable_by_has(d, "cluster") || group_of(d) == GROUP_INCIDENT)
+    if (cluster_less(d))
+        buf_puts(&tmp, "{{instance}}");
+    else if (checktable_by_has(d, "cluster") || group_of(d) == GROUP_INCIDENT)
         buf_puts(&tmp, "{{cluster}}");
     if (checktable_by_has(d, "name") || !checktable_by_has(d, "cluster"))
         buf_puts(&tmp, group_of(d) == GROUP_SELF ? "{{instance}}" : "/{{name}}");
