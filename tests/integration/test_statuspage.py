@@ -3,6 +3,7 @@
 it from the daemon on a seed scenario: the DOM must hold the findings --check
 gives, the poll and the collectors; a node named like an XSS payload must show
 as text, never as markup; a screenshot is kept in build/tests/artifacts/.
+ESVIGIL_UPDATE_SCREENSHOTS=1 also copies it to doc/statuspage.png, the README's.
 Skipped (77) where Chromium is not installed."""
 
 import html.parser
@@ -168,6 +169,8 @@ class StatusPage(harness.TestCase):
         with open(shot, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", "screenshot is not a PNG")
         self.assertGreater(os.path.getsize(shot), 20000, "screenshot suspiciously small")
+        if os.environ.get("ESVIGIL_UPDATE_SCREENSHOTS") == "1":  # README's copy
+            shutil.copyfile(shot, os.path.join(harness.SRCDIR, "doc", "statuspage.png"))
         self.assertCleanExit(d)
 
     def test_hostile_node_name_is_text(self):
