@@ -85,6 +85,7 @@ static const char style[] =
     ".banner{padding:.5em .8em;border-radius:4px;font-weight:bold;display:inline-block}"
     ".OK{background:#d4edda}.WARNING{background:#fff3cd}.CRITICAL{background:#f8d7da}"
     ".UNKNOWN{background:#e2e3e5}.failed{background:#f8d7da}.ok{background:#d4edda}"
+    ".not-run{background:#e2e3e5}"
     "nav a{margin-right:1em}";
 
 static void put_head(buf *out, const statuspage_info *in)
@@ -200,22 +201,35 @@ static int note_collectors(statuspage_state *st, const metric_family *fam, doubl
     return 0;
 }
 
+/* This poll's verdict on collector name: 1 ok, 0 failed, -1 not run. */
+static int collector_status(const metric_family *fam, const char *name)
+{
+    for (size_t i = 0; fam && i < metric_family_sample_count(fam); i++)
+        if (strcmp(metric_family_label_value(fam, i, collector_label(fam)), name) == 0)
+            return metric_family_value(fam, i) == 1;
+    return -1;
+}
+
+/* Every collector seen since start, so one that did not run this poll (ES
+ * down: nothing after node info runs) still shows, with its last success. */
 static void put_collectors(buf *out, const statuspage_state *st, const metric_family *fam,
                            const collect_result *res)
 {
+    static const char *const word[] = {"not run", "failed", "ok"};
+    static const char *const cls[] = {"not-run", "failed", "ok"};
     buf_puts(out, "<h2>Collectors</h2>\n<table id=\"collectors\"><tr><th>Collector</th>"
                   "<th>Last poll</th><th>Last success</th><th>Why it failed</th></tr>\n");
-    for (size_t i = 0; fam && i < metric_family_sample_count(fam); i++) {
-        const char *name = metric_family_label_value(fam, i, collector_label(fam));
-        int ok = metric_family_value(fam, i) == 1;
-        const double *last = strmap_value_of(st->last_ok, name);
-        buf_printf(out, "<tr class=\"collector %s\"><td class=\"name\">", ok ? "ok" : "failed");
+    for (size_t id = 0; id < strmap_count(st->last_ok); id++) {
+        const char *name = strmap_key(st->last_ok, id);
+        int status = collector_status(fam, name);
+        double last = *(const double *)strmap_value(st->last_ok, id);
+        buf_printf(out, "<tr class=\"collector %s\"><td class=\"name\">", cls[status + 1]);
         statuspage_escape(out, name);
         buf_printf(out, "</td><td class=\"status\">%s</td><td class=\"last-success\">",
-                   ok ? "ok" : "failed");
-        put_time(out, last ? *last : 0);
+                   word[status + 1]);
+        put_time(out, last);
         buf_puts(out, "</td><td class=\"why\">");
-        statuspage_escape(out, ok ? "" : failure_of(res, name));
+        statuspage_escape(out, status == 0 ? failure_of(res, name) : "");
         buf_puts(out, "</td></tr>\n");
     }
     buf_puts(out, "</table>\n");

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -75,19 +74,17 @@ class Prometheus(harness.TestCase):
             "scrape_configs:\n  - job_name: esvigil\n    static_configs:\n      - targets: [%s]\n"
         ) % (INTERVAL, INTERVAL, json.dumps(RULES), ", ".join(json.dumps(t) for t in cls.targets)))
         cls.prom_dir = cls.tmp
-        cls.prom_log = open(os.path.join(cls.tmp, "prometheus.log"), "wb")
-        cls.prom = harness._track(subprocess.Popen(
+        cls.prom = harness.spawn(
             [PROMETHEUS, "--config.file=" + config,
              "--storage.tsdb.path=" + os.path.join(cls.tmp, "data"),
              "--web.listen-address=127.0.0.1:%d" % cls.port, "--log.level=warn"],
-            stdout=cls.prom_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+            os.path.join(cls.tmp, "prometheus.log"))
         harness.wait_until(lambda: cls.api_ok("/-/ready"), 30, 0.2, "prometheus ready")
 
     @classmethod
     def tearDownClass(cls):
         if getattr(cls, "prom", None):
-            harness._reap(cls.prom)  # by the pid we started
-            cls.prom_log.close()
+            harness.reap(cls.prom)  # by the pid we started
         for d in cls.daemons:
             d.stop()
         for f in cls.fakes:

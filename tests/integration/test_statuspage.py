@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 
 import harness
 
@@ -123,12 +122,16 @@ class StatusPage(harness.TestCase):
         return d, meta
 
     def dump_dom(self, url):
+        if not chromium():
+            self.skipTest("chromium is not installed (Debian: apt-get install chromium)")
         rc, out, err = run_chromium(["--dump-dom", url], self.tmp)
         self.assertEqual(rc, 0, "chromium --dump-dom failed:\n" + err)
         self.assertIn("</html>", out, "no DOM from chromium:\n" + err)
         return Dom(out)
 
     def test_findings_poll_and_collectors(self):
+        if not chromium():
+            self.skipTest("chromium is not installed (Debian: apt-get install chromium)")
         d, meta = self.start("seed-002-breakers")
         dom = self.dump_dom(d.url + "/")
         self.assertEqual(dom.tags("title")[0]["text"], "esvigil")
@@ -174,6 +177,8 @@ class StatusPage(harness.TestCase):
         self.assertCleanExit(d)
 
     def test_hostile_node_name_is_text(self):
+        if not chromium():
+            self.skipTest("chromium is not installed (Debian: apt-get install chromium)")
         d, meta = self.start("seed-003-heap", rename=HOSTILE)
         dom = self.dump_dom(d.url + "/")
         self.assertEqual(dom.tags("title")[0]["text"], "esvigil", "a script ran")
@@ -183,9 +188,30 @@ class StatusPage(harness.TestCase):
         self.assertEqual(heap["subject"], meta["cluster"] + "/" + HOSTILE)
         self.assertCleanExit(d)
 
+    def test_es_down_keeps_the_collectors(self):
+        """Without Chromium too: ES fails after a good poll; the page says why and
+        still lists every collector with its last success."""
+        fake = self.fake()
+        d = self.esvigil(["--es.uri=" + fake.url, "--poll.interval=1s", "--es.timeout=1s"],
+                         procfs=self.procfs())
+        d.wait_ready(20)
+        fake.set_mode("500")
+
+        def down():
+            page = d.get("/")[2].decode()
+            return page if 'id="poll-result">ok<' not in page else None
+        dom = Dom(harness.wait_until(down, 20, 0.2, "a failed poll on /"))
+        self.assertIn("node_info", dom.by_id("poll-result")["text"])
+        unreachable = next(r for r in rows(dom, "finding") if r["check"] == "es_unreachable")
+        self.assertEqual(unreachable["severity"], "CRITICAL")
+        self.assertIn("detail: ", unreachable["col5"])
+        coll = {r["name"]: r for r in rows(dom, "collector")}
+        self.assertEqual(coll["node_info"]["status"], "failed")
+        self.assertIn("500", coll["node_info"]["why"])
+        self.assertIn(coll["nodes_stats"]["status"], ("failed", "not run"))
+        self.assertRegex(coll["nodes_stats"]["last-success"], r"UTC$")
+        self.assertCleanExit(d)
+
 
 if __name__ == "__main__":
-    if not chromium():
-        print("SKIP: chromium is not installed (Debian: apt-get install chromium)")
-        sys.exit(harness.SKIP)
     harness.main(timeout=150)

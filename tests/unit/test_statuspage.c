@@ -121,6 +121,21 @@ START_TEST(test_collector_last_success_kept)
     ck_assert_ptr_nonnull(strstr(page, "<td class=\"name\">nodes_stats</td><td class=\"status\">"
                                        "ok</td><td class=\"last-success\">1970-01-01 00:33:20"));
     free(page);
+    /* a poll where only node info ran (ES down) still lists the others */
+    metric_set *set = metric_set_new();
+    const char *ni[] = {"node_info"};
+    ck_assert_int_eq(metric_set_add(set, &def_success, ni, 0), 0);
+    statuspage_info in = info_at(4000);
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(statuspage_render(st, &in, set, &res, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "<tr class=\"collector not-run\"><td class=\"name\">"
+                                         "nodes_stats</td><td class=\"status\">not run</td>"
+                                         "<td class=\"last-success\">1970-01-01 00:33:20 UTC"));
+    ck_assert_ptr_nonnull(strstr(b.data, "node_info</td><td class=\"status\">failed</td>"
+                                         "<td class=\"last-success\">never</td>"));
+    buf_free(&b);
+    metric_set_free(set);
     /* a collector that never succeeded says so */
     statuspage_state *fresh = statuspage_state_new();
     page = render(fresh, 3000, &res, 0);
