@@ -1,8 +1,9 @@
 /* dashboard: Grafana JSON written by hand (no JSON library writes here). A
  * cluster row of fixed panels plus a panel per cluster-level check family,
  * an incident row with a panel per check family (rows sharing a family, the
- * three disk watermarks, share one panel), esvigil's own row, and first a
- * table of current findings. A new check row gets its panel without an edit here. */
+ * three disk watermarks, share one panel), index and snapshot rows when the
+ * table has such checks, esvigil's own row, and first a table of current
+ * findings. A new check row gets its panel without an edit here. */
 #include "dashboard.h"
 
 #include <math.h>
@@ -15,7 +16,17 @@
 #define DS "{\"type\": \"prometheus\", \"uid\": \"${datasource}\"}"
 #define CL "cluster=~\"$cluster\""
 
-typedef enum { GROUP_CLUSTER, GROUP_INCIDENT, GROUP_SELF } panel_group;
+typedef enum { GROUP_CLUSTER, GROUP_INCIDENT, GROUP_INDEX, GROUP_BACKUP, GROUP_SELF } panel_group;
+
+/* The rows in order; a row without panels is left out. */
+static const char *const group_titles[] = {
+    [GROUP_CLUSTER] = "Cluster", [GROUP_INCIDENT] = "Incidents (one panel per check family)",
+    [GROUP_INDEX] = "Indices",   [GROUP_BACKUP] = "Snapshots and lifecycle policies",
+    [GROUP_SELF] = "esvigil",
+};
+
+/* Per-index families can hold thousands of series: panels show the worst. */
+#define INDEX_TOPK 20
 
 /* A panel not derived from a check: what the checks alone do not show. */
 typedef struct fixed_panel {
@@ -78,6 +89,10 @@ static void json_str(buf *b, const char *s)
 
 static panel_group group_of(const check_def *d)
 {
+    if (checktable_by_has(d, "repository") || checktable_by_has(d, "policy"))
+        return GROUP_BACKUP;
+    if (checktable_by_has(d, "index"))
+        return GROUP_INDEX;
     if (checktable_by_has(d, "cluster"))
         return checktable_by_has(d, "name") || checktable_by_has(d, "node") ||
                        checktable_by_has(d, "dimension")
@@ -182,6 +197,9 @@ static void panel_expr(buf *b, const check_def *d, int shared, char *extra, size
                    d->family);
         return;
     }
+    int topk = group_of(d) == GROUP_INDEX;
+    if (topk)
+        buf_printf(b, "topk(%d, ", INDEX_TOPK);
     buf_puts(b, d->kind == KIND_INCREASE ? "sum by (" : "max by (");
     by_list(b, d, extra);
     buf_puts(b, d->kind == KIND_INCREASE ? ") (increase(" : ") (");
@@ -191,6 +209,8 @@ static void panel_expr(buf *b, const check_def *d, int shared, char *extra, size
     else
         matchers(b, d, sel);
     buf_puts(b, d->kind == KIND_INCREASE ? "[10m]))" : ")");
+    if (topk)
+        buf_putc(b, ')');
     if (d->source) /* where Prometheus computes it (the imbalance recording rule) */
         buf_printf(b, " or max by (cluster, dimension) (cluster_dimension:esvigil_imbalance:"
                       "max_over_mean{" CL "})");
@@ -343,8 +363,22 @@ static void check_panel(buf *b, layout *l, size_t row, const checks_thresholds *
     buf_free(&leg);
 }
 
+static int group_has_panels(panel_group g)
+{
+    for (size_t i = 0; i < FIXED_PANELS; i++)
+        if (fixed_panels[i].group == g)
+            return 1;
+    for (size_t row = 0; row < checktable_count(); row++)
+        if (group_of(checktable_row(row)) == g && !covered(checktable_row(row)))
+            return 1;
+    return 0;
+}
+
 static void group_panels(buf *b, layout *l, panel_group g, const checks_thresholds *t)
 {
+    if (!group_has_panels(g))
+        return;
+    row_header(b, l, group_titles[g]);
     for (size_t i = 0; i < FIXED_PANELS; i++)
         if (fixed_panels[i].group == g)
             fixed_panel_render(b, l, &fixed_panels[i]);
@@ -418,12 +452,8 @@ int dashboard_render(const checks_thresholds *t, buf *out)
     buf_puts(out, "  \"panels\": [\n");
     layout l = {.id = 1};
     findings_table(out, &l); /* first: what is wrong now, before the history */
-    row_header(out, &l, "Cluster");
-    group_panels(out, &l, GROUP_CLUSTER, t);
-    row_header(out, &l, "Incidents (one panel per check family)");
-    group_panels(out, &l, GROUP_INCIDENT, t);
-    row_header(out, &l, "esvigil");
-    group_panels(out, &l, GROUP_SELF, t);
+    for (int g = GROUP_CLUSTER; g <= GROUP_SELF; g++)
+        group_panels(out, &l, (panel_group)g, t);
     buf_puts(out, "\n  ]\n}\n");
     return out->failed ? -1 : 0;
 }
