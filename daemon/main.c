@@ -19,6 +19,7 @@
 #include "config.h"
 #include "httpd.h"
 #include "logging.h"
+#include "pacer.h"
 #include "poller.h"
 #include "snapshot.h"
 
@@ -300,6 +301,28 @@ static int print_dashboard(const config *cfg)
     return 0;
 }
 
+/* --check with index-level collectors on: a first poll tells whether this
+ * node reports for the cluster, then those collectors run once, so the
+ * report's poll includes them. NULL when none is on. */
+static pacer *prime_paced(const config *cfg, collect *coll, esclient *es, const collect_opts *co)
+{
+    pacer *p = pacer_new(cfg);
+    if (!p || !pacer_any_enabled(p)) {
+        pacer_free(p);
+        return NULL;
+    }
+    collect_opts first = *co;
+    first.pacer = p;
+    metric_set *scratch = metric_set_new();
+    collect_result res;
+    if (scratch && collect_run(coll, es, &first, scratch, &res) == 0) {
+        collect_result_free(&res);
+        pacer_step(p, es, 0, (double)time(NULL), NULL, 0, NULL, 0); /* first run: due at once */
+    }
+    metric_set_free(scratch);
+    return p;
+}
+
 /* --check: one poll, a readable report, Nagios exit status (0 ok, 1
  * warning, 2 critical, 3 unknown). */
 static int run_check(const config *cfg)
@@ -313,6 +336,8 @@ static int run_check(const config *cfg)
     int status = CHECK_UNKNOWN;
     collect_result res;
     collect_opts co = poller_collect_opts(cfg, t, PACKAGE_VERSION);
+    pacer *paced = t ? prime_paced(cfg, coll, es, &co) : NULL;
+    co.pacer = paced;
     if (t && collect_run(coll, es, &co, set, &res) == 0) {
         buf b;
         buf_init(&b);
@@ -328,6 +353,7 @@ static int run_check(const config *cfg)
     }
     checks_thresholds_free(t);
     metric_set_free(set);
+    pacer_free(paced);
     collect_free(coll);
     esclient_free(es);
     curl_global_cleanup();

@@ -15,12 +15,16 @@
 #include "esclient.h"
 #include "logging.h"
 #include "metric.h"
+#include "pacer.h"
+#include "sidepoller.h"
 #include "statuspage.h"
 
 struct poller {
     poller_opts o; /* cfg and thresholds change on reload */
     esclient *es;
     collect *coll;          /* lives as long as the poller: counters and baselines */
+    pacer *pacer;           /* the paced index-level collectors, NULL when none is on */
+    sidepoller *side;       /* runs them */
     statuspage_state *page; /* each collector's last success, for / */
     double last_success;    /* unix time ES last answered */
     pthread_t thread;
@@ -126,6 +130,7 @@ static void poll_once(poller *p)
 {
     metric_set *set = metric_set_new();
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
+    co.pacer = p->pacer;
     collect_result res;
     set_busy(p, co.deadline_ms);
     int rc = set ? collect_run(p->coll, p->es, &co, set, &res) : -1;
@@ -222,6 +227,38 @@ static int init_sync(poller *p)
     return 0;
 }
 
+/* The paced collectors get their own thread and client, only when on. They
+ * borrow p->o.cfg, so a reload restarts them on the new config. */
+static int start_side(poller *p, char *err, size_t errlen)
+{
+    p->pacer = pacer_new(p->o.cfg);
+    if (!p->pacer) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!pacer_any_enabled(p->pacer)) {
+        pacer_free(p->pacer);
+        p->pacer = NULL;
+        return 0;
+    }
+    p->side = sidepoller_start(p->o.cfg, p->pacer, err, errlen);
+    if (!p->side) {
+        pacer_free(p->pacer);
+        p->pacer = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Only while the poller thread is halted: it reads p->pacer. */
+static void stop_side(poller *p)
+{
+    sidepoller_stop(p->side);
+    pacer_free(p->pacer);
+    p->side = NULL;
+    p->pacer = NULL;
+}
+
 /* Starts the thread on p->es; the first poll runs at once. */
 static int launch(poller *p)
 {
@@ -248,6 +285,7 @@ static void halt(poller *p)
 
 static void destroy(poller *p)
 {
+    stop_side(p);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->mu);
     esclient_free(p->es);
@@ -279,6 +317,10 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
         free(p);
         return NULL;
     }
+    if (start_side(p, err, errlen) != 0) {
+        destroy(p);
+        return NULL;
+    }
     if (launch(p) != 0) {
         snprintf(err, errlen, "cannot start the poller thread");
         destroy(p);
@@ -294,19 +336,26 @@ int poller_reload(poller *p, const config *cfg, const checks_thresholds *t, char
     if (!es)
         return -1;
     halt(p);
+    stop_side(p);
+    if (errlen)
+        err[0] = '\0';
     poller_opts old = p->o;
     esclient *old_es = p->es;
     p->o.cfg = cfg;
     p->o.thresholds = t;
     p->es = es;
-    if (launch(p) == 0) {
+    if (start_side(p, err, errlen) == 0 && launch(p) == 0) {
         esclient_free(old_es);
         return 0;
     }
-    snprintf(err, errlen, "cannot start the poller thread");
+    if (!err[0])
+        snprintf(err, errlen, "cannot start the poller thread");
+    stop_side(p);
     p->o = old;
     p->es = old_es;
     esclient_free(es);
+    char ignored[256];
+    start_side(p, ignored, sizeof(ignored));
     launch(p); /* a second failure leaves no thread: poller_overdue then says so */
     return -1;
 }

@@ -696,7 +696,8 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (es)
         esclient_set_deadline(es, 0);
     res->cluster_reporter = id.reporter;
-    int rc = run_host_view(c, o, &id, out, res);
+    int rc = o->pacer ? pacer_report(o->pacer, id.reporter, id.cluster, out) : 0;
+    rc |= run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)
         c->last_success = clock_real();

@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "esclient.h"
 #include "metric.h"
+#include "pacer.h"
 
 typedef enum {
     COLLECT_CLUSTER_AUTO, /* cluster-level families only beside the elected master */
@@ -27,6 +28,7 @@ typedef struct collect_opts {
     const char *version;                 /* for esvigil_build_info */
     long long deadline_ms; /* >0: ES requests not done this long after the poll began fail
                               as timeouts */
+    pacer *pacer;          /* NULL: no paced collectors; else their last good sets are merged */
 } collect_opts;
 
 /* One collector that failed in this poll, for --check. */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "checks.h"
+#include "indexfilter.h"
 
 #include "units.h"
 
@@ -67,6 +68,30 @@ static const struct setting settings[] = {
     {"es.pid", T_INT, AT(es_pid), "0", NULL,
      "Elasticsearch pid for the /proc metrics (asserts ES runs on this host); 0 finds it from "
      "node info, checked against procfs, or es.pidfile."},
+    {"es.indices", T_BOOL, AT(es_indices), "false", NULL,
+     "Export per-index stats (GET /_all/_stats) and per-index health, as the reference "
+     "exporter's --es.indices."},
+    {"es.indices_settings", T_BOOL, AT(es_indices_settings), "false", NULL,
+     "Export per-index settings and blocks (GET /_all/_settings): read-only indices."},
+    {"es.indices_mappings", T_BOOL, AT(es_indices_mappings), "false", NULL,
+     "Export the number of mapped fields per index (GET /_all/_mappings)."},
+    {"es.aliases", T_BOOL, AT(es_aliases), "true", NULL,
+     "With es.indices: export elasticsearch_indices_aliases (GET /_alias)."},
+    {"es.shards", T_BOOL, AT(es_shards), "false", NULL,
+     "Export per-shard docs and store size (implies es.indices)."},
+    {"es.indices.interval", T_DURATION, AT(es_indices_interval_ms), "1m", NULL,
+     "Poll index stats, aliases and index health this often, off the node-stats poll."},
+    {"es.indices_settings.interval", T_DURATION, AT(es_indices_settings_interval_ms), "1m", NULL,
+     "Poll index settings (and blocks) this often."},
+    {"es.indices_mappings.interval", T_DURATION, AT(es_indices_mappings_interval_ms), "5m", NULL,
+     "Poll index mappings this often."},
+    {"es.indices.include", T_STRING, AT(es_indices_include), NULL, NULL,
+     "Export only indices whose whole name matches this POSIX extended regex."},
+    {"es.indices.exclude", T_STRING, AT(es_indices_exclude), NULL, NULL,
+     "Leave out indices whose whole name matches this POSIX extended regex."},
+    {"es.indices.max", T_INT, AT(es_indices_max), "1000", NULL,
+     "Export the stats of at most this many indices, the largest by primary store size "
+     "(esvigil_indices_dropped counts the rest); 0 = no limit."},
     {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
      "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
      "beside the elected master, so N daemons do not emit N copies."},
@@ -1176,6 +1201,8 @@ static int check_web(const config *c, char *err, size_t errlen)
     return 0;
 }
 
+static const char *const index_regex_keys[] = {"es.indices.include", "es.indices.exclude"};
+
 /* What an SRE can mean: a poll more often than every second is load on ES
  * rather than monitoring, less often than hourly is not watching; a request
  * under 100ms times out on any busy node, one over 10 minutes hides a hung
@@ -1187,6 +1214,10 @@ static const struct {
     {"es.timeout", 100, 10 * 60 * 1000LL},
     {"poll.interval", 1000, 3600 * 1000LL},
     {"poll.deadline", 0, 3600 * 1000LL}, /* 0: the poll interval */
+    /* index-level collectors: at most every second, like the poll */
+    {"es.indices.interval", 1000, 24 * 3600 * 1000LL},
+    {"es.indices_settings.interval", 1000, 24 * 3600 * 1000LL},
+    {"es.indices_mappings.interval", 1000, 24 * 3600 * 1000LL},
 };
 #define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
 
@@ -1237,6 +1268,12 @@ static int check_values(const config *c, char *err, size_t errlen)
     for (size_t i = 0; i < N_SETTINGS; i++)
         if (settings[i].type == T_DURATION && check_duration(c, &settings[i], err, errlen))
             return -1;
+    for (size_t i = 0; i < sizeof(index_regex_keys) / sizeof(index_regex_keys[0]); i++) {
+        const char *re = *str_field((config *)c, find_setting(index_regex_keys[i]));
+        char why[256];
+        if (re && *re && indexfilter_check(re, why, sizeof(why)))
+            return finalize_fail(c, index_regex_keys[i], err, errlen, "%s", why);
+    }
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
     const struct setting *lvl = find_setting("log.level");

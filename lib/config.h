@@ -26,6 +26,18 @@ typedef struct config {
     long long es_max_response_bytes; /* --es.max-response-size, default 64MiB */
     char *es_pidfile;                /* --es.pidfile: ES pid when node info lacks it */
     long long es_pid;                /* --es.pid: explicit ES pid, 0 = discover */
+    /* Index-level collectors (lib/pacer.c), the reference exporter's flags. */
+    int es_indices;                            /* --es.indices */
+    int es_indices_settings;                   /* --es.indices_settings */
+    int es_indices_mappings;                   /* --es.indices_mappings */
+    int es_aliases;                            /* --es.aliases, default true */
+    int es_shards;                             /* --es.shards: per-shard families */
+    long long es_indices_interval_ms;          /* --es.indices.interval */
+    long long es_indices_settings_interval_ms; /* --es.indices_settings.interval */
+    long long es_indices_mappings_interval_ms; /* --es.indices_mappings.interval */
+    char *es_indices_include;                  /* --es.indices.include: POSIX ERE, whole name */
+    char *es_indices_exclude;                  /* --es.indices.exclude */
+    long long es_indices_max;                  /* --es.indices.max: 0 = no limit */
     /* cluster.* */
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */

@@ -55,6 +55,13 @@ static const fixed_panel fixed_panels[] = {
     {GROUP_CLUSTER, "Pending tasks", "Cluster-state updates waiting on the master.", "short",
      "max by (cluster) (elasticsearch_cluster_health_number_of_pending_tasks{" CL "})",
      "{{cluster}}", NULL},
+    {GROUP_INDEX, "Indices by health (--es.indices)", "How many indices are green, yellow, red.",
+     "short", "count by (cluster, color) (elasticsearch_index_health_status{" CL "} == 1)",
+     "{{cluster}} {{color}}", NULL},
+    {GROUP_INDEX, "Largest indices (--es.indices)", "Primary store size of the 20 largest indices.",
+     "bytes",
+     "topk(20, max by (cluster, index) (elasticsearch_indices_store_size_bytes_primary{" CL "}))",
+     "{{cluster}} {{index}}", NULL},
     {GROUP_INCIDENT, "GC time", "Seconds per second spent in garbage collection, by collector.",
      "percentunit",
      "sum by (cluster, name, gc) (rate(elasticsearch_jvm_gc_collection_seconds_sum{" CL

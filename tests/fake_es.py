@@ -39,7 +39,13 @@ ROUTES = (
     ("/_cluster/state/master_node", "master_node.json"),
     ("/_cat/shards", "cat_shards.json"),
     ("/_cat/allocation", "cat_allocation.json"),
+    ("/_all/_stats", "indices_stats.json"),
+    ("/_all/_settings", "indices_settings.json"),
+    ("/_all/_mappings", "indices_mappings.json"),
+    ("/_alias", "aliases.json"),
 )
+# (path, query parameter) -> fixture, checked before ROUTES.
+QUERY_ROUTES = {("/_cluster/health", "level=indices"): "cluster_health_indices.json"}
 
 CHUNK = 64 * 1024
 
@@ -56,8 +62,11 @@ MODE_HELP = (
 )
 
 
-def fixture_for(path):
-    """The fixture file name serving a request path (no query), or None."""
+def fixture_for(path, query=""):
+    """The fixture file name serving a request path and query, or None."""
+    for (qpath, param), name in QUERY_ROUTES.items():
+        if path.rstrip("/") == qpath and param in query.split("&"):
+            return name
     if path in ("", "/"):
         return "root.json"
     trimmed = path.rstrip("/")
@@ -217,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_fixture(self, path):
         """(status, body) for a healthy answer to path."""
-        name = fixture_for(path)
+        name = fixture_for(path, urlsplit(self.path).query)
         if name is None:
             return 404, es_error(404, "resource_not_found_exception",
                                  "fake_es has no route for [%s]" % path)

@@ -16,6 +16,8 @@ import random
 import sys
 import tempfile
 
+import gen_index_fixtures
+
 GIB = 1024**3
 MIB = 1024**2
 
@@ -935,6 +937,19 @@ def write_set(outdir, version, nodes, demo=False, local=0, dirname=None):
     write_json(os.path.join(d, "cluster_settings.json"), settings_doc(version, nodes, demo))
     write_json(os.path.join(d, "cat_shards.json"), rows)
     write_json(os.path.join(d, "root.json"), root_doc(version, nodes))
+    write_index_set(d, version, nodes, rows)
+
+
+def write_index_set(d, version, nodes, rows):
+    """The index-level answers (tests/gen_index_fixtures.py)."""
+    health = health_doc(version, nodes, rows)
+    health = dict(health, indices=gen_index_fixtures.health_indices(rows))
+    write_json(os.path.join(d, "cluster_health_indices.json"), health)
+    write_json(os.path.join(d, "indices_stats.json"),
+               gen_index_fixtures.stats_doc(rows, level(version)))
+    write_json(os.path.join(d, "aliases.json"), gen_index_fixtures.alias_doc(rows))
+    write_json(os.path.join(d, "indices_settings.json"), gen_index_fixtures.settings_doc(rows))
+    write_json(os.path.join(d, "indices_mappings.json"), gen_index_fixtures.mappings_doc(rows))
 
 
 def generate(outdir):

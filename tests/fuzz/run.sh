@@ -22,7 +22,7 @@ case $secs in
     ;;
 esac
 
-all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition"
+all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition indices"
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, strmap, metric and exposition.
@@ -33,6 +33,8 @@ lib_sources() {
     config) echo "config checks units" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
+    # the pacer's run functions pull in the client and the config
+    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer esclient config checks checktable units" ;;
     *) return 1 ;;
     esac
 }
@@ -117,6 +119,10 @@ seed() {
     nodeinfo)
         seed_es "$dir" nodes_local.json master_node.json
         seed_files "$dir" "$fx"/nodeinfo/*.json
+        ;;
+    indices)
+        seed_es "$dir" indices_stats.json aliases.json indices_settings.json \
+            indices_mappings.json cluster_health_indices.json
         ;;
     jsonwalk)
         seed_files "$dir" "$fx"/es/es-7.13/*.json "$fx"/es/edge/*.json "$fx"/health/*.json \

@@ -347,9 +347,10 @@ class Compat(harness.TestCase):
 
     def run_esvigil(self, es, fixdir, es_all):
         procfs = harness.make_procfs(os.path.join(self.tmp, "proc"), fixture=fixdir)
-        d = self.esvigil(["--es.uri=" + es.url, "--cluster.metrics=always"]
+        d = self.esvigil(["--es.uri=" + es.url, "--cluster.metrics=always"] + INDEX_ARGS
                          + (["--es.all"] if es_all else []), procfs=procfs)
-        m = d.wait_metric(lambda m: m.get("esvigil_up") == 1, 20, "a full esvigil poll")
+        m = d.wait_metric(lambda m: m.get("esvigil_up") == 1 and indices_ready(m, INDEX_ARGS), 20,
+                          "a full esvigil poll")
         self.assertCleanExit(d)
         return m
 
@@ -441,6 +442,117 @@ def _make_case(fixture, es_all):
 for _fixture, _all in CASES:
     setattr(Compat, "test_" + re.sub(r"\W", "_", case_id(_fixture, _all)),
             _make_case(_fixture, _all))
+
+
+# ---------------------------------------------------------------- index-level collectors
+# The reference gets --es.shards above (its _cat/shards collector), which implies its indices
+# collector: esvigil gets the same flag so both export the per-index families.
+INDEX_ARGS = ["--es.shards", "--poll.interval=1s"]
+INDEX_FLAGS = ("es.indices", "es.shards", "es.indices_settings", "es.indices_mappings")
+INDEX_FAMILIES = re.compile(r"^elasticsearch_(indices_|index_stats_|search_active_queries$)")
+INDEX_BOOKKEEPING = re.compile(r"^elasticsearch_indices_(settings|mappings)_stats_"
+                               r"(up|total_scrapes|scrapes_total|json_parse_failures(_total)?)$")
+# Values that differ from older references on purpose: family -> (first reference version
+# with esvigil's value, why).
+INDEX_VALUE_DIFFERENCES = {
+    "elasticsearch_indices_mappings_stats_fields": (
+        (1, 10, 0), "references before 1.10 counted object fields wrongly (upstream #675); "
+        "esvigil counts as 1.10+ do"),
+}
+INDEX_CASES = ("es-5.6", "es-7.17", "es-8.9", "opensearch-2.11")
+
+
+def indices_ready(m, args):
+    """Whether the paced collectors the flags turn on have each delivered once."""
+    on = any(a in args for a in ("--es.indices", "--es.shards"))
+    wanted = {"indices", "indices_aliases", "index_health"} if on else set()
+    if "--es.indices_settings" in args:
+        wanted.add("indices_settings")
+    if "--es.indices_mappings" in args:
+        wanted.add("indices_mappings")
+    return all(m.find("esvigil_collector_last_success_timestamp_seconds", collector=c)
+               for c in wanted)
+
+
+def values(m, family):
+    return {tuple(sorted(labels.items())): v for name, labels, v in m.samples if name == family}
+
+
+class IndexCompat(harness.TestCase):
+    """Reference and esvigil with every index-level flag on the same fake Elasticsearch:
+    same families, types, label names and values for every per-index series."""
+
+    def run_both(self, fixture):
+        fixdir = os.path.join(harness.FIXTURES, fixture)
+        if not os.path.isfile(os.path.join(fixdir, "indices_stats.json")):
+            self.skipTest("no index fixtures for " + fixture)
+        es = self.fake(fixdir)
+        flags = ["--" + f for f in INDEX_FLAGS if f in REF[2]]
+        port = harness.free_port()
+        log = os.path.join(self.tmp, "reference.log")
+        proc = harness.spawn([REF[0], "--es.uri=" + es.url,
+                              "--web.listen-address=127.0.0.1:%d" % port] + flags, log)
+        self.addCleanup(harness.reap, proc)
+        box = {}
+
+        def ready():
+            status, _, body = harness.http_get("http://127.0.0.1:%d/metrics" % port)
+            if status != 200:
+                return False
+            box["m"] = harness.Metrics(body.decode("utf-8"))
+            return box["m"].find("elasticsearch_indices_docs_total") and \
+                box["m"].find("elasticsearch_indices_mappings_stats_fields")
+        harness.wait_until(ready, 30, interval=0.3, msg="the reference's index families")
+        harness.reap(proc)
+        procfs = harness.make_procfs(os.path.join(self.tmp, "proc"), fixture=fixdir)
+        args = ["--es.uri=" + es.url, "--cluster.metrics=always", "--poll.interval=1s"] + flags
+        d = self.esvigil(args, procfs=procfs)
+        esv = d.wait_metric(lambda m: indices_ready(m, args), 20, "esvigil's index families")
+        self.assertCleanExit(d)
+        return box["m"], esv
+
+    def compare(self, fixture):
+        ref_m, esv_m = self.run_both(fixture)
+        ref, esv = families(ref_m), families(esv_m)
+        problems, compared = [], 0
+        # Per-index families (an index label; node-level elasticsearch_indices_* have none)
+        # and the cluster-wide read-only count.
+        for fam in sorted(f for f in ref if INDEX_FAMILIES.search(f) and
+                          ("index" in ref[f][1] or f.endswith("_read_only_indices"))):
+            if INDEX_BOOKKEEPING.search(fam) or BOOKKEEPING.search(fam) or fam in DELIBERATE:
+                continue
+            if fam not in esv:
+                problems.append("%s: only the reference exports it" % fam)
+                continue
+            if ref[fam][:2] != esv[fam][:2]:
+                problems.append("%s: %s, reference %s" % (fam, esv[fam][:2], ref[fam][:2]))
+                continue
+            gate = INDEX_VALUE_DIFFERENCES.get(fam)
+            if gate and REF[1] < gate[0]:
+                continue
+            rv, ev = values(ref_m, fam), values(esv_m, fam)
+            for key, v in rv.items():
+                compared += 1
+                if key not in ev:
+                    problems.append("%s%s: missing from esvigil" % (fam, dict(key)))
+                elif abs(ev[key] - v) > 1e-9 * max(1.0, abs(v)):
+                    problems.append("%s%s: %r, reference %r" % (fam, dict(key), ev[key], v))
+        out("\n== index families on %s: %d reference series compared by value, %d problems"
+            % (fixture, compared, len(problems)))
+        self.assertGreater(compared, 100)
+        self.assertEqual(problems[:20], [])
+
+
+def _make_index_case(fixture):
+    def test(self):
+        self.compare(fixture)
+    test.__doc__ = "index-level families, reference vs esvigil on " + fixture
+    return test
+
+
+for _fixture in INDEX_CASES:
+    setattr(IndexCompat, "test_indices_" + re.sub(r"\W", "_", _fixture),
+            _make_index_case(_fixture))
 
 
 # ---------------------------------------------------------------- tables

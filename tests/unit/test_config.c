@@ -137,6 +137,17 @@ START_TEST(test_table_introspection)
         "es.max-response-size",
         "es.pidfile",
         "es.pid",
+        "es.indices",
+        "es.indices_settings",
+        "es.indices_mappings",
+        "es.aliases",
+        "es.shards",
+        "es.indices.interval",
+        "es.indices_settings.interval",
+        "es.indices_mappings.interval",
+        "es.indices.include",
+        "es.indices.exclude",
+        "es.indices.max",
         "cluster.metrics",
         "poll.interval",
         "poll.deadline",
@@ -203,10 +214,17 @@ START_TEST(test_help_lists_every_flag)
     for (size_t i = 0; i < config_key_count(); i++) {
         const char *key = config_key_name(i);
         char flag[128], def[256];
-        snprintf(flag, sizeof(flag), "%s%s",
-                 strcmp(key, "es.all") == 0 || strcmp(key, "es.ssl-skip-verify") == 0 ? "--[no-]"
-                                                                                      : "--",
-                 key);
+        static const char *const bools[] = {"es.all",
+                                            "es.ssl-skip-verify",
+                                            "es.indices",
+                                            "es.indices_settings",
+                                            "es.indices_mappings",
+                                            "es.aliases",
+                                            "es.shards"};
+        int is_bool = 0;
+        for (size_t b = 0; b < sizeof(bools) / sizeof(bools[0]); b++)
+            is_bool |= strcmp(key, bools[b]) == 0;
+        snprintf(flag, sizeof(flag), "%s%s", is_bool ? "--[no-]" : "--", key);
         ck_assert_msg(strstr(text, flag), "--help lacks %s", flag);
         config_format_value(c, key, def, sizeof(def));
         if (def[0]) {
