@@ -13,8 +13,9 @@ typedef struct httpd_opts {
     const char *telemetry_path;
     snapshot_slot *slot;
     const char *version;
-    const char *es_url; /* display form, no secrets */
-    const char *rules;  /* alert rules YAML served at /rules; NULL: 404 */
+    const char *es_url;          /* display form, no secrets */
+    const char *rules;           /* alert rules YAML served at /rules; NULL: 404 */
+    const char *web_config_file; /* exporter-toolkit web config (TLS, auth); NULL: none */
 } httpd_opts;
 
 typedef struct httpd httpd;
@@ -27,6 +28,10 @@ const char *httpd_url(const httpd *h);
 /* Changes the telemetry path, the ES URL shown and the rules served
  * (config reload); rules NULL keeps the current ones. */
 void httpd_update(httpd *h, const char *telemetry_path, const char *es_url, const char *rules);
+/* Re-reads the web config (NULL: none): users and headers are swapped in;
+ * a TLS listener is restarted on the same socket, so renewed certificates
+ * are picked up. -1 with err when the file is bad; the old settings stay. */
+int httpd_reload_web(httpd *h, const char *web_config_file, char *err, size_t errlen);
 void httpd_stop(httpd *h);
 
 #endif

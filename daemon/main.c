@@ -140,6 +140,8 @@ static void reload(daemon_state *d, int argc, char **argv)
     d->cfg = next;
     logging_set_level(logging_parse_level(next->log_level));
     httpd_update(d->http, next->web_telemetry_path, poller_es_url(d->poll), d->rules);
+    if (httpd_reload_web(d->http, next->web_config_file, err, sizeof(err)) != 0)
+        log_error("reload: keeping the previous web config: %s", err);
     log_info("configuration reloaded%s%s", next->config_file ? " from " : "",
              next->config_file ? next->config_file : "");
 }
@@ -168,7 +170,8 @@ static int start(daemon_state *d)
                      .slot = d->slot,
                      .version = PACKAGE_VERSION,
                      .es_url = poller_es_url(d->poll),
-                     .rules = d->rules};
+                     .rules = d->rules,
+                     .web_config_file = d->cfg->web_config_file};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);

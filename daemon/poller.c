@@ -206,6 +206,10 @@ esclient *poller_make_client(const config *c, char *err, size_t errlen)
         .key_file = c->es_client_private_key,
         .skip_verify = c->es_ssl_skip_verify,
         .max_response_bytes = (size_t)c->es_max_response_bytes,
+        .aws_region = c->aws_region,
+        .aws_access_key_id = c->aws.access_key_id,
+        .aws_secret_access_key = c->aws.secret_access_key,
+        .aws_session_token = c->aws.session_token,
     };
     return esclient_new(&eo, err, errlen);
 }

@@ -22,6 +22,14 @@ void checkreport_format_value(check_unit unit, double v, char *out, size_t n)
             u++;
         }
         snprintf(out, n, "%.1f %s", v, units[u]);
+    } else if (unit == UNIT_SECONDS && isfinite(v) && fabs(v) >= 60) {
+        double h = v / 3600;
+        if (fabs(h) >= 1)
+            snprintf(out, n, "%.1fh", h);
+        else
+            snprintf(out, n, "%.1fm", v / 60);
+    } else if (unit == UNIT_SECONDS) {
+        snprintf(out, n, isinf(v) ? (v > 0 ? "+Inf" : "-Inf") : "%gs", v); /* never happened */
     } else {
         snprintf(out, n, "%g", v);
     }
@@ -72,6 +80,8 @@ int checkreport_render(const checks_result *res, const checkreport_detail *detai
         if (detail)
             buf_printf(out, "  detail: %s\n", detail);
         buf_printf(out, "  hint: %s\n", d->hint);
+        if (f->detail[0]) /* Elasticsearch's own words, after ours */
+            buf_printf(out, "  es: %s\n", f->detail);
     }
     return out->failed ? -1 : 0;
 }

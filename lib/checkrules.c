@@ -84,9 +84,10 @@ static void rule_expr(buf *b, const check_def *d, double t)
 
 static const char *value_template(check_unit unit)
 {
-    return unit == UNIT_RATIO   ? "{{ $value | humanizePercentage }}"
-           : unit == UNIT_BYTES ? "{{ $value | humanize1024 }}B"
-                                : "{{ $value }}";
+    return unit == UNIT_RATIO     ? "{{ $value | humanizePercentage }}"
+           : unit == UNIT_BYTES   ? "{{ $value | humanize1024 }}B"
+           : unit == UNIT_SECONDS ? "{{ $value | humanizeDuration }}"
+                                  : "{{ $value }}";
 }
 
 /* " and on (by) (evidence or ...)": host evidence is label-less, so it is
@@ -152,7 +153,7 @@ static void render_minimum(buf *b, const check_def *d, double min)
     by_list(b, d);
     buf_puts(b, ") max by (");
     by_list(b, d);
-    buf_printf(b, ") (%s) >= %s", d->min_family, thr);
+    buf_printf(b, ") (%s) >= %s", d->min_source ? d->min_source : d->min_family, thr);
 }
 
 static void render_alert(buf *b, const check_def *d, double t, double min, int critical)
@@ -218,23 +219,36 @@ static const struct {
     {"http_connections", "elasticsearch_http_open_connections{es_data_node=\"true\"}", NULL},
 };
 
-static void render_recording(buf *b)
+/* One recording rule per dimension: max / mean, or the mean alone (which the
+ * imbalance check's minimum size reads). */
+static void render_record(buf *b, size_t i, int mean_only)
 {
-    buf_puts(b, "  - name: esvigil-imbalance\n    rules:\n");
-    for (size_t i = 0; i < sizeof(imbalance_sources) / sizeof(imbalance_sources[0]); i++) {
-        buf tmp;
-        buf_init(&tmp);
-        const char *a = imbalance_sources[i].series, *fb = imbalance_sources[i].fallback;
+    buf tmp;
+    buf_init(&tmp);
+    const char *a = imbalance_sources[i].series, *fb = imbalance_sources[i].fallback;
+    if (mean_only) {
+        buf_printf(&tmp, "%savg by (cluster) (%s)%s", fb ? "(" : "", a, fb ? ")" : "");
+        if (fb)
+            buf_printf(&tmp, " or avg by (cluster) (%s)", fb);
+    } else {
         buf_printf(&tmp, "%smax by (cluster) (%s) / avg by (cluster) (%s)%s", fb ? "(" : "", a, a,
                    fb ? ")" : "");
         if (fb)
             buf_printf(&tmp, " or (max by (cluster) (%s) / avg by (cluster) (%s))", fb, fb);
-        buf_puts(b, "      - record: cluster_dimension:esvigil_imbalance:max_over_mean\n"
-                    "        expr: ");
-        yaml_quoted(b, tmp.data);
-        buf_free(&tmp);
-        buf_printf(b, "\n        labels:\n          dimension: %s\n",
-                   imbalance_sources[i].dimension);
+    }
+    buf_printf(b, "      - record: cluster_dimension:esvigil_imbalance:%s\n        expr: ",
+               mean_only ? "mean" : "max_over_mean");
+    yaml_quoted(b, tmp.data);
+    buf_free(&tmp);
+    buf_printf(b, "\n        labels:\n          dimension: %s\n", imbalance_sources[i].dimension);
+}
+
+static void render_recording(buf *b)
+{
+    buf_puts(b, "  - name: esvigil-imbalance\n    rules:\n");
+    for (size_t i = 0; i < sizeof(imbalance_sources) / sizeof(imbalance_sources[0]); i++) {
+        render_record(b, i, 0);
+        render_record(b, i, 1);
     }
 }
 

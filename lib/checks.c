@@ -233,8 +233,20 @@ typedef struct eval {
     size_t cap;
 } eval;
 
+/* "label=value ..." of the row's detail labels present on sample i. */
+static void detail_of(const check_def *d, const metric_family *f, size_t i, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < CHECK_MAX_DETAIL && d->detail[k] && len < n; k++) {
+        const char *v = label_of(f, i, d->detail[k]);
+        if (v && *v)
+            len += (size_t)snprintf(out + len, n - len, "%s%s=%s", len ? " " : "", d->detail[k], v);
+    }
+}
+
 static int add_finding(eval *e, size_t row, check_status status, double v, double thr,
-                       const subject *s)
+                       const subject *s, const metric_family *fam, size_t sample)
 {
     checks_result *r = e->res;
     if (r->nfindings == e->cap) {
@@ -252,6 +264,7 @@ static int add_finding(eval *e, size_t row, check_status status, double v, doubl
     f->threshold = thr;
     snprintf(f->subject, sizeof(f->subject), "%s%s%s%s%s", s->cluster, *s->name ? "/" : "", s->name,
              *s->extra ? " " : "", s->extra);
+    detail_of(checktable_row(row), fam, sample, f->detail, sizeof(f->detail));
     return 0;
 }
 
@@ -280,13 +293,22 @@ static int row_value(eval *e, size_t row, const metric_family *f, size_t i, doub
 
 /* A ratio of counts means nothing on tiny numbers: the subject's sample of
  * the row's min_family must reach the minimum (absent: it cannot). */
-static int big_enough(const eval *e, size_t row, const subject *s)
+static int big_enough(const eval *e, size_t row, const metric_family *f, size_t i)
 {
     const check_def *d = checktable_row(row);
     double min = e->t->minimum ? e->t->minimum[row] : NAN, v;
     if (!d->min_family || isnan(min))
         return 1;
-    const char *pairs[] = {"cluster", s->cluster, "name", s->name, NULL};
+    const char *pairs[2 * CHECK_MAX_BY + 1];
+    size_t n = 0;
+    for (size_t k = 0; k < CHECK_MAX_BY && d->by[k]; k++) {
+        const char *val = label_of(f, i, d->by[k]);
+        if (val && strcmp(d->by[k], "instance") != 0) {
+            pairs[n++] = d->by[k];
+            pairs[n++] = val;
+        }
+    }
+    pairs[n] = NULL;
     return metric_set_lookup(e->set, d->min_family, pairs, &v) && v >= min;
 }
 
@@ -301,7 +323,7 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     double thr = NAN;
     subject s;
     subject_of(d, f, i, e->ctx, &s);
-    int evidence = big_enough(e, row, &s) && guards_hold(d->guard_warn, e->set, &s, e->ctx);
+    int evidence = big_enough(e, row, f, i) && guards_hold(d->guard_warn, e->set, &s, e->ctx);
     if (evidence && crosses(d->cmp, v, crit) && guards_hold(d->guard, e->set, &s, e->ctx)) {
         status = CHECK_CRITICAL;
         thr = crit;
@@ -317,7 +339,7 @@ static int eval_sample(eval *e, size_t row, const metric_family *f, size_t i)
     }
     if (e->res) {
         e->res->evaluated++;
-        if (status != CHECK_OK && add_finding(e, row, status, v, thr, &s) < 0)
+        if (status != CHECK_OK && add_finding(e, row, status, v, thr, &s, f, i) < 0)
             rc = -1;
     }
     return rc;

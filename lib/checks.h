@@ -43,6 +43,7 @@ typedef struct check_finding {
     double value;
     double threshold;
     char subject[160]; /* "es-data-1", "es-data-1 breaker=parent", "cluster prod" */
+    char detail[320];  /* the row's detail labels, "reason=..."; "" when it has none */
 } check_finding;
 
 typedef struct checks_result {

@@ -8,6 +8,7 @@
 
 #define NONE NAN
 #define GIB 1073741824.0
+#define HOUR 3600.0
 
 /* Seed 000: mapped segment files are how Lucene reads on mmapfs/hybridfs, so
  * mapped > RAM is normal on a healthy data node. Only growth with evidence of
@@ -160,8 +161,9 @@ static const check_def table[] = {
      .for_ = "5m",
      .unit = UNIT_RATIO,
      .seed = "003",
-     .summary = "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
-                "ES rejects writes past it",
+     .summary =
+         "indexing pressure (bytes of in-flight writes) near indexing_pressure.memory.limit: "
+         "ES rejects writes past it",
      .hint = "slow the writers down or send smaller bulks; raise indexing_pressure.memory.limit "
              "only with heap to spare"},
     {.name = "indexing_pressure_rejections",
@@ -330,6 +332,9 @@ static const check_def table[] = {
      .cmp = CMP_GT,
      .warn = 1.5,
      .crit = NONE,
+     .min_family = "esvigil_imbalance_mean",
+     .min_size = 3, /* mean shards, connections, CPU percent per node; bytes always pass */
+     .min_source = "(esvigil_imbalance_mean or cluster_dimension:esvigil_imbalance:mean)",
      .for_ = "30m",
      .unit = UNIT_COUNT,
      .seed = "004",
@@ -375,6 +380,101 @@ static const check_def table[] = {
      .seed = "004",
      .summary = "many shards of one index sit on one node",
      .hint = "set index.routing.allocation.total_shards_per_node for that index"},
+    {.name = "snapshot_stale",
+     .family = "esvigil_snapshot_last_success_age_seconds",
+     .by = {"cluster", "repository"},
+     .cmp = CMP_GT,
+     .warn = 26 * HOUR,
+     .crit = 50 * HOUR,
+     .for_ = "15m",
+     .unit = UNIT_SECONDS,
+     .summary = "no successful snapshot in the repository for too long (+Inf: it has snapshots "
+                "but none succeeded)",
+     .hint = "GET _snapshot/REPO/_all?order=desc&size=5 for the last attempts; GET _slm/policy for "
+             "why SLM did not run; POST _snapshot/REPO/_verify checks the repository"},
+    {.name = "snapshot_failed",
+     .family = "esvigil_snapshot_latest_failed",
+     .by = {"cluster", "repository"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .for_ = "5m",
+     .unit = UNIT_COUNT,
+     .summary = "the repository's newest snapshot is FAILED or PARTIAL",
+     .hint = "GET _snapshot/REPO/SNAPSHOT shows the shard failures; fix them (disk, permissions, "
+             "a red index) and take a new snapshot",
+     .detail = {"snapshot", "state"}},
+    {.name = "slm_failing",
+     .family = "esvigil_slm_policy_failing",
+     .by = {"cluster", "policy"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .for_ = "5m",
+     .unit = UNIT_COUNT,
+     .summary = "an SLM policy's last run failed and none succeeded since",
+     .hint = "GET _slm/policy/POLICY shows last_failure.details; POST _slm/policy/POLICY/_execute "
+             "once it is fixed",
+     .detail = {"snapshot", "reason"}},
+    {.name = "ilm_error",
+     .family = "esvigil_ilm_index_error",
+     .by = {"cluster", "index"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .for_ = "10m",
+     .unit = UNIT_COUNT,
+     .summary = "an index is stuck in ILM's ERROR step",
+     .hint = "GET INDEX/_ilm/explain for the failed step and reason; fix it, then POST "
+             "INDEX/_ilm/retry",
+     .detail = {"policy", "step", "reason"}},
+    {.name = "ism_failed",
+     .family = "esvigil_ism_index_failed",
+     .by = {"cluster", "index"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = NONE,
+     .for_ = "10m",
+     .unit = UNIT_COUNT,
+     .summary = "an index's ISM action failed (OpenSearch)",
+     .hint = "GET _plugins/_ism/explain/INDEX for the failed step and message; fix it, then POST "
+             "_plugins/_ism/retry/INDEX",
+     .detail = {"policy", "action", "step", "reason"}},
+    {.name = "pending_tasks",
+     .family = "esvigil_pending_tasks_oldest_seconds",
+     .by = {"cluster"},
+     .cmp = CMP_GT,
+     .warn = 60,
+     .crit = 600,
+     .for_ = "2m",
+     .unit = UNIT_SECONDS,
+     .summary = "cluster-state updates wait long on the master: mappings, allocations and index "
+                "creation stall",
+     .hint = "GET _cluster/pending_tasks for what waits; look for a mapping explosion, too many "
+             "shards or an overloaded master (hot_threads on the master)"},
+    {.name = "pending_tasks_count",
+     .family = "esvigil_pending_tasks_count",
+     .by = {"cluster"},
+     .cmp = CMP_GT,
+     .warn = 100,
+     .crit = NONE,
+     .for_ = "5m",
+     .unit = UNIT_COUNT,
+     .summary = "many cluster-state updates are queued on the master",
+     .hint = "GET _cluster/pending_tasks for their sources (put-mapping storms, shard-started "
+             "floods after a restart)"},
+    {.name = "health_report",
+     .family = "esvigil_health_report_indicator",
+     .by = {"cluster", "indicator"},
+     .cmp = CMP_GT,
+     .warn = 0,
+     .crit = 1,
+     .for_ = "5m",
+     .unit = UNIT_COUNT,
+     .summary = "a health report indicator is yellow (1) or red (2)",
+     .hint = "GET _health_report/INDICATOR for its diagnosis and the actions Elasticsearch "
+             "proposes",
+     .detail = {"status", "symptom"}},
     {.name = "es_unreachable",
      .family = "esvigil_up",
      .by = {"instance"},

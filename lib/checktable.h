@@ -7,7 +7,7 @@
 
 typedef enum { CMP_GT, CMP_LT } check_cmp;
 typedef enum { KIND_VALUE, KIND_INCREASE, KIND_RULE_ONLY } check_kind;
-typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT } check_unit;
+typedef enum { UNIT_RATIO, UNIT_BYTES, UNIT_COUNT, UNIT_SECONDS } check_unit;
 
 /* Evidence a level also needs: a family past a level. A host guard reads a
  * label-less esvigil_host_* family, which describes this host and so vouches
@@ -25,6 +25,7 @@ typedef struct check_guard {
 
 #define CHECK_MAX_BY 4
 #define CHECK_MAX_GUARDS 3
+#define CHECK_MAX_DETAIL 4
 
 typedef struct check_def {
     const char *name;
@@ -39,9 +40,12 @@ typedef struct check_def {
     check_guard guard_warn[CHECK_MAX_GUARDS];
     check_guard guard[CHECK_MAX_GUARDS];
     /* A ratio of counts means nothing on tiny numbers: the sample of this
-     * family with the same labels must reach min_size, or the row is silent. */
+     * family with the subject's labels (the row's "by" but instance) must
+     * reach min_size, or the row is silent. min_source: what the rules read
+     * instead of min_family, or NULL. */
     const char *min_family;
     double min_size;
+    const char *min_source;
     const char *for_;
     check_unit unit;
     const char *seed;
@@ -49,6 +53,9 @@ typedef struct check_def {
     const char *hint;    /* what to do */
     const char *expr;    /* KIND_RULE_ONLY: the PromQL condition, $T = threshold */
     const char *source;  /* rules read this instead of family{selector}, or NULL */
+    /* Labels of the sample that carry Elasticsearch's own words (a reason, a
+     * symptom, the failed step): --check prints them under the finding. */
+    const char *detail[CHECK_MAX_DETAIL];
 } check_def;
 
 size_t checktable_count(void);

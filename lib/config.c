@@ -6,6 +6,7 @@
 #include "indexfilter.h"
 
 #include "units.h"
+#include "webconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -92,6 +93,39 @@ static const struct setting settings[] = {
     {"es.indices.max", T_INT, AT(es_indices_max), "1000", NULL,
      "Export the stats of at most this many indices, the largest by primary store size "
      "(esvigil_indices_dropped counts the rest); 0 = no limit."},
+    {"collector.snapshots", T_BOOL, AT(collector_snapshots), "false", NULL,
+     "Export snapshot stats per repository (GET /_snapshot/REPO/_all) and the newest successful "
+     "snapshot's time: the snapshot_stale and snapshot_failed checks need it."},
+    {"collector.snapshots.interval", T_DURATION, AT(collector_snapshots_interval_ms), "5m", NULL,
+     "List the snapshots this often (a big S3 repository takes long), off the node-stats poll."},
+    {"collector.slm", T_BOOL, AT(collector_slm), "false", NULL,
+     "Export SLM status, stats and each policy's last success and failure (slm_failing)."},
+    {"collector.slm.interval", T_DURATION, AT(collector_slm_interval_ms), "1m", NULL,
+     "Poll SLM this often."},
+    {"collector.ilm", T_BOOL, AT(collector_ilm), "false", NULL,
+     "Export ILM status and every index's step, and indices in the ERROR step (ilm_error); on "
+     "OpenSearch, ISM's failed actions (ism_failed)."},
+    {"collector.ilm.interval", T_DURATION, AT(collector_ilm_interval_ms), "1m", NULL,
+     "Poll ILM/ISM this often."},
+    {"collector.health-report", T_BOOL, AT(collector_health_report), "false", NULL,
+     "Export the health report (ES 8.7+): every indicator's status and symptom (health_report)."},
+    {"collector.health-report.interval", T_DURATION, AT(collector_health_report_interval_ms), "1m",
+     NULL, "Poll the health report this often."},
+    {"collector.data-stream", T_BOOL, AT(collector_data_stream), "false", NULL,
+     "Export data stream stats (GET /_data_stream/*/_stats)."},
+    {"collector.data-stream.interval", T_DURATION, AT(collector_data_stream_interval_ms), "1m",
+     NULL, "Poll data stream stats this often."},
+    {"collector.tasks", T_BOOL, AT(collector_tasks), "false", NULL,
+     "Export running tasks by action (GET /_tasks), filtered by tasks.actions."},
+    {"collector.tasks.interval", T_DURATION, AT(collector_tasks_interval_ms), "0s", NULL,
+     "Poll running tasks this often; 0s = every poll.interval."},
+    {"tasks.actions", T_STRING, AT(tasks_actions), "indices:*", NULL,
+     "The tasks collector's filter, as the Task API's actions parameter."},
+    {"collector.pending-tasks", T_BOOL, AT(collector_pending_tasks), "false", NULL,
+     "Export pending cluster tasks by priority and the oldest one's time in queue "
+     "(GET /_cluster/pending_tasks): the pending_tasks checks need it."},
+    {"collector.pending-tasks.interval", T_DURATION, AT(collector_pending_tasks_interval_ms), "0s",
+     NULL, "Poll pending cluster tasks this often; 0s = every poll.interval."},
     {"cluster.metrics", T_ENUM, AT(cluster_metrics), "auto", "auto|always|never",
      "Who exports cluster-level families (health, settings, shards): auto = only the daemon "
      "beside the elected master, so N daemons do not emit N copies."},
@@ -106,8 +140,13 @@ static const struct setting settings[] = {
      "Address to serve HTTP on: host:port, :port (all addresses) or [v6addr]:port."},
     {"web.telemetry-path", T_STRING, AT(web_telemetry_path), "/metrics", NULL,
      "Path under which the metrics are served."},
+    {"web.config.file", T_PATH, AT(web_config_file), NULL, NULL,
+     "exporter-toolkit web config (TLS, basic auth, headers), as node_exporter reads it."},
     {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
      "Log only messages at this level or above."},
+    {"aws.region", T_STRING, AT(aws_region), NULL, NULL,
+     "Sign requests with AWS SigV4 for this region (Amazon OpenSearch Service); keys from "
+     "$AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."},
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -514,6 +553,7 @@ void config_free(config *c)
             free(*str_field(c, &settings[i]));
     free_secret(&c->es_password);
     free_secret(&c->es_api_key);
+    awscreds_clear(&c->aws);
     free(c->config_file);
     free(c->origin);
     free(c->check_warning);
@@ -906,6 +946,25 @@ static int load_file(config *c, const char *path, char *err, size_t errlen)
 
 /* ---- flags ---- */
 
+/* The reference exporter's older flag names (Debian 12's 1.5.0), so
+ * existing unit files keep working. Flags only: the file uses the keys. */
+static const struct {
+    const char *alias, *key;
+} flag_aliases[] = {
+    {"es.snapshots", "collector.snapshots"},
+    {"es.slm", "collector.slm"},
+    {"es.data_stream", "collector.data-stream"},
+};
+
+static const struct setting *find_flag_n(const char *name, size_t n)
+{
+    const struct setting *s = find_setting_n(name, n);
+    for (size_t i = 0; !s && i < sizeof(flag_aliases) / sizeof(flag_aliases[0]); i++)
+        if (strlen(flag_aliases[i].alias) == n && strncmp(flag_aliases[i].alias, name, n) == 0)
+            s = find_setting(flag_aliases[i].key);
+    return s;
+}
+
 static int is_passthrough(const char *const *passthrough, const char *flag, size_t n)
 {
     for (; passthrough && *passthrough; passthrough++)
@@ -953,7 +1012,7 @@ static int apply_flag(config *c, int argc, char **argv, int *i, const char *cons
         }
         return 0;
     }
-    const struct setting *s = find_setting_n(name, (size_t)n);
+    const struct setting *s = find_flag_n(name, (size_t)n);
     const char *value = eq ? eq + 1 : NULL;
     int row, level;
     if (!s && check_key(name, (size_t)n, &row, &level)) {
@@ -972,7 +1031,7 @@ static int apply_flag(config *c, int argc, char **argv, int *i, const char *cons
     }
     int is_config_file = n == 11 && strncmp(name, "config.file", 11) == 0;
     if (!s && !is_config_file && n > 3 && strncmp(name, "no-", 3) == 0 &&
-        (s = find_setting_n(name + 3, (size_t)n - 3))) {
+        (s = find_flag_n(name + 3, (size_t)n - 3))) {
         if (s->type != T_BOOL) {
             snprintf(err, errlen, "flag --%.*s: unknown flag (--no- is for boolean flags)", n,
                      name);
@@ -1198,6 +1257,10 @@ static int check_web(const config *c, char *err, size_t errlen)
         return finalize_fail(c, "web.telemetry-path", err, errlen,
                              "not a URL path starting with / (like /metrics): %s", q);
     }
+    webconfig *w = c->web_config_file ? webconfig_load(c->web_config_file, err, errlen) : NULL;
+    if (c->web_config_file && !w)
+        return -1; /* its own "FILE:LINE: key: why" */
+    webconfig_free(w);
     return 0;
 }
 
@@ -1218,6 +1281,12 @@ static const struct {
     {"es.indices.interval", 1000, 24 * 3600 * 1000LL},
     {"es.indices_settings.interval", 1000, 24 * 3600 * 1000LL},
     {"es.indices_mappings.interval", 1000, 24 * 3600 * 1000LL},
+    /* backup and lifecycle collectors */
+    {"collector.snapshots.interval", 1000, 24 * 3600 * 1000LL},
+    {"collector.slm.interval", 1000, 24 * 3600 * 1000LL},
+    {"collector.ilm.interval", 1000, 24 * 3600 * 1000LL},
+    {"collector.health-report.interval", 1000, 24 * 3600 * 1000LL},
+    {"collector.data-stream.interval", 1000, 24 * 3600 * 1000LL},
 };
 #define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
 
@@ -1351,9 +1420,31 @@ static int resolve_secrets(config *c, char *err, size_t errlen)
     return 0;
 }
 
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+/* aws.region: the credentials are looked up now, so missing ones fail at
+ * start (exit 2) rather than as 403s from AWS later. */
+static int resolve_aws(config *c, char *err, size_t errlen)
+{
+    awscreds_clear(&c->aws);
+    if (!c->aws_region)
+        return 0;
+    char why[512];
+    if (!c->aws_region[0] || strpbrk(c->aws_region, ": \t\r\n"))
+        return finalize_fail(c, "aws.region", err, errlen, "not a region (like eu-west-1)");
+    if (awscreds_load(&c->aws, env_get, why, sizeof(why)) != 0)
+        return finalize_fail(c, "aws.region", err, errlen, "%s", why);
+    return 0;
+}
+
 int config_finalize(config *c, char *err, size_t errlen)
 {
     if (check_values(c, err, errlen))
+        return one_line(-1, err);
+    if (resolve_aws(c, err, errlen))
         return one_line(-1, err);
     return one_line(resolve_secrets(c, err, errlen), err);
 }

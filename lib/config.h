@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "awscreds.h"
+
 #define CONFIG_DEFAULT_PORT 9649
 #define CONFIG_DEFAULT_FILE SYSCONFDIR "/esvigil.yml"
 
@@ -38,6 +40,22 @@ typedef struct config {
     char *es_indices_include;                  /* --es.indices.include: POSIX ERE, whole name */
     char *es_indices_exclude;                  /* --es.indices.exclude */
     long long es_indices_max;                  /* --es.indices.max: 0 = no limit */
+    /* Backup and lifecycle collectors (lib/optpace.c), upstream 1.11's flag names. */
+    int collector_snapshots;                       /* --collector.snapshots (--es.snapshots) */
+    long long collector_snapshots_interval_ms;     /* --collector.snapshots.interval */
+    int collector_slm;                             /* --collector.slm (--es.slm) */
+    long long collector_slm_interval_ms;           /* --collector.slm.interval */
+    int collector_ilm;                             /* --collector.ilm: ILM, or OpenSearch ISM */
+    long long collector_ilm_interval_ms;           /* --collector.ilm.interval */
+    int collector_health_report;                   /* --collector.health-report */
+    long long collector_health_report_interval_ms; /* --collector.health-report.interval */
+    int collector_data_stream;                     /* --collector.data-stream (--es.data_stream) */
+    long long collector_data_stream_interval_ms;   /* --collector.data-stream.interval */
+    int collector_tasks;                           /* --collector.tasks */
+    long long collector_tasks_interval_ms; /* --collector.tasks.interval, 0 = poll.interval */
+    char *tasks_actions;                   /* --tasks.actions, default indices:* */
+    int collector_pending_tasks;           /* --collector.pending-tasks */
+    long long collector_pending_tasks_interval_ms; /* 0 = poll.interval */
     /* cluster.* */
     char *cluster_metrics; /* --cluster.metrics: auto|always|never, default auto */
     /* poll.* */
@@ -48,12 +66,16 @@ typedef struct config {
     /* web.* */
     char *web_listen_address; /* --web.listen-address, default :9649 */
     char *web_telemetry_path; /* --web.telemetry-path, default /metrics */
+    char *web_config_file;    /* --web.config.file: TLS, basic auth (lib/webconfig.h) */
     /* log.* */
     char *log_level; /* --log.level: debug|info|warn|error, default info */
+    /* aws.* */
+    char *aws_region; /* --aws.region: sign with SigV4 (service es) */
 
     /* Resolved secrets (never printed): filled by config_finalize. */
     char *es_password;
     char *es_api_key;
+    awscreds aws; /* with aws.region: from the environment or ~/.aws/credentials */
 
     char *config_file; /* the file loaded, NULL when none */
 

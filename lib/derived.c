@@ -250,6 +250,11 @@ static const metric_def def_imbalance =
           "Max / mean across the data nodes of a cluster (shards, used disk bytes, OS CPU percent, "
           "open HTTP connections): hot nodes from uneven shards or pinned clients (seed 004).",
           {"cluster", "dimension", NULL});
+static const metric_def def_imbalance_mean =
+    GAUGE("esvigil_imbalance_mean",
+          "Mean across the data nodes of esvigil_imbalance_ratio's dimension: a spread of tiny "
+          "numbers (3 shards against 1) is no imbalance.",
+          {"cluster", "dimension", NULL});
 static const metric_def def_imbalance_node =
     GAUGE("esvigil_imbalance_max_node",
           "1 for the data node holding the maximum of esvigil_imbalance_ratio's dimension.",
@@ -261,8 +266,9 @@ static const metric_def *const all_defs[] = {
     &ratio_table[8].def, &ratio_table[9].def, &host_table[0].def,  &host_table[1].def,
     &host_table[2].def,  &host_table[3].def,  &def_breaker,        &def_gc,
     &def_wm_ratio,       &def_wm_headroom,    &def_imbalance,      &def_imbalance_node,
+    &def_imbalance_mean,
 };
-_Static_assert(sizeof(all_defs) / sizeof(all_defs[0]) == NRATIOS + NHOST + 6,
+_Static_assert(sizeof(all_defs) / sizeof(all_defs[0]) == NRATIOS + NHOST + 7,
                "every output family is listed in all_defs");
 
 size_t derived_def_count(void)
@@ -748,6 +754,7 @@ static int emit_imbalance(ctx *c)
         const char *vals[] = {strmap_key(c->clusters, k / NDIMS), dim_table[k % NDIMS].name,
                               c->node[a->argmax].name};
         rc = metric_set_add(c->out, &def_imbalance, vals, a->max / mean) < 0 ||
+             metric_set_add(c->out, &def_imbalance_mean, vals, mean) < 0 ||
              metric_set_add(c->out, &def_imbalance_node, vals, 1) < 0;
     }
     free(acc);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "awscreds.h"
 #include "clock.h"
 #include "buf.h"
 
@@ -35,6 +36,8 @@ struct esclient {
     char *username;
     char *password;
     char *api_key;
+    char *aws_sigv4; /* "aws:amz:REGION:es" */
+    char *aws_key_id, *aws_secret, *aws_token;
     char *ca_file;
     char *cert_file;
     char *key_file;
@@ -284,6 +287,18 @@ static int apply_credentials(esclient *c, const esclient_opts *opts, int *oom)
         c->password = dup_opt(opts->password, oom);
     }
     c->api_key = dup_opt(opts->api_key, oom);
+    if (opts->aws_region) {
+        size_t n = strlen(opts->aws_region) + sizeof("aws:amz::es");
+        c->aws_sigv4 = malloc(n);
+        if (c->aws_sigv4)
+            snprintf(c->aws_sigv4, n, "aws:amz:%s:es", opts->aws_region);
+        else
+            *oom = 1;
+        c->aws_key_id = dup_opt(opts->aws_access_key_id ? opts->aws_access_key_id : "", oom);
+        c->aws_secret =
+            dup_opt(opts->aws_secret_access_key ? opts->aws_secret_access_key : "", oom);
+        c->aws_token = dup_opt(opts->aws_session_token, oom);
+    }
     c->ca_file = dup_opt(opts->ca_file, oom);
     c->cert_file = dup_opt(opts->cert_file, oom);
     c->key_file = dup_opt(opts->key_file, oom);
@@ -374,8 +389,14 @@ static int set_static_opts(esclient *c)
     SETOPT(CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(CURLOPT_HTTPHEADER, c->headers);
+    /* SigV4 signs with the key pair as libcurl's user and password. */
+    if (c->aws_sigv4) {
+        SETOPT(CURLOPT_AWS_SIGV4, c->aws_sigv4);
+        SETOPT(CURLOPT_USERNAME, c->aws_key_id);
+        SETOPT(CURLOPT_PASSWORD, c->aws_secret);
+    }
     /* An API key takes precedence; sending both would be ambiguous to ES. */
-    if (!c->api_key && c->username) {
+    else if (!c->api_key && c->username) {
         SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         SETOPT(CURLOPT_USERNAME, c->username);
         SETOPT(CURLOPT_PASSWORD, c->password ? c->password : "");
@@ -400,7 +421,18 @@ static int build_headers(esclient *c)
     if (!l)
         return -1;
     c->headers = l;
-    if (c->api_key) {
+    if (c->aws_token) { /* temporary credentials: signed along with the rest */
+        buf b;
+        buf_init(&b);
+        buf_printf(&b, "x-amz-security-token: %s", c->aws_token);
+        l = b.failed ? NULL : curl_slist_append(c->headers, b.data);
+        if (b.data)
+            explicit_bzero(b.data, b.len);
+        buf_free(&b);
+        if (!l)
+            return -1;
+    }
+    if (c->api_key && !c->aws_sigv4) {
         buf b;
         buf_init(&b);
         buf_printf(&b, "Authorization: ApiKey %s", c->api_key);
@@ -418,6 +450,11 @@ esclient *esclient_new(const esclient_opts *opts, char *err, size_t errlen)
 {
     if (!opts || !opts->base_url || !*opts->base_url) {
         set_err(err, errlen, "es url: empty");
+        return NULL;
+    }
+    if ((opts->aws_session_token && strpbrk(opts->aws_session_token, "\r\n")) ||
+        (opts->aws_region && strpbrk(opts->aws_region, ":\r\n"))) {
+        set_err(err, errlen, "aws: region or session token contains a line break or ':'");
         return NULL;
     }
     if (opts->api_key && strpbrk(opts->api_key, "\r\n")) {
@@ -475,6 +512,10 @@ void esclient_free(esclient *c)
     free(c->username);
     free_secret(c->password);
     free_secret(c->api_key);
+    free(c->aws_sigv4);
+    free_secret(c->aws_key_id);
+    free_secret(c->aws_secret);
+    free_secret(c->aws_token);
     free(c->ca_file);
     free(c->cert_file);
     free(c->key_file);
@@ -651,6 +692,8 @@ static void format_err(const esclient *c, const char *path, esclient_err e, cons
     describe(&b, c, e, r, rc);
     redact(&b, c->password);
     redact(&b, c->api_key);
+    redact(&b, c->aws_secret);
+    redact(&b, c->aws_token);
     if (b.failed || !b.data) {
         set_err(err, errlen, "%s", esclient_err_reason(e));
     } else {
@@ -680,6 +723,9 @@ esclient_err esclient_get(esclient *c, const char *path, esclient_sink sink, voi
                 path);
         return ESCLIENT_ERR_TIMEOUT;
     }
+    char canonical[2048];
+    if (c->aws_sigv4 && awscreds_canonical_target(path, canonical, sizeof(canonical)) == 0)
+        path = canonical; /* libcurl signs the query as sent: send AWS's form */
     buf url;
     buf_init(&url);
     buf_printf(&url, "%s%s", c->base_url, path);

@@ -34,6 +34,12 @@ typedef struct esclient_opts {
     const char *key_file;
     int skip_verify;
     size_t max_response_bytes; /* 0 = unlimited */
+    /* AWS SigV4 (service "es") when aws_region is set; replaces basic auth
+     * and the API key. */
+    const char *aws_region;
+    const char *aws_access_key_id;
+    const char *aws_secret_access_key;
+    const char *aws_session_token; /* NULL: none */
 } esclient_opts;
 
 /* One client per node. Its libcurl handle is reused so the connection stays

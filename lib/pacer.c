@@ -11,6 +11,7 @@
 
 #include "indexstats.h"
 #include "indexinfo.h"
+#include "optpace.h"
 
 static int on_indices(const config *c)
 {
@@ -32,12 +33,15 @@ static int on_mappings(const config *c)
 #define AT(field) offsetof(config, field)
 /* One row per collector; the NULL row ends the table (so it may be empty). */
 static const pacer_collector pacer_collectors[] = {
-    {"indices", on_indices, AT(es_indices_interval_ms), indexstats_run},
-    {"indices_aliases", on_aliases, AT(es_indices_interval_ms), indexinfo_run_aliases},
-    {"index_health", on_indices, AT(es_indices_interval_ms), indexinfo_run_health},
-    {"indices_settings", on_settings, AT(es_indices_settings_interval_ms), indexinfo_run_settings},
-    {"indices_mappings", on_mappings, AT(es_indices_mappings_interval_ms), indexinfo_run_mappings},
-    {NULL, NULL, 0, NULL},
+    {"indices", on_indices, AT(es_indices_interval_ms), indexstats_run, NULL, NULL},
+    {"indices_aliases", on_aliases, AT(es_indices_interval_ms), indexinfo_run_aliases, NULL, NULL},
+    {"index_health", on_indices, AT(es_indices_interval_ms), indexinfo_run_health, NULL, NULL},
+    {"indices_settings", on_settings, AT(es_indices_settings_interval_ms), indexinfo_run_settings,
+     NULL, NULL},
+    {"indices_mappings", on_mappings, AT(es_indices_mappings_interval_ms), indexinfo_run_mappings,
+     NULL, NULL},
+    OPTPACE_ROWS,
+    {NULL, NULL, 0, NULL, NULL, NULL},
 };
 #define N_COLLECTORS (sizeof(pacer_collectors) / sizeof(pacer_collectors[0]) - 1)
 
@@ -49,6 +53,7 @@ typedef struct slot {
     double duration, last_success;
     metric_set *good;
     unsigned long long errors[ESCLIENT_ERR_COUNT];
+    void *state; /* the collector's, when it keeps any */
 } slot;
 
 struct pacer {
@@ -101,8 +106,14 @@ pacer *pacer_new(const config *cfg)
     for (size_t i = 0; i < N_COLLECTORS; i++) {
         const pacer_collector *c = &pacer_collectors[i];
         long long ms = *(const long long *)(const void *)((const char *)cfg + c->interval_offset);
+        if (ms <= 0) /* "every poll" */
+            ms = cfg->poll_interval_ms;
         p->slots[i].enabled = c->enabled(cfg);
         p->slots[i].interval = (double)ms / 1000.0;
+        if (c->state_new && !(p->slots[i].state = c->state_new())) {
+            pacer_free(p);
+            return NULL;
+        }
     }
     return p;
 }
@@ -111,8 +122,11 @@ void pacer_free(pacer *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < N_COLLECTORS; i++)
+    for (size_t i = 0; i < N_COLLECTORS; i++) {
         metric_set_free(p->slots[i].good);
+        if (p->slots[i].state)
+            pacer_collectors[i].state_free(p->slots[i].state);
+    }
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -229,7 +243,7 @@ int pacer_step(pacer *p, esclient *es, double now_mono, double now_real, char *e
         if (!due(p, i, now_mono, cluster, sizeof(cluster)))
             continue;
         const pacer_collector *c = &pacer_collectors[i];
-        pacer_ctx ctx = {.cfg = p->cfg, .cluster = cluster};
+        pacer_ctx ctx = {.cfg = p->cfg, .cluster = cluster, .state = p->slots[i].state};
         char why[256] = "";
         double t0 = mono();
         metric_set *out = metric_set_new();

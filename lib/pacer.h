@@ -28,6 +28,8 @@
  *      doc/esvigil.8.
  *   3. Add the row: {"name", enabled_fn, offsetof(config, interval_ms_field),
  *      run_fn}. The name is the collector label of the bookkeeping families.
+ *      A collector that keeps state between runs adds state_new/state_free;
+ *      an interval of 0 means "every poll.interval".
  */
 #ifndef ESVIGIL_PACER_H
 #define ESVIGIL_PACER_H
@@ -41,6 +43,7 @@
 typedef struct pacer_ctx {
     const config *cfg;   /* borrowed, read only */
     const char *cluster; /* the reporting node's cluster name */
+    void *state;         /* the collector's own, from state_new; NULL without */
 } pacer_ctx;
 
 typedef esclient_err (*pacer_run_fn)(esclient *es, const pacer_ctx *ctx, metric_set *out, char *err,
@@ -51,6 +54,10 @@ typedef struct pacer_collector {
     int (*enabled)(const config *cfg); /* whether the config turns it on */
     size_t interval_offset;            /* of a long long (ms) field in struct config */
     pacer_run_fn run;
+    /* Optional: what the collector keeps between its runs (error counters,
+     * what the cluster supports), made by pacer_new, freed by pacer_free. */
+    void *(*state_new)(void);
+    void (*state_free)(void *state);
 } pacer_collector;
 
 size_t pacer_collector_count(void);

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MODES = ("healthy", "slow", "500", "401", "403", "garbage", "truncated", "huge", "hang")
 
@@ -43,6 +43,16 @@ ROUTES = (
     ("/_all/_settings", "indices_settings.json"),
     ("/_all/_mappings", "indices_mappings.json"),
     ("/_alias", "aliases.json"),
+    ("/_cluster/pending_tasks", "pending_tasks.json"),
+    ("/_slm/status", "slm_status.json"),
+    ("/_slm/stats", "slm_stats.json"),
+    ("/_slm/policy", "slm_policy.json"),
+    ("/_ilm/status", "ilm_status.json"),
+    ("/_all/_ilm/explain", "ilm_explain.json"),
+    ("/_plugins/_ism/explain", "ism_explain.json"),
+    ("/_health_report", "health_report.json"),
+    ("/_data_stream", "data_stream_stats.json"),
+    ("/_tasks", "tasks.json"),
 )
 # (path, query parameter) -> fixture, checked before ROUTES.
 QUERY_ROUTES = {("/_cluster/health", "level=indices"): "cluster_health_indices.json"}
@@ -70,6 +80,13 @@ def fixture_for(path, query=""):
     if path in ("", "/"):
         return "root.json"
     trimmed = path.rstrip("/")
+    # /_snapshot lists the repositories, /_snapshot/REPO/_all one repository
+    # (snapshots_REPO.json; absent: 404 like a missing repository).
+    if trimmed == "/_snapshot":
+        return "snapshot_repos.json"
+    parts = trimmed.split("/")
+    if len(parts) == 4 and parts[1] == "_snapshot" and parts[3] == "_all":
+        return "snapshots_%s.json" % unquote(parts[2])
     for prefix, name in ROUTES:
         if trimmed == prefix or trimmed.startswith(prefix + "/"):
             return name
@@ -88,8 +105,13 @@ def elected_local_node(fixture_dir):
     return json.dumps({"cluster_name": info.get("cluster_name"), "master_node": node_id}).encode()
 
 
+def no_pending_tasks(fixture_dir):
+    """/_cluster/pending_tasks when the set has no file: a quiet cluster."""
+    return b'{"tasks":[]}'
+
+
 # Fixture files that may be derived from the others when absent.
-SYNTHESIZED = {"master_node.json": elected_local_node}
+SYNTHESIZED = {"master_node.json": elected_local_node, "pending_tasks.json": no_pending_tasks}
 
 
 # The action a 403 names per path prefix, as ES 8 does for a user lacking "monitor".
@@ -165,7 +187,7 @@ class FakeState:
             hits = [p for p in self.faults if path == p or path.startswith(p.rstrip("/") + "/")]
             return self.faults[max(hits, key=len)] if hits else mode
 
-    def record(self, path, headers):
+    def record(self, path, headers, target=None):
         with self.lock:
             self.counts[path] = self.counts.get(path, 0) + 1
             self.total += 1
@@ -173,6 +195,9 @@ class FakeState:
                 "authorization": headers.get("Authorization"),
                 "user_agent": headers.get("User-Agent"),
                 "path": path,
+                # every header, for checks of signed requests (SigV4)
+                "headers": [[k, v] for k, v in headers.items()],
+                "target": target or path,  # path and query as sent
             }
             return self.mode, self.delay
 
@@ -186,6 +211,8 @@ class FakeState:
                 "last_authorization": self.last["authorization"],
                 "last_user_agent": self.last["user_agent"],
                 "last_path": self.last["path"],
+                "last_headers": self.last.get("headers", []),
+                "last_target": self.last.get("target"),
                 "faults": dict(self.faults),
             }
 
@@ -235,6 +262,11 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, f.read()
         except OSError:
             pass
+        try:  # NAME.500.json: this endpoint fails with HTTP 500 and that body
+            with open(os.path.join(self.state.fixture_dir, name[:-5] + ".500.json"), "rb") as f:
+                return 500, f.read()
+        except OSError:
+            pass
         derived = SYNTHESIZED.get(name)
         body = derived(self.state.fixture_dir) if derived else None
         if body is None:
@@ -248,7 +280,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/requests":
             body = json.dumps(self.state.report(), indent=1).encode()
             return self.send_body(200, body)
-        mode, delay = self.state.record(path, self.headers)
+        mode, delay = self.state.record(path, self.headers, self.path)
         try:
             self.answer(path, mode, delay)
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
@@ -356,6 +388,9 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__ + "\nRoutes (GET, query strings ignored) -> file in --fixture-dir:\n"
         + "".join("  %-22s %s\n" % (r, f) for r, f in (("/", "root.json"),) + ROUTES)
+        + "  %-22s %s\n" % ("/_snapshot", "snapshot_repos.json")
+        + "  %-22s %s\n" % ("/_snapshot/REPO/_all", "snapshots_REPO.json")
+        + "  a missing NAME.json with a NAME.500.json: HTTP 500 with that body\n"
         + "  anything else          404 with an Elasticsearch-style error\n"
         + "Without master_node.json the nodes_local.json node is the master.\n",
         epilog="Modes:\n" + "".join("  %-10s %s\n" % m for m in MODE_HELP))

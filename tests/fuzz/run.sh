@@ -22,7 +22,7 @@ case $secs in
     ;;
 esac
 
-all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition indices"
+all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition indices lifecycle"
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, strmap, metric and exposition.
@@ -33,8 +33,9 @@ lib_sources() {
     config) echo "config checks units" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
-    # the pacer's run functions pull in the client and the config
-    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer esclient config checks checktable units" ;;
+    lifecycle) echo "jsonwalk esclient esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    # the pacer's run functions pull in the client, the config and the optional collectors
+    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer esclient config checks checktable units optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
@@ -119,6 +120,9 @@ seed() {
     nodeinfo)
         seed_es "$dir" nodes_local.json master_node.json
         seed_files "$dir" "$fx"/nodeinfo/*.json
+        ;;
+    lifecycle)
+        seed_files "$dir" "$fx"/lifecycle/*.json
         ;;
     indices)
         seed_es "$dir" indices_stats.json aliases.json indices_settings.json \

@@ -6,7 +6,9 @@ in cluster mode, with contrib/alerts/esvigil.rules.yml loaded. Every rule must
 evaluate healthy; each seed's findings (test_seeds.EXPECT) must show as pending or
 firing alerts of that scenario's cluster; nothing may alert for the healthy
 fixtures; every query of contrib/grafana/esvigil.json, its variables filled in,
-must return data on the demo cluster. Skipped (77) without prometheus."""
+must return data on the demo cluster (index collectors on) or on seed 004 (backup
+and lifecycle collectors on, tests/gen_lifecycle.py's answers) or on OpenSearch
+2.11 with the same (ISM). Skipped (77) without prometheus."""
 
 import json
 import os
@@ -19,6 +21,9 @@ import urllib.parse
 import harness
 import test_seeds
 
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests"))
+import gen_lifecycle  # noqa: E402
+
 RULES = os.path.join(harness.SRCDIR, "contrib", "alerts", "esvigil.rules.yml")
 DASHBOARD = os.path.join(harness.SRCDIR, "contrib", "grafana", "esvigil.json")
 SCENARIOS = test_seeds.SCENARIOS
@@ -26,6 +31,15 @@ SCENARIOS = test_seeds.SCENARIOS
 HEALTHY = ("es-7.17",) if harness.VALGRIND else ("es-6.8", "es-7.17", "es-8.9", "opensearch-2.11")
 INTERVAL = "3s" if harness.VALGRIND else "1s"
 DEMO = "search-demo"  # the demo fixture's cluster: every collector has data there
+# Seed 004 also answers the backup and lifecycle APIs (tests/gen_lifecycle.py, with
+# its stale and failing repositories): their collectors' panels get data there.
+LIFECYCLE = "seed-004-imbalance"
+LIFECYCLE_COLLECTORS = ["--cluster.metrics=always", "--collector.snapshots", "--collector.slm",
+                        "--collector.ilm", "--collector.health-report",
+                        "--collector.data-stream", "--collector.tasks",
+                        "--collector.pending-tasks"]
+# OpenSearch's ISM: opensearch-2.11 renamed to its own cluster, with the same answers.
+ISM_CLUSTER = "ism-test"
 DEMO_COLLECTORS = ["--es.all", "--es.indices", "--es.indices_settings", "--es.indices.interval=1s",
                    "--es.indices_settings.interval=1s"]
 PROMETHEUS = shutil.which("prometheus")
@@ -45,14 +59,44 @@ class Prometheus(harness.TestCase):
         try:
             for name in sorted(test_seeds.EXPECT):
                 meta = test_seeds.scenario_meta(name)
-                cls.start_one(name, os.path.join(SCENARIOS, name), meta["procfs_scenario"])
+                if name == LIFECYCLE:
+                    cls.start_one(name, cls.lifecycle_fixture(name, meta["cluster"]),
+                                  meta["procfs_scenario"], LIFECYCLE_COLLECTORS)
+                else:
+                    cls.start_one(name, os.path.join(SCENARIOS, name), meta["procfs_scenario"])
             for version in HEALTHY:
                 cls.start_one(version, harness.fixture_dir(version), "healthy")
             cls.start_one("demo", cls.demo_fixture(), "healthy", DEMO_COLLECTORS)
+            cls.start_one("ism", cls.ism_fixture(), "healthy", LIFECYCLE_COLLECTORS)
             cls.start_prometheus()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def lifecycle_fixture(cls, name, cluster):
+        dest = os.path.join(cls.tmp, "es-" + name)
+        shutil.copytree(os.path.join(SCENARIOS, name), dest)
+        gen_lifecycle.generate(dest, now=int(time.time()), cluster=cluster)
+        return dest
+
+    @classmethod
+    def ism_fixture(cls):
+        src = harness.fixture_dir("opensearch-2.11")
+        dest = os.path.join(cls.tmp, "es-ism")
+        shutil.copytree(src, dest)
+        cluster = harness.fixture_node(src)[0]
+        for root, _, files in os.walk(dest):
+            for f in files:
+                path = os.path.join(root, f)
+                with open(path) as fh:
+                    text = fh.read()
+                with open(path, "w") as fh:
+                    fh.write(text.replace('"%s"' % cluster, '"%s"' % ISM_CLUSTER))
+        gen_lifecycle.generate(dest, now=int(time.time()), cluster=ISM_CLUSTER)
+        for name in ("ilm_status.json", "ilm_explain.json"):  # OpenSearch has ISM instead
+            os.remove(os.path.join(dest, name))
+        return dest
 
     @classmethod
     def demo_fixture(cls):
@@ -145,6 +189,7 @@ class Prometheus(harness.TestCase):
         out = {}
         for a in self.api("/api/v1/alerts")["alerts"]:
             labels = a["labels"]
+            by_cluster[ISM_CLUSTER] = "ism"
             who = by_cluster.get(labels.get("cluster")) or self.targets.get(labels.get("instance"))
             if who is None and labels.get("cluster") == "shop-prod":
                 who = "healthy"
@@ -218,6 +263,10 @@ class Prometheus(harness.TestCase):
             q = expr.replace("$cluster", DEMO).replace("$node", ".*")
             if self.api("/api/v1/query", query=q)["result"]:
                 continue
+            lifecycle = (test_seeds.scenario_meta(LIFECYCLE)["cluster"], ISM_CLUSTER)
+            if any(self.api("/api/v1/query", query=expr.replace("$cluster", c)
+                            .replace("$node", ".*"))["result"] for c in lifecycle):
+                continue
             q = expr.replace("$cluster", ".*").replace("$node", ".*")
             if self.api("/api/v1/query", query=q)["result"]:
                 elsewhere.append(title)
@@ -233,7 +282,7 @@ class Prometheus(harness.TestCase):
                 continue
             empty.append((title, q))
         self.assertEqual(empty, [], "dashboard queries without data")
-        self.assertEqual(elsewhere, [], "queries without data on the demo cluster")
+        self.assertEqual(elsewhere, [], "queries without data on the demo or lifecycle cluster")
         if om:
             sys.stderr.write("KNOWN: stored under the OpenMetrics _total name, so these panels "
                              "(and the rules on the same families) see no data: %r\n" % om)

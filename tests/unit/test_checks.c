@@ -216,6 +216,27 @@ START_TEST(test_indexing_pressure_levels)
 }
 END_TEST
 
+/* Imbalance of tiny numbers (4 shards against 1) is no finding: the mean of
+ * the dimension must reach the minimum. */
+START_TEST(test_imbalance_minimum)
+{
+    metric_set *s = metric_set_new();
+    metric_def ratio = {
+        "esvigil_imbalance_ratio", METRIC_GAUGE, "t", {"cluster", "dimension", NULL}};
+    metric_def mean = {"esvigil_imbalance_mean", METRIC_GAUGE, "t", {"cluster", "dimension", NULL}};
+    const char *tiny[] = {"tiny", "shards"}, *big[] = {"big", "shards"};
+    ck_assert_int_eq(metric_set_add(s, &ratio, tiny, 1.6), 0);
+    ck_assert_int_eq(metric_set_add(s, &mean, tiny, 2.5), 0);
+    ck_assert_int_eq(metric_set_add(s, &ratio, big, 2.08), 0);
+    ck_assert_int_eq(metric_set_add(s, &mean, big, 4.33), 0);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 1);
+    ck_assert_str_eq(r.findings[0].subject, "big dimension=shards");
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -517,6 +538,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mapped_needs_evidence);
     tcase_add_test(tc, test_mapped_remote_nodes);
     tcase_add_test(tc, test_minimum_size);
+    tcase_add_test(tc, test_imbalance_minimum);
     tcase_add_test(tc, test_indexing_pressure_levels);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
     tcase_add_test(tc, test_selectors);

@@ -148,13 +148,30 @@ START_TEST(test_table_introspection)
         "es.indices.include",
         "es.indices.exclude",
         "es.indices.max",
+        "collector.snapshots",
+        "collector.snapshots.interval",
+        "collector.slm",
+        "collector.slm.interval",
+        "collector.ilm",
+        "collector.ilm.interval",
+        "collector.health-report",
+        "collector.health-report.interval",
+        "collector.data-stream",
+        "collector.data-stream.interval",
+        "collector.tasks",
+        "collector.tasks.interval",
+        "tasks.actions",
+        "collector.pending-tasks",
+        "collector.pending-tasks.interval",
         "cluster.metrics",
         "poll.interval",
         "poll.deadline",
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",
+        "web.config.file",
         "log.level",
+        "aws.region",
     };
     size_t n = sizeof(keys) / sizeof(keys[0]);
     ck_assert_uint_eq(config_key_count(), n);
@@ -609,6 +626,43 @@ START_TEST(test_flags_booleans)
 }
 END_TEST
 
+/* Upstream 1.11's --collector.* names and Debian 12's 1.5.0 --es.* aliases. */
+START_TEST(test_collector_flags)
+{
+    config *c = config_new();
+    char err[512];
+    ck_assert_int_eq(c->collector_snapshots, 0);
+    ck_assert_int_eq(c->collector_pending_tasks, 0);
+    ck_assert(c->collector_snapshots_interval_ms == 300000);
+    ck_assert(c->collector_slm_interval_ms == 60000);
+    ck_assert_str_eq(c->tasks_actions, "indices:*");
+    ck_assert_msg(apply(c, err, sizeof(err), NULL, "--collector.snapshots", "--collector.slm",
+                        "--collector.ilm", "--collector.health-report", "--collector.data-stream",
+                        "--collector.tasks", "--tasks.actions=cluster:*",
+                        "--collector.snapshots.interval=10m", "--collector.pending-tasks",
+                        "--no-collector.pending-tasks", NULL) == 0,
+                  "%s", err);
+    ck_assert_int_eq(c->collector_snapshots + c->collector_slm + c->collector_ilm +
+                         c->collector_health_report + c->collector_data_stream + c->collector_tasks,
+                     6);
+    ck_assert_int_eq(c->collector_pending_tasks, 0);
+    ck_assert(c->collector_snapshots_interval_ms == 600000);
+    ck_assert_str_eq(c->tasks_actions, "cluster:*");
+    config_free(c);
+
+    c = config_new();
+    ck_assert_msg(apply(c, err, sizeof(err), NULL, "--es.snapshots", "--es.slm=true",
+                        "--es.data_stream", NULL) == 0,
+                  "%s", err);
+    ck_assert_int_eq(c->collector_snapshots, 1);
+    ck_assert_int_eq(c->collector_slm, 1);
+    ck_assert_int_eq(c->collector_data_stream, 1);
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--no-es.snapshots", NULL), 0);
+    ck_assert_int_eq(c->collector_snapshots, 0);
+    config_free(c);
+}
+END_TEST
+
 START_TEST(test_flags_override_file)
 {
     config *c = config_new();
@@ -686,6 +740,10 @@ static const struct {
     {{"-h"}, "flag -h: unknown flag (flags start with --; see --help)"},
     {{"--config.file="}, "flag --config.file: missing value"},
     {{"--print-ruls"}, "flag --print-ruls: unknown flag (see --help)"},
+    {{"--es.snapshots=maybe"},
+     "flag --collector.snapshots: not a boolean (true or false): "
+     "\"maybe\""},
+    {{"--es.ilm"}, "flag --es.ilm: unknown flag (see --help)"},
 };
 
 START_TEST(test_flag_errors)
@@ -1238,6 +1296,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_flags_values);
     tcase_add_test(tc, test_flags_booleans);
+    tcase_add_test(tc, test_collector_flags);
     tcase_add_test(tc, test_flags_override_file);
     tcase_add_test(tc, test_config_file_arg);
     tcase_add_loop_test(tc, test_flag_errors, 0,

@@ -924,7 +924,7 @@ END_TEST
 
 START_TEST(test_defs)
 {
-    ck_assert_uint_eq(derived_def_count(), 20);
+    ck_assert_uint_eq(derived_def_count(), 21);
     ck_assert_ptr_null(derived_def(derived_def_count()));
     for (size_t i = 0; i < derived_def_count(); i++) {
         const metric_def *d = derived_def(i);
