@@ -29,6 +29,7 @@
 #include "exposition.h"
 #include "httpheader.h"
 #include "logging.h"
+#include "statuspage.h"
 #include "webconfig.h"
 
 /* What a TLS listener was started with: libmicrohttpd keeps pointers. */
@@ -162,67 +163,16 @@ static enum MHD_Result route_rules(request *r)
     return send_response(r, MHD_HTTP_OK, resp);
 }
 
-static void html_escaped(buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            buf_puts(b, "&lt;");
-            break;
-        case '>':
-            buf_puts(b, "&gt;");
-            break;
-        case '&':
-            buf_puts(b, "&amp;");
-            break;
-        case '"':
-            buf_puts(b, "&quot;");
-            break;
-        default:
-            buf_putc(b, *s);
-        }
-    }
-}
-
-static void landing_poll(buf *b, snapshot *s)
-{
-    if (!s) {
-        buf_puts(b, "<p>Last poll: <b>not finished yet</b></p>\n");
-        return;
-    }
-    const snapshot_info *in = snapshot_get_info(s);
-    time_t t = (time_t)in->finished_at;
-    struct tm tm;
-    char when[40];
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-    buf_printf(b, "<p>Last poll: %s, took %.3f s, polls so far: %lu</p>\n<p>Result: <b>", when,
-               in->duration, in->polls);
-    html_escaped(b, in->status);
-    buf_puts(b, "</b></p>\n");
-}
-
-static enum MHD_Result route_landing(request *r)
+/* Before the first poll there is no snapshot and so no status page yet. */
+static enum MHD_Result route_pending(request *r)
 {
     buf b;
     buf_init(&b);
     pthread_mutex_lock(&r->h->mu);
-    buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>esvigil</title>"
-                 "</head>\n<body>\n<h1>esvigil ");
-    html_escaped(&b, r->h->version);
-    buf_puts(&b, "</h1>\n<p>Elasticsearch node health exporter. Elasticsearch: <code>");
-    html_escaped(&b, r->h->es_url);
-    buf_puts(&b, "</code></p>\n");
-    snapshot *s = snapshot_slot_acquire(r->h->slot);
-    landing_poll(&b, s);
-    snapshot_release(s);
-    buf_puts(&b, "<ul>\n<li><a href=\"");
-    html_escaped(&b, r->h->telemetry_path);
-    buf_puts(&b, "\">Metrics</a></li>\n");
+    statuspage_info in = {
+        .version = r->h->version, .es_url = r->h->es_url, .telemetry_path = r->h->telemetry_path};
+    statuspage_render_pending(&in, &b);
     pthread_mutex_unlock(&r->h->mu);
-    buf_puts(&b, "<li><a href=\"/rules\">Alert rules</a></li>\n"
-                 "<li><a href=\"/-/healthy\">/-/healthy</a></li>\n"
-                 "<li><a href=\"/-/ready\">/-/ready</a></li>\n</ul>\n</body></html>\n");
     if (b.failed) {
         buf_free(&b);
         return MHD_NO;
@@ -232,6 +182,26 @@ static enum MHD_Result route_landing(request *r)
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    return send_response(r, MHD_HTTP_OK, resp);
+}
+
+/* The status page the poller rendered with the snapshot. */
+static enum MHD_Result route_landing(request *r)
+{
+    snapshot *s = snapshot_slot_acquire(r->h->slot);
+    size_t len = 0;
+    const char *page = s ? snapshot_page(s, &len) : NULL;
+    if (!page) {
+        snapshot_release(s);
+        return route_pending(r);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        len, (void *)page, release_snapshot, s);
+    if (!resp) {
+        snapshot_release(s);
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");

@@ -14,6 +14,7 @@
 #include "checkreport.h"
 #include "checkrules.h"
 #include "checks.h"
+#include "dashboard.h"
 #include "collect.h"
 #include "config.h"
 #include "httpd.h"
@@ -24,8 +25,8 @@
 
 #define EXIT_CONFIG 2
 
-static const char *const action_flags[] = {"--check", "--print-rules", "--version", "--help", "-h",
-                                           NULL};
+static const char *const action_flags[] = {
+    "--check", "--print-rules", "--print-dashboard", "--version", "--help", "-h", NULL};
 
 static int has_flag(int argc, char **argv, const char *flag)
 {
@@ -284,6 +285,25 @@ static int print_rules(const config *cfg)
     return 0;
 }
 
+/* --print-dashboard: the Grafana dashboard, threshold lines from the
+ * configured thresholds, on stdout. */
+static int print_dashboard(const config *cfg)
+{
+    checks_thresholds *t = thresholds_for(cfg);
+    buf b;
+    buf_init(&b);
+    int rc = t ? dashboard_render(t, &b) : -1;
+    checks_thresholds_free(t);
+    if (rc != 0) {
+        buf_free(&b);
+        fprintf(stderr, "esvigil: out of memory\n");
+        return 1;
+    }
+    fputs(b.data, stdout);
+    buf_free(&b);
+    return 0;
+}
+
 /* --check with index-level collectors on: a first poll tells whether this
  * node reports for the cluster, then those collectors run once, so the
  * report's poll includes them. NULL when none is on. */
@@ -364,6 +384,11 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "esvigil: %s\n", err);
         return EXIT_CONFIG;
+    }
+    if (has_flag(argc, argv, "--print-dashboard")) {
+        int rc = print_dashboard(cfg);
+        config_free(cfg);
+        return rc;
     }
     if (check || has_flag(argc, argv, "--print-rules")) {
         int rc = check ? run_check(cfg) : print_rules(cfg);

@@ -17,13 +17,16 @@
 #include "metric.h"
 #include "pacer.h"
 #include "sidepoller.h"
+#include "statuspage.h"
 
 struct poller {
     poller_opts o; /* cfg and thresholds change on reload */
     esclient *es;
-    collect *coll;    /* lives as long as the poller: counters and baselines */
-    pacer *pacer;     /* the paced index-level collectors, NULL when none is on */
-    sidepoller *side; /* runs them */
+    collect *coll;          /* lives as long as the poller: counters and baselines */
+    pacer *pacer;           /* the paced index-level collectors, NULL when none is on */
+    sidepoller *side;       /* runs them */
+    statuspage_state *page; /* each collector's last success, for / */
+    double last_success;    /* unix time ES last answered */
     pthread_t thread;
     int running;
     pthread_mutex_t mu;
@@ -97,6 +100,32 @@ static void set_busy(poller *p, long long deadline_ms)
     atomic_store(&p->busy_since, (long long)(clock_mono() * 1000));
 }
 
+/* The status page is rendered here, once per poll, so / like /metrics only
+ * serves bytes; a page that cannot be rendered leaves / at "pending". */
+static void attach_page(poller *p, snapshot *s, const metric_set *set, const collect_result *res,
+                        double now)
+{
+    if (res->es_up)
+        p->last_success = now;
+    statuspage_info in = {
+        .version = p->o.version,
+        .es_url = esclient_display_url(p->es),
+        .telemetry_path = p->o.cfg->web_telemetry_path,
+        .refresh_seconds = (int)((p->o.cfg->poll_interval_ms + 999) / 1000),
+        .finished_at = now,
+        .polls = p->polls,
+        .last_success = p->last_success,
+    };
+    buf b;
+    buf_init(&b);
+    if (statuspage_render(p->page, &in, set, res, &b) == 0) {
+        size_t len;
+        char *html = buf_steal(&b, &len);
+        snapshot_set_page(s, html, len);
+    }
+    buf_free(&b);
+}
+
 static void poll_once(poller *p)
 {
     metric_set *set = metric_set_new();
@@ -119,6 +148,8 @@ static void poll_once(poller *p)
                           .polls = ++p->polls};
     snprintf(info.status, sizeof(info.status), "%s", res.es_up ? "ok" : res.es_error);
     snapshot *s = snapshot_build(set, &info);
+    if (s)
+        attach_page(p, s, set, &res, info.finished_at);
     metric_set_free(set);
     if (s)
         snapshot_slot_publish(p->o.slot, s);
@@ -263,6 +294,7 @@ static void destroy(poller *p)
     pthread_mutex_destroy(&p->mu);
     esclient_free(p->es);
     collect_free(p->coll);
+    statuspage_state_free(p->page);
     free(p);
 }
 
@@ -279,11 +311,13 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
     atomic_init(&p->busy_deadline, 0);
     p->es = poller_make_client(o->cfg, err, errlen);
     p->coll = p->es ? collect_new() : NULL;
-    if (!p->coll || init_sync(p) != 0) {
+    p->page = p->coll ? statuspage_state_new() : NULL;
+    if (!p->page || init_sync(p) != 0) {
         if (p->es)
             snprintf(err, errlen, "out of memory");
         esclient_free(p->es);
         collect_free(p->coll);
+        statuspage_state_free(p->page);
         free(p);
         return NULL;
     }

@@ -8,7 +8,7 @@
 
 #include "checktable.h"
 
-static void format_value(check_unit unit, double v, char *out, size_t n)
+void checkreport_format_value(check_unit unit, double v, char *out, size_t n)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     if (unit == UNIT_RATIO) {
@@ -35,8 +35,8 @@ static void format_value(check_unit unit, double v, char *out, size_t n)
     }
 }
 
-/* The detail for finding f: its check's, for its subject when one is named. */
-static const char *detail_of(const check_finding *f, const checkreport_detail *details, size_t n)
+const char *checkreport_detail_of(const check_finding *f, const checkreport_detail *details,
+                                  size_t n)
 {
     const char *name = checktable_row(f->check)->name;
     for (size_t i = 0; i < n; i++) {
@@ -71,12 +71,12 @@ int checkreport_render(const checks_result *res, const checkreport_detail *detai
         const check_finding *f = &res->findings[i];
         const check_def *d = checktable_row(f->check);
         char v[32], t[32];
-        format_value(d->unit, f->value, v, sizeof(v));
-        format_value(d->unit, f->threshold, t, sizeof(t));
+        checkreport_format_value(d->unit, f->value, v, sizeof(v));
+        checkreport_format_value(d->unit, f->threshold, t, sizeof(t));
         buf_printf(out, "%s %s %s: %s %s %s%s%s%s - %s\n", check_status_name(f->status), d->name,
                    f->subject, v, d->cmp == CMP_GT ? ">" : "<", t, d->seed ? " [seed " : "",
                    d->seed ? d->seed : "", d->seed ? "]" : "", d->summary);
-        const char *detail = detail_of(f, details, ndetails);
+        const char *detail = checkreport_detail_of(f, details, ndetails);
         if (detail)
             buf_printf(out, "  detail: %s\n", detail);
         buf_printf(out, "  hint: %s\n", d->hint);

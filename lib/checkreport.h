@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "checks.h"
+#include "checktable.h"
 
 /* What the report adds under a finding of check whose subject ends with
  * label=value (label NULL: any subject of that check): why ES could not be
@@ -19,5 +20,12 @@ typedef struct checkreport_detail {
  * details[0..ndetails-1]. 0, or -1 on OOM. */
 int checkreport_render(const checks_result *res, const checkreport_detail *details, size_t ndetails,
                        buf *out);
+
+/* v as the report shows it: a percentage, bytes in binary units, or %g. */
+void checkreport_format_value(check_unit unit, double v, char *out, size_t n);
+/* The detail for finding f: its check's, for its subject when one is named;
+ * NULL when none matches. */
+const char *checkreport_detail_of(const check_finding *f, const checkreport_detail *details,
+                                  size_t n);
 
 #endif

@@ -160,6 +160,7 @@ static const struct {
     {"--check", "Poll once, print a report of findings with hints, exit 0 ok, 1 warning, "
                 "2 critical, 3 unknown."},
     {"--print-rules", "Print the bundled Prometheus alert rules."},
+    {"--print-dashboard", "Print the bundled Grafana dashboard (contrib/grafana/esvigil.json)."},
     {"--version", "Print the version."},
     {"--help", "Print this help."},
 };

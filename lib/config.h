@@ -134,7 +134,8 @@ struct checks_thresholds;
 void config_apply_thresholds(const config *c, struct checks_thresholds *t);
 
 /* --help text: every flag with its type, default and help, then the
- * non-config flags (--config.file, --check, --print-rules, --version, --help). */
+ * non-config flags (--config.file, --check, --print-rules, --print-dashboard, --version, --help).
+ */
 void config_print_help(FILE *out);
 
 /* Introspection over the settings table, for tests, docs and reports. */

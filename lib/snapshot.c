@@ -17,6 +17,8 @@ struct snapshot {
     snapshot_info info;
     char *body[BODY_COUNT];
     size_t len[BODY_COUNT];
+    char *page; /* the status page at / */
+    size_t page_len;
 };
 
 struct snapshot_slot {
@@ -99,6 +101,7 @@ void snapshot_release(snapshot *s)
         return;
     for (int i = 0; i < BODY_COUNT; i++)
         free(s->body[i]);
+    free(s->page);
     free(s);
 }
 
@@ -112,6 +115,19 @@ const char *snapshot_body(const snapshot *s, exposition_format fmt, int gzip, si
     int i = body_index(fmt, gzip);
     *len = s->len[i];
     return s->body[i];
+}
+
+void snapshot_set_page(snapshot *s, char *html, size_t len)
+{
+    free(s->page);
+    s->page = html;
+    s->page_len = len;
+}
+
+const char *snapshot_page(const snapshot *s, size_t *len)
+{
+    *len = s->page_len;
+    return s->page;
 }
 
 snapshot_slot *snapshot_slot_new(void)

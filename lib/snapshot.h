@@ -29,6 +29,11 @@ const snapshot_info *snapshot_get_info(const snapshot *s);
 /* The rendered body; valid while a reference is held. */
 const char *snapshot_body(const snapshot *s, exposition_format fmt, int gzip, size_t *len);
 
+/* Hands the status page (malloc'd HTML) to s, before s is published. */
+void snapshot_set_page(snapshot *s, char *html, size_t len);
+/* The status page, or NULL when none was set; valid while a reference is held. */
+const char *snapshot_page(const snapshot *s, size_t *len);
+
 /* A published slot: the latest snapshot, swapped under a mutex. */
 typedef struct snapshot_slot snapshot_slot;
 

@@ -25,7 +25,7 @@ RECORD_RE = re.compile(r"^\s*- record: (\S+)\s*$", re.M)
 # One alert_rule_test item: its alertname, then exp_alerts: [] (silent) or a list.
 CASE_RE = re.compile(r"^\s*alertname: (\w+)\s*\n\s*exp_alerts:[ \t]*(\[\])?[ \t]*\n"
                      r"((?:\s*- exp_labels:\s*\n(?:\s+\w+: .*\n)+)?)", re.M)
-EXPR_TEST_RE = re.compile(r"^\s*- expr: (\S+)\s*$", re.M)
+EXPR_TEST_RE = re.compile(r"^\s*- expr: ([^\s{]+)(?:\{[^}]*\})?\s*$", re.M)
 
 
 def read(path):

@@ -1,0 +1,258 @@
+/* statuspage: one self-contained page per poll, built on the poller thread
+ * so / is served from the published snapshot like /metrics. Node, index and
+ * cluster names come from Elasticsearch and so from whoever can name a node:
+ * they go through statuspage_escape, and the page carries no script to
+ * attack. */
+#include "statuspage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checkreport.h"
+#include "checktable.h"
+#include "strmap.h"
+
+struct statuspage_state {
+    strmap *last_ok; /* collector label -> double: unix time of its last success */
+};
+
+statuspage_state *statuspage_state_new(void)
+{
+    statuspage_state *st = calloc(1, sizeof(*st));
+    if (st && !(st->last_ok = strmap_new(sizeof(double)))) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void statuspage_state_free(statuspage_state *st)
+{
+    if (!st)
+        return;
+    strmap_free(st->last_ok);
+    free(st);
+}
+
+void statuspage_escape(buf *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            buf_puts(out, "&lt;");
+            break;
+        case '>':
+            buf_puts(out, "&gt;");
+            break;
+        case '&':
+            buf_puts(out, "&amp;");
+            break;
+        case '"':
+            buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            buf_puts(out, "&#39;");
+            break;
+        default:
+            buf_putc(out, *s);
+        }
+    }
+}
+
+static void put_time(buf *out, double t)
+{
+    if (t <= 0) {
+        buf_puts(out, "never");
+        return;
+    }
+    time_t secs = (time_t)t;
+    struct tm tm;
+    char when[40];
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    buf_puts(out, when);
+}
+
+/* No external stylesheet: the page must render where only esvigil answers. */
+static const char style[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}"
+    "h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.4em 0 .4em}"
+    "table{border-collapse:collapse;background:#fff;width:100%}"
+    "th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
+    "th{background:#eee}code{font-size:.95em}.hint{color:#444}.detail{color:#900}"
+    ".banner{padding:.5em .8em;border-radius:4px;font-weight:bold;display:inline-block}"
+    ".OK{background:#d4edda}.WARNING{background:#fff3cd}.CRITICAL{background:#f8d7da}"
+    ".UNKNOWN{background:#e2e3e5}.failed{background:#f8d7da}.ok{background:#d4edda}"
+    ".not-run{background:#e2e3e5}"
+    "nav a{margin-right:1em}";
+
+static void put_head(buf *out, const statuspage_info *in)
+{
+    int refresh = in->refresh_seconds > 0 ? in->refresh_seconds : 1;
+    buf_printf(out,
+               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<meta http-equiv=\"refresh\" content=\"%d\">"
+               "<meta name=\"viewport\" content=\"width=device-width\">"
+               "<title>esvigil</title><style>%s</style></head>\n<body>\n<h1>esvigil ",
+               refresh, style);
+    statuspage_escape(out, in->version);
+    buf_puts(out, "</h1>\n<p>Elasticsearch node health exporter. Elasticsearch: <code>");
+    statuspage_escape(out, in->es_url);
+    buf_puts(out, "</code></p>\n<nav id=\"links\"><a href=\"");
+    statuspage_escape(out, in->telemetry_path);
+    buf_puts(out, "\">Metrics</a><a href=\"/rules\">Alert rules</a>"
+                  "<a href=\"/-/healthy\">/-/healthy</a><a href=\"/-/ready\">/-/ready</a></nav>\n");
+}
+
+static void put_poll(buf *out, const statuspage_info *in, const collect_result *res)
+{
+    buf_puts(out, "<h2>Last poll</h2>\n<p id=\"last-poll\">Finished ");
+    put_time(out, in->finished_at);
+    buf_printf(out, ", took %.3f s, polls so far: %lu. Result: <b id=\"poll-result\">",
+               res->duration, in->polls);
+    statuspage_escape(out, res->es_up ? "ok" : res->es_error);
+    buf_puts(out, "</b>. Elasticsearch last answered: ");
+    put_time(out, in->last_success);
+    buf_puts(out, ".</p>\n");
+}
+
+static void put_finding(buf *out, const check_finding *f, const checkreport_detail *details,
+                        size_t ndetails)
+{
+    const check_def *d = checktable_row(f->check);
+    const char *sev = check_status_name(f->status);
+    char v[32], t[32];
+    checkreport_format_value(d->unit, f->value, v, sizeof(v));
+    checkreport_format_value(d->unit, f->threshold, t, sizeof(t));
+    buf_printf(out,
+               "<tr class=\"finding %s\"><td class=\"severity\">%s</td><td class=\"check\">%s"
+               "</td><td class=\"subject\">",
+               sev, sev, d->name);
+    statuspage_escape(out, f->subject);
+    buf_printf(out, "</td><td class=\"value\">%s %s %s</td><td class=\"seed\">%s</td><td>", v,
+               d->cmp == CMP_GT ? "&gt;" : "&lt;", t, d->seed ? d->seed : "");
+    statuspage_escape(out, d->summary);
+    const char *detail = checkreport_detail_of(f, details, ndetails);
+    if (detail) {
+        buf_puts(out, "<div class=\"detail\">detail: ");
+        statuspage_escape(out, detail);
+        buf_puts(out, "</div>");
+    }
+    buf_puts(out, "<div class=\"hint\">hint: ");
+    statuspage_escape(out, d->hint);
+    buf_puts(out, "</div></td></tr>\n");
+}
+
+static void put_findings(buf *out, const collect_result *res)
+{
+    const checks_result *c = &res->checks;
+    size_t count[4] = {0};
+    for (size_t i = 0; i < c->nfindings; i++)
+        count[c->findings[i].status]++;
+    const char *worst = check_status_name(c->worst);
+    buf_printf(out,
+               "<h2>Findings</h2>\n<p><span id=\"worst\" class=\"banner %s\">%s</span> "
+               "%zu critical, %zu warning, %zu (check, subject) pairs evaluated</p>\n",
+               worst, worst, count[CHECK_CRITICAL], count[CHECK_WARNING], c->evaluated);
+    if (!c->nfindings) {
+        buf_puts(out, "<p id=\"no-findings\">Every check is OK.</p>\n");
+        return;
+    }
+    checkreport_detail details[COLLECT_MAX_FAILURES + 1];
+    size_t n = collect_result_details(res, details, COLLECT_MAX_FAILURES + 1);
+    buf_puts(out, "<table id=\"findings\"><tr><th>Severity</th><th>Check</th><th>Subject</th>"
+                  "<th>Value vs threshold</th><th>Seed</th><th>What and what to do</th></tr>\n");
+    for (size_t i = 0; i < c->nfindings; i++)
+        put_finding(out, &c->findings[i], details, n);
+    buf_puts(out, "</table>\n");
+}
+
+static const char *failure_of(const collect_result *res, const char *collector)
+{
+    for (size_t i = 0; i < res->nfailures; i++)
+        if (strcmp(res->failures[i].collector, collector) == 0)
+            return res->failures[i].detail;
+    return NULL;
+}
+
+/* The collector label's index in fam (0 as defined; looked up so a relabel
+ * cannot shift it). */
+static size_t collector_label(const metric_family *fam)
+{
+    for (size_t j = 0; j < metric_family_label_count(fam); j++)
+        if (strcmp(metric_family_label_name(fam, j), "collector") == 0)
+            return j;
+    return 0;
+}
+
+/* Remembers when each collector last succeeded; -1 on OOM. */
+static int note_collectors(statuspage_state *st, const metric_family *fam, double now)
+{
+    for (size_t i = 0; fam && i < metric_family_sample_count(fam); i++) {
+        const char *name = metric_family_label_value(fam, i, collector_label(fam));
+        size_t id = strmap_add(st->last_ok, name, NULL);
+        if (id == STRMAP_NONE)
+            return -1;
+        if (metric_family_value(fam, i) == 1)
+            *(double *)strmap_value(st->last_ok, id) = now;
+    }
+    return 0;
+}
+
+/* This poll's verdict on collector name: 1 ok, 0 failed, -1 not run. */
+static int collector_status(const metric_family *fam, const char *name)
+{
+    for (size_t i = 0; fam && i < metric_family_sample_count(fam); i++)
+        if (strcmp(metric_family_label_value(fam, i, collector_label(fam)), name) == 0)
+            return metric_family_value(fam, i) == 1;
+    return -1;
+}
+
+/* Every collector seen since start, so one that did not run this poll (ES
+ * down: nothing after node info runs) still shows, with its last success. */
+static void put_collectors(buf *out, const statuspage_state *st, const metric_family *fam,
+                           const collect_result *res)
+{
+    static const char *const word[] = {"not run", "failed", "ok"};
+    static const char *const cls[] = {"not-run", "failed", "ok"};
+    buf_puts(out, "<h2>Collectors</h2>\n<table id=\"collectors\"><tr><th>Collector</th>"
+                  "<th>Last poll</th><th>Last success</th><th>Why it failed</th></tr>\n");
+    for (size_t id = 0; id < strmap_count(st->last_ok); id++) {
+        const char *name = strmap_key(st->last_ok, id);
+        int status = collector_status(fam, name);
+        double last = *(const double *)strmap_value(st->last_ok, id);
+        buf_printf(out, "<tr class=\"collector %s\"><td class=\"name\">", cls[status + 1]);
+        statuspage_escape(out, name);
+        buf_printf(out, "</td><td class=\"status\">%s</td><td class=\"last-success\">",
+                   word[status + 1]);
+        put_time(out, last);
+        buf_puts(out, "</td><td class=\"why\">");
+        statuspage_escape(out, status == 0 ? failure_of(res, name) : "");
+        buf_puts(out, "</td></tr>\n");
+    }
+    buf_puts(out, "</table>\n");
+}
+
+int statuspage_render(statuspage_state *st, const statuspage_info *info, const metric_set *set,
+                      const collect_result *res, buf *out)
+{
+    const metric_family *fam = metric_set_find(set, "esvigil_collector_success");
+    if (note_collectors(st, fam, info->finished_at) < 0)
+        return -1;
+    put_head(out, info);
+    put_poll(out, info, res);
+    put_findings(out, res);
+    put_collectors(out, st, fam, res);
+    buf_puts(out, "</body></html>\n");
+    return out->failed ? -1 : 0;
+}
+
+int statuspage_render_pending(const statuspage_info *info, buf *out)
+{
+    put_head(out, info);
+    buf_puts(out, "<h2>Last poll</h2>\n<p id=\"last-poll\">Last poll: <b id=\"poll-result\">not "
+                  "finished yet</b></p>\n</body></html>\n");
+    return out->failed ? -1 : 0;
+}
