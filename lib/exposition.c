@@ -175,12 +175,15 @@ static int ends_with_total(const char *name, size_t len)
 
 /* How one family is named on the page: the family (TYPE/HELP) name and the sample name. They
  * differ only for OpenMetrics counters, whose samples carry _total and whose family does not.
+ * A counter whose name lacks _total (the reference's elasticsearch_breakers_tripped and the
+ * like) is an OpenMetrics "unknown" instead: appending _total would store it in Prometheus
+ * under another name than the text format gives, and blank every dashboard and rule on it.
  * Label names are measured once per family rather than once per sample. */
 typedef struct names {
     const char *family;
     size_t family_len;
     size_t sample_len; /* bytes of family name used for samples */
-    int add_total;     /* samples need _total appended */
+    int as_unknown;    /* an OpenMetrics counter without _total, typed unknown */
     size_t nlabels;
     const char *label[METRIC_MAX_LABELS];
     size_t label_len[METRIC_MAX_LABELS];
@@ -199,7 +202,7 @@ static names family_names(const metric_family *f, exposition_format fmt)
         if (ends_with_total(name, len))
             n.family_len = len - OM_COUNTER_SUFFIX_LEN;
         else
-            n.add_total = 1;
+            n.as_unknown = 1;
     }
     return n;
 }
@@ -229,7 +232,7 @@ static void put_header(writer *w, const metric_family *f, const names *n, exposi
         w_putc(w, '\n');
     }
     put_meta(w, "# TYPE ", n);
-    w_puts(w, type_word(metric_family_type(f), fmt));
+    w_puts(w, n->as_unknown ? "unknown" : type_word(metric_family_type(f), fmt));
     w_putc(w, '\n');
     if (om && help[0]) {
         put_meta(w, "# HELP ", n);
@@ -242,8 +245,6 @@ static void put_sample(writer *w, const metric_family *f, const names *n, size_t
 {
     char value[EXPOSITION_VALUE_MAX];
     w_put(w, n->family, n->sample_len);
-    if (n->add_total)
-        w_put(w, OM_COUNTER_SUFFIX, OM_COUNTER_SUFFIX_LEN);
     for (size_t j = 0; j < n->nlabels; j++) {
         w_putc(w, j ? ',' : '{');
         w_put(w, n->label[j], n->label_len[j]);
