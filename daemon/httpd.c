@@ -75,6 +75,11 @@ static enum MHD_Result route_metrics(request *r)
     int gz = httpheader_accepts(enc, "gzip");
     size_t len;
     const char *body = snapshot_body(s, fmt, gz, &len);
+    if (!body) {
+        snapshot_release(s);
+        return send_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                         "out of memory rendering /metrics\n");
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
         len, (void *)body, release_snapshot, s);
     if (!resp) {

@@ -91,18 +91,27 @@ static size_t utf8_seq_len(const unsigned char *s)
 
 /* ---- batched output ---- */
 
-/* Collects output in a stack chunk and hands it to the buf a chunk at a time: going through
- * buf_append for every label piece cost more than everything else put together. */
+/* Collects output in a stack chunk and hands it to the sink a chunk at a time: going through
+ * buf_append for every label piece cost more than everything else put together, and a
+ * compressing sink works best on big pieces. */
 typedef struct writer {
-    buf *out;
+    exposition_sink sink;
+    void *ctx;
+    int failed;
     size_t n;
-    char chunk[16384];
+    char chunk[65536];
 } writer;
+
+static void w_write(writer *w, const void *s, size_t len)
+{
+    if (!w->failed && w->sink(w->ctx, s, len) < 0)
+        w->failed = 1;
+}
 
 static void w_flush(writer *w)
 {
     if (w->n)
-        buf_append(w->out, w->chunk, w->n);
+        w_write(w, w->chunk, w->n);
     w->n = 0;
 }
 
@@ -111,7 +120,7 @@ static void w_put(writer *w, const void *s, size_t len)
     if (len > sizeof(w->chunk) - w->n) {
         w_flush(w);
         if (len > sizeof(w->chunk)) {
-            buf_append(w->out, s, len);
+            w_write(w, s, len);
             return;
         }
     }
@@ -266,22 +275,41 @@ static void render_family(writer *w, const metric_family *f, exposition_format f
         return;
     names n = family_names(f, fmt);
     put_header(w, f, &n, fmt);
-    for (size_t i = 0; i < count && !w->out->failed; i++)
+    for (size_t i = 0; i < count && !w->failed; i++)
         put_sample(w, f, &n, i);
+}
+
+int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_sink sink,
+                         void *ctx)
+{
+    writer *w = malloc(sizeof(*w)); /* 64 KiB: too much for a thread's stack frame */
+    if (!w)
+        return -1;
+    w->sink = sink;
+    w->ctx = ctx;
+    w->failed = 0;
+    w->n = 0;
+    size_t nfams = metric_set_family_count(s);
+    for (size_t i = 0; i < nfams && !w->failed; i++)
+        render_family(w, metric_set_family(s, i), fmt);
+    if (fmt == EXPOSITION_OPENMETRICS)
+        w_puts(w, "# EOF\n");
+    w_flush(w);
+    int rc = w->failed ? -1 : 0;
+    free(w);
+    return rc;
+}
+
+static int buf_sink(void *ctx, const void *p, size_t n)
+{
+    return buf_append(ctx, p, n) < 0 || ((buf *)ctx)->failed ? -1 : 0;
 }
 
 int exposition_render(const metric_set *s, exposition_format fmt, buf *out)
 {
-    writer w;
-    w.out = out;
-    w.n = 0;
-    size_t nfams = metric_set_family_count(s);
-    for (size_t i = 0; i < nfams && !out->failed; i++)
-        render_family(&w, metric_set_family(s, i), fmt);
-    if (fmt == EXPOSITION_OPENMETRICS)
-        w_puts(&w, "# EOF\n");
-    w_flush(&w);
-    return out->failed ? -1 : 0;
+    if (out->failed)
+        return -1;
+    return exposition_render_to(s, fmt, buf_sink, out);
 }
 
 const char *exposition_content_type(exposition_format fmt)
