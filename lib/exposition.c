@@ -142,8 +142,8 @@ static void w_putc(writer *w, char c)
 
 /* Appends s with backslash and newline escaped, plus double quote when quote is set. Invalid
  * UTF-8 bytes (ES node names and attributes are not guaranteed clean) become U+FFFD so that
- * scrapers never reject the whole page. Plain runs go out in one piece. */
-static void put_escaped(writer *w, const char *s, int quote)
+ * scrapers never reject the whole page. Plain runs go out in one piece. Returns s's NUL. */
+static const char *put_escaped(writer *w, const char *s, int quote)
 {
     static const char replacement[] = "\xEF\xBF\xBD";
     const unsigned char *p = (const unsigned char *)s;
@@ -161,7 +161,7 @@ static void put_escaped(writer *w, const char *s, int quote)
         }
         w_put(w, run, (size_t)(p - run));
         if (!*p)
-            return;
+            return (const char *)p;
         if (*p == '\\')
             w_put(w, "\\\\", 2);
         else if (*p == '\n')
@@ -253,11 +253,12 @@ static void put_sample(writer *w, const metric_family *f, const names *n, size_t
     w_put(w, n->family, n->sample_len);
     if (n->add_total)
         w_put(w, OM_COUNTER_SUFFIX, OM_COUNTER_SUFFIX_LEN);
+    const char *v = metric_family_label_values(f, i);
     for (size_t j = 0; j < n->nlabels; j++) {
         w_putc(w, j ? ',' : '{');
         w_put(w, n->label[j], n->label_len[j]);
         w_put(w, "=\"", 2);
-        put_escaped(w, metric_family_label_value(f, i, j), 1);
+        v = put_escaped(w, v, 1) + 1;
         w_putc(w, '"');
     }
     if (n->nlabels)

@@ -13,8 +13,9 @@
 
 typedef struct sample {
     double v;
-    char *values; /* label values, each NUL-terminated, back to back */
-    size_t len;   /* bytes of values */
+    char *values;  /* label values, each NUL-terminated, back to back */
+    uint32_t len;  /* bytes of values */
+    uint32_t hash; /* of values: rehashing and probing never rescan them */
 } sample;
 
 struct metric_family {
@@ -38,12 +39,12 @@ struct metric_set {
 
 /* The series index points into the samples' own packed values rather than
  * copying them into a strmap: a 500-node poll holds ~200k series. */
-static uint64_t hash_mem(const char *s, size_t len)
+static uint32_t hash_mem(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 metric_set *metric_set_new(void)
@@ -148,16 +149,16 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     return f;
 }
 
-/* The slot of the series with these packed values, or the empty one to fill. */
-static size_t *series_slot(const metric_family *f, const char *packed, size_t len)
+/* The slot of the series with these packed values (and their hash), or the empty one to fill. */
+static size_t *series_slot(const metric_family *f, const char *packed, size_t len, uint32_t hash)
 {
     size_t mask = f->nslots - 1;
-    for (size_t i = hash_mem(packed, len) & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         size_t *slot = &f->slots[i];
         if (*slot == 0)
             return slot;
         const sample *x = &f->samples[*slot - 1];
-        if (x->len == len && memcmp(x->values, packed, len) == 0)
+        if (x->hash == hash && x->len == len && memcmp(x->values, packed, len) == 0)
             return slot;
     }
 }
@@ -172,7 +173,7 @@ static int series_rehash(metric_family *f)
     f->slots = slots;
     f->nslots = n;
     for (size_t i = 0; i < f->nsamples; i++)
-        *series_slot(f, f->samples[i].values, f->samples[i].len) = i + 1;
+        *series_slot(f, f->samples[i].values, f->samples[i].len, f->samples[i].hash) = i + 1;
     return 0;
 }
 
@@ -194,13 +195,30 @@ static char *pack_values(const char *const *values, size_t n, size_t *lenp)
     return p;
 }
 
-int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
+/* Adds one series whose packed values (len bytes, hashed) the family takes over. */
+static int family_add_packed(metric_set *s, metric_family *f, char *packed, size_t len,
+                             uint32_t hash, double v)
 {
-    if (def_label_count(def) && !values)
+    if (len > UINT32_MAX) {
+        free(packed);
         return -1;
-    metric_family *f = family_get(s, def);
-    if (!f)
-        return -1;
+    }
+    size_t *slot = series_slot(f, packed, len, hash);
+    if (*slot) { /* the same series again: one series, the last value */
+        f->samples[*slot - 1].v = v;
+        free(packed);
+        return 0;
+    }
+    f->samples[f->nsamples] = (sample){v, packed, (uint32_t)len, hash};
+    f->nsamples++;
+    *slot = f->nsamples;
+    s->nsamples++;
+    return 0;
+}
+
+/* Room for one more sample, its slot included. */
+static int family_grow(metric_family *f)
+{
     if (f->nsamples == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
         sample *p = realloc(f->samples, cap * sizeof(*p));
@@ -211,21 +229,21 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
     }
     if (f->nsamples * 2 >= f->nslots && series_rehash(f) < 0)
         return -1;
+    return 0;
+}
+
+int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
+{
+    if (def_label_count(def) && !values)
+        return -1;
+    metric_family *f = family_get(s, def);
+    if (!f || family_grow(f) < 0)
+        return -1;
     size_t len;
     char *packed = pack_values(values, f->nlabels, &len);
     if (!packed)
         return -1;
-    size_t *slot = series_slot(f, packed, len);
-    if (*slot) { /* the same series again: one series, the last value */
-        f->samples[*slot - 1].v = v;
-        free(packed);
-        return 0;
-    }
-    f->samples[f->nsamples] = (sample){v, packed, len};
-    f->nsamples++;
-    *slot = f->nsamples;
-    s->nsamples++;
-    return 0;
+    return family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
 }
 
 /* Rebuilds the series hash after label values changed in place; a series
@@ -236,7 +254,7 @@ static void family_reindex(metric_set *s, metric_family *f)
     size_t kept = 0;
     for (size_t i = 0; i < f->nsamples; i++) {
         sample x = f->samples[i];
-        size_t *slot = series_slot(f, x.values, x.len);
+        size_t *slot = series_slot(f, x.values, x.len, x.hash);
         if (*slot) {
             f->samples[*slot - 1].v = x.v;
             free(x.values);
@@ -278,9 +296,14 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
         char *packed = repack(f, i, j, to, &len);
         if (!packed)
             return -1;
+        if (len > UINT32_MAX) {
+            free(packed);
+            return -1;
+        }
         free(f->samples[i].values);
         f->samples[i].values = packed;
-        f->samples[i].len = len;
+        f->samples[i].len = (uint32_t)len;
+        f->samples[i].hash = hash_mem(packed, len);
         changed++;
     }
     if (changed)
@@ -298,19 +321,27 @@ static void family_def(const metric_family *f, metric_def *def)
         def->labels[j] = f->labels[j];
 }
 
+/* Copies the packed values as they are (and their hash): no unpacking, no rescan. */
 int metric_set_merge(metric_set *dst, const metric_set *src)
 {
     if (dst == src) /* would chase its own growing tail */
         return -1;
     for (size_t i = 0; i < src->nfams; i++) {
-        const metric_family *f = src->fams[i];
+        const metric_family *sf = src->fams[i];
+        if (sf->nsamples == 0) /* as if added one by one: nothing to add, no family */
+            continue;
         metric_def def;
-        family_def(f, &def);
-        const char *vals[METRIC_MAX_LABELS];
-        for (size_t k = 0; k < f->nsamples; k++) {
-            for (size_t j = 0; j < f->nlabels; j++)
-                vals[j] = metric_family_label_value(f, k, j);
-            if (metric_set_add(dst, &def, vals, f->samples[k].v) < 0)
+        family_def(sf, &def);
+        metric_family *f = family_get(dst, &def);
+        if (!f)
+            return -1;
+        for (size_t k = 0; k < sf->nsamples; k++) {
+            const sample *x = &sf->samples[k];
+            char *packed = family_grow(f) < 0 ? NULL : malloc(x->len ? x->len : 1);
+            if (!packed)
+                return -1;
+            memcpy(packed, x->values, x->len);
+            if (family_add_packed(dst, f, packed, x->len, x->hash, x->v) < 0)
                 return -1;
         }
     }
@@ -392,6 +423,11 @@ size_t metric_family_sample_count(const metric_family *f)
 double metric_family_value(const metric_family *f, size_t i)
 {
     return f->samples[i].v;
+}
+
+const char *metric_family_label_values(const metric_family *f, size_t i)
+{
+    return i < f->nsamples ? f->samples[i].values : NULL;
 }
 
 const char *metric_family_label_value(const metric_family *f, size_t i, size_t j)

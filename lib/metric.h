@@ -59,6 +59,9 @@ const char *metric_family_label_name(const metric_family *f, size_t j);
 size_t metric_family_sample_count(const metric_family *f);
 double metric_family_value(const metric_family *f, size_t i);
 const char *metric_family_label_value(const metric_family *f, size_t i, size_t j);
+/* All label values of sample i, each NUL-terminated, back to back in label order: a writer
+ * walks them in one pass where label_value would rescan from the first for every label. */
+const char *metric_family_label_values(const metric_family *f, size_t i);
 
 /* Finds the first sample whose labels include every name=value pair of
  * pairs (name, value, name, value, ..., NULL). Returns 1 and sets *v when
