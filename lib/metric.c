@@ -59,6 +59,8 @@ metric_set *metric_set_new(void)
 
 static void family_free(metric_family *f)
 {
+    if (!f) /* moved out by metric_set_absorb */
+        return;
     for (size_t i = 0; i < f->nsamples; i++)
         free(f->samples[i].values);
     for (size_t j = 0; j < f->nlabels; j++)
@@ -124,19 +126,26 @@ static int labels_match(const metric_family *f, const metric_def *def)
     return 1;
 }
 
+static int fams_reserve(metric_set *s)
+{
+    if (s->nfams == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        metric_family **p = realloc(s->fams, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        s->fams = p;
+        s->cap = cap;
+    }
+    return 0;
+}
+
 static metric_family *family_get(metric_set *s, const metric_def *def)
 {
     size_t i = strmap_get(s->byname, def->name);
     if (i != STRMAP_NONE)
         return labels_match(s->fams[i], def) ? s->fams[i] : NULL;
-    if (s->nfams == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        metric_family **p = realloc(s->fams, cap * sizeof(*p));
-        if (!p)
-            return NULL;
-        s->fams = p;
-        s->cap = cap;
-    }
+    if (fams_reserve(s) < 0)
+        return NULL;
     metric_family *f = family_new(def);
     if (!f)
         return NULL;
@@ -346,6 +355,70 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
         }
     }
     return 0;
+}
+
+/* Appends family f, taken from another set, to s, which has no family of that name. */
+static int family_adopt(metric_set *s, metric_family *f)
+{
+    if (fams_reserve(s) < 0 || strmap_add(s->byname, f->name, NULL) == STRMAP_NONE)
+        return -1;
+    s->fams[s->nfams++] = f;
+    s->nsamples += f->nsamples;
+    return 0;
+}
+
+/* Moves sf's samples into f, which has the same labels; a moved sample's values become f's. */
+static int family_absorb(metric_set *dst, metric_family *f, metric_family *sf)
+{
+    for (size_t k = 0; k < sf->nsamples; k++) {
+        sample *x = &sf->samples[k];
+        if (!x->values)
+            continue;
+        if (family_grow(f) < 0)
+            return -1;
+        char *packed = x->values;
+        x->values = NULL;
+        if (family_add_packed(dst, f, packed, x->len, x->hash, x->v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int keep_none(const char *key, void *value, void *ctx)
+{
+    (void)key;
+    (void)value;
+    (void)ctx;
+    return 0;
+}
+
+/* A family new to dst changes hands whole; one dst has takes src's samples without copies. */
+int metric_set_absorb(metric_set *dst, metric_set *src)
+{
+    if (dst == src)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < src->nfams && rc == 0; i++) {
+        metric_family *sf = src->fams[i];
+        if (sf->nsamples == 0) /* as merge: nothing to add, no family */
+            continue;
+        size_t id = strmap_get(dst->byname, sf->name);
+        if (id == STRMAP_NONE) {
+            rc = family_adopt(dst, sf);
+            if (rc == 0)
+                src->fams[i] = NULL;
+            continue;
+        }
+        metric_def def;
+        family_def(sf, &def);
+        rc = labels_match(dst->fams[id], &def) ? family_absorb(dst, dst->fams[id], sf) : -1;
+    }
+    for (size_t i = 0; i < src->nfams; i++)
+        family_free(src->fams[i]);
+    src->nfams = 0;
+    src->nsamples = 0;
+    strmap_sweep(src->byname, keep_none, NULL);
+    return rc;
 }
 
 int metric_set_remove(metric_set *s, const char *name)

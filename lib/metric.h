@@ -40,6 +40,10 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
 
 /* Copies every sample of src into dst (families merged by name). */
 int metric_set_merge(metric_set *dst, const metric_set *src);
+/* As merge, but moves the samples instead of copying them, and leaves src empty (also on
+ * failure, which drops what was not moved yet): a collector's scratch set joins the poll's
+ * without holding both at once. */
+int metric_set_absorb(metric_set *dst, metric_set *src);
 
 /* Drops a family and its samples; 1 if it was there. Later families move
  * up one place, so indexes from metric_set_family() are invalidated. */
