@@ -33,6 +33,51 @@ static void format_integer(int64_t i, char *out, size_t n)
     out[k] = '\0';
 }
 
+/* Writes |v| < 1e15 with d (1..15) decimals as u / 10^d, u < 10^15 holding every digit. */
+static void format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
+{
+    char tmp[40];
+    size_t len = 0;
+    for (int k = 0; k < d; k++, u /= 10)
+        tmp[len++] = (char)('0' + u % 10);
+    tmp[len++] = '.';
+    do {
+        tmp[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        tmp[len++] = '-';
+    size_t k = 0;
+    for (; k < len && k + 1 < n; k++)
+        out[k] = tmp[len - 1 - k];
+    out[k] = '\0';
+}
+
+/* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
+ * significant digits reads back as v, %.15g prints exactly that decimal, in plain notation for
+ * 1e-3 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
+ * satisfies u / 10^d == v (one correctly rounded division, just as strtod reads the digits)
+ * gives it with no trailing zero. 0 when there is none: printf decides. */
+static int format_short(double v, char *out, size_t n)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    if (!(a >= 1e-3 && a < 1e15))
+        return 0;
+    for (int d = 1; d <= 15; d++) {
+        double m = a * pow10[d];
+        if (m >= 1e15)
+            return 0;
+        double u = nearbyint(m);
+        if (u / pow10[d] == a) {
+            format_fixed(v < 0, (uint64_t)u, d, out, n);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void exposition_format_value(double v, char *out, size_t n)
 {
     static const double exact_limit = 9007199254740992.0; /* 2^53 */
@@ -44,7 +89,7 @@ void exposition_format_value(double v, char *out, size_t n)
         snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
     } else if (fabs(v) <= exact_limit && v == trunc(v)) {
         format_integer((int64_t)v, out, n);
-    } else {
+    } else if (!format_short(v, out, n)) {
         /* Shortest of the three precisions that reads back as the same double. */
         for (int prec = 15; prec <= 17; prec++) {
             snprintf(out, n, "%.*g", prec, v);
