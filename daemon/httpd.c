@@ -229,8 +229,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version;
     (void)upload_data;
-    (void)upload_data_size;
-    (void)con_cls;
+    /* The first call only says the headers are in: answering then counts as answering early,
+     * and libmicrohttpd closes the connection after it. Answering once the request is read
+     * keeps it alive, which a scraper reusing its connection needs. A body is read and
+     * ignored. */
+    static int headers_seen;
+    if (*con_cls == NULL) {
+        *con_cls = &headers_seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
     request r = {.h = cls, .conn = conn, .head = strcmp(method, "HEAD") == 0};
     if (strcmp(method, "GET") != 0 && !r.head)
         return send_text(&r, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
