@@ -302,7 +302,7 @@ class Bench:
             for _ in range(sc["warmup"]):
                 n += 1
                 idx, _ = self.wait_poll(ev, n, tmo, idx + 1)
-                scrape(ev.port, tmo)
+                scrape(ev.port, tmo, gz=True)
             res["rss_warm"] = proc_status(ev.pid)
             req0, cpu0 = self.fake_requests(fake), proc_cpu(ev.pid)
             # A poll starts on a fixed schedule, at least interval/4 after the last one

@@ -172,9 +172,13 @@ static size_t *series_slot(const metric_family *f, const char *packed, size_t le
     }
 }
 
+/* A table at most half full for one more sample: twice the last size, or (after
+ * metric_set_trim dropped it) what the samples need. */
 static int series_rehash(metric_family *f)
 {
     size_t n = f->nslots ? f->nslots * 2 : 8;
+    while (n < 2 * (f->nsamples + 1))
+        n *= 2;
     size_t *slots = calloc(n, sizeof(*slots));
     if (!slots)
         return -1;
@@ -257,8 +261,10 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
 
 /* Rebuilds the series hash after label values changed in place; a series
  * that now repeats an earlier one gives it its value and is dropped. */
-static void family_reindex(metric_set *s, metric_family *f)
+static int family_reindex(metric_set *s, metric_family *f)
 {
+    if (!f->slots && series_rehash(f) < 0)
+        return -1;
     memset(f->slots, 0, f->nslots * sizeof(*f->slots));
     size_t kept = 0;
     for (size_t i = 0; i < f->nsamples; i++) {
@@ -274,6 +280,7 @@ static void family_reindex(metric_set *s, metric_family *f)
         *slot = kept;
     }
     f->nsamples = kept;
+    return 0;
 }
 
 /* One sample's packed values with label j replaced by to; NULL on OOM. */
@@ -315,8 +322,8 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
         f->samples[i].hash = hash_mem(packed, len);
         changed++;
     }
-    if (changed)
-        family_reindex(s, f);
+    if (changed && family_reindex(s, f) < 0)
+        return -1;
     return changed;
 }
 
@@ -434,6 +441,23 @@ int metric_set_remove(metric_set *s, const char *name)
     s->nfams--;
     assert(strmap_count(s->byname) == s->nfams);
     return 1;
+}
+
+void metric_set_trim(metric_set *s)
+{
+    for (size_t i = 0; i < s->nfams; i++) {
+        metric_family *f = s->fams[i];
+        free(f->slots);
+        f->slots = NULL;
+        f->nslots = 0;
+        if (f->cap > f->nsamples && f->nsamples) {
+            sample *p = realloc(f->samples, f->nsamples * sizeof(*p));
+            if (p) {
+                f->samples = p;
+                f->cap = f->nsamples;
+            }
+        }
+    }
 }
 
 size_t metric_set_family_count(const metric_set *s)

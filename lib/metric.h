@@ -49,6 +49,10 @@ int metric_set_absorb(metric_set *dst, metric_set *src);
  * up one place, so indexes from metric_set_family() are invalidated. */
 int metric_set_remove(metric_set *s, const char *name);
 
+/* Frees what only adding needs (each family's series index, spare sample room) in a set that
+ * is done growing, such as a published snapshot's; a later add rebuilds the index. */
+void metric_set_trim(metric_set *s);
+
 size_t metric_set_family_count(const metric_set *s);
 size_t metric_set_sample_count(const metric_set *s);
 const metric_family *metric_set_family(const metric_set *s, size_t i);

@@ -141,6 +141,7 @@ snapshot *snapshot_new(metric_set *set, const snapshot_info *info, unsigned rend
     atomic_init(&s->render_ns, 0);
     s->info = *info;
     s->set = set;
+    metric_set_trim(set); /* read-only from here on */
     if (render_bodies(s, render & SNAPSHOT_ALL_BODIES) < 0) {
         snapshot_release(s);
         return NULL;

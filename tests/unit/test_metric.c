@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const metric_def node_def = {
@@ -458,6 +459,33 @@ START_TEST(test_absorb)
 }
 END_TEST
 
+/* After trim a set reads the same, and adding or relabelling still keeps every series once. */
+START_TEST(test_trim_then_add)
+{
+    metric_set *s = metric_set_new();
+    char node[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(node, sizeof(node), "es-%d", i);
+        ck_assert_int_eq(add2(s, &node_def, "prod", node, i), 0);
+    }
+    metric_set_trim(s);
+    metric_set_trim(s); /* twice: harmless */
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000);
+    ck_assert_str_eq(metric_family_label_value(f, 999, 1), "es-999");
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-7", 70), 0); /* a repeat: replaced */
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000);
+    ck_assert_double_eq(metric_family_value(f, 7), 70);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-new", 1), 0);
+    ck_assert_uint_eq(metric_set_sample_count(s), 1001);
+    metric_set_trim(s);
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-8", "es-9"), 1);
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000); /* merged into es-9 */
+    ck_assert_uint_eq(metric_set_sample_count(s), 1000);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_merge_conflict_refused)
 {
     static const metric_def clash = {
@@ -534,6 +562,7 @@ static Suite *suite(void)
     tcase_add_test(tm, test_merge);
     tcase_add_test(tm, test_merge_conflict_refused);
     tcase_add_test(tm, test_absorb);
+    tcase_add_test(tm, test_trim_then_add);
     tcase_add_test(tm, test_remove);
     suite_add_tcase(s, tm);
     return s;
