@@ -309,11 +309,12 @@ class Bench:
             # ended; fake_es lines arriving before that guard belong to the last poll.
             guard = parse_seconds(sc["interval"]) / 4
             t_prev = time.monotonic()
-            durs, walls, renders = [], [], []
+            durs, walls, renders, between = [], [], [], []
             fake_from = fake.mark()
             for _ in range(sc["cycles"]):
                 n += 1
                 idx, t_done = self.wait_poll(ev, n, tmo, idx + 1)
+                between.append(proc_status(ev.pid)["VmRSS"])  # at once: before the next poll
                 t_first = fake.first_line_after(t_prev + guard)
                 if t_first is not None and t_first < t_done:
                     walls.append(t_done - t_first)
@@ -326,6 +327,7 @@ class Bench:
             cpu1 = proc_cpu(ev.pid)
             req1 = self.fake_requests(fake)
             res["floor_files"] = self.fixture_files(fake, fake_from)
+            res["rss_between"] = median(between)
             res.update(poll=durs, poll_wall=walls, render=[r for r in renders if r is not None],
                        cpu=cpu1 - cpu0,
                        es_requests=(req1 - req0) / sc["cycles"],
@@ -662,6 +664,9 @@ def rows_for(name, data):
     add("  of which private (RssAnon)", *rss("rss_warm", "RssAnon"), kib)
     add("RSS after %d more polls/scrapes (VmRSS)" % k, *rss("rss_end", "VmRSS"), kib)
     add("peak RSS over those (VmHWM)", *rss("rss_end", "VmHWM"), kib)
+    if ev.get("rss_between"):
+        add("steady RSS: esvigil's as each poll is done, median (VmRSS) / ref's after",
+            ev["rss_between"], ref.get("rss_end", {}).get("VmRSS"), kib)
     add("peak RSS after the latency run (VmHWM)", *rss("rss_latency_end", "VmHWM"), kib)
     add("ES requests per poll (esvigil) / scrape (ref)", ev.get("es_requests"),
         ref.get("es_requests"), lambda x: num(x, "%.1f"))
@@ -717,7 +722,9 @@ def ratios(results):
         out["big.published_vs_ref"] = div(median(ev.get("poll_wall", [])), median(ref["poll"]))
         out["big.collect_vs_floor"] = div(median(ev["poll"]), ev.get("floor"))
         out["big.peak_rss_vs_ref"] = div(ev["rss_end"]["VmHWM"], ref["rss_end"]["VmHWM"])
-        out["big.steady_rss_vs_ref"] = div(ev["rss_end"]["VmRSS"], ref["rss_end"]["VmRSS"])
+        # esvigil's between polls (the moment a poll is done); the reference has no polls
+        out["big.steady_rss_vs_ref"] = div(ev.get("rss_between") or ev["rss_end"]["VmRSS"],
+                                           ref["rss_end"]["VmRSS"])
     if "single" in sc:
         ev, ref = sc["single"]["esvigil"], sc["single"]["reference"]
         out["single.cpu_vs_ref"] = div(ev["cpu"], ref["cpu"])  # same number of cycles
