@@ -55,7 +55,7 @@ SCENARIOS = {
     "big": {
         "title": "big cluster (bench/gen_big.py: %(nodes)d nodes, %(shards)d shards)",
         "esvigil": ["--es.all", "--cluster.metrics=always", "--es.max-response-size=1gb",
-                    "--es.timeout=120s"],
+                    "--es.timeout=120s", "--poll.deadline=120s"],
         "reference": ["--es.all", "--es.shards", "--es.cluster_settings", "--es.timeout=120s"],
         "interval": "2s", "warmup": 2, "cycles": 5, "requests": 8, "timeout": 180.0,
     },

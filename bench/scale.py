@@ -44,16 +44,20 @@ def run_size(esvigil, work, nodes, polls):
             port = int(f.read())
         ev = B.Proc("esvigil", [esvigil, "--es.uri=http://127.0.0.1:%d" % port,
                                 "--web.listen-address=127.0.0.1:0", "--log.level=debug",
-                                "--poll.interval=1s", "--path.procfs=" + procfs] + FLAGS,
+                                "--poll.interval=1s", "--poll.deadline=300s",
+                                "--path.procfs=" + procfs] + FLAGS,
                     os.path.join(work, "esvigil-%d.log" % nodes))
         try:
             _, _, m = ev.wait_line(B.LISTEN_RE, 20)
             evport = int(m.group(1).rsplit(":", 1)[1])
-            polls_seen, idx = 0, 0
+            polls_seen, idx, between = 0, 0, []
 
             def next_poll():
                 nonlocal idx
-                idx, _, _ = ev.wait_line(B.POLL_RE, 600, idx + 1 if polls_seen else 0)
+                idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1 if polls_seen else 0)
+                between.append(B.proc_status(ev.pid)["VmRSS"])  # before the next poll starts
+                if m.group(3) != "ok":
+                    raise B.BenchError("%d nodes: poll failed: %s" % (nodes, m.group(3)))
                 _, body, _ = B.scrape(evport, 120, gz=True)
                 return gzip.decompress(body)
             next_poll()
@@ -61,6 +65,7 @@ def run_size(esvigil, work, nodes, polls):
             next_poll()  # the first poll's render time shows in the second
             cpu0 = B.proc_cpu(ev.pid)
             durs, renders = [], []
+            del between[:]
             for _ in range(polls):
                 body = next_poll()
                 durs.append(B.metric_value(body, "esvigil_poll_duration_seconds"))
@@ -69,7 +74,7 @@ def run_size(esvigil, work, nodes, polls):
             st = B.proc_status(ev.pid)
             return {"nodes": nodes, "samples": B.samples_in(body), "poll": B.median(durs),
                     "render": B.median(renders), "cpu": cpu, "hwm": st["VmHWM"],
-                    "rss": st["VmRSS"]}
+                    "rss": B.median(between)}
         finally:
             ev.stop()
     finally:
@@ -78,7 +83,7 @@ def run_size(esvigil, work, nodes, polls):
 
 def table(rows):
     out = ["| nodes (shards) | samples | poll | render+gzip | CPU per poll+scrape | "
-           "peak RSS | steady RSS | per node: CPU, peak, steady |",
+           "peak RSS | RSS between polls | per node: CPU, peak, between |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         n = r["nodes"]
