@@ -11,6 +11,18 @@
 
 #include "strmap.h"
 
+/* A family's label values live in chunks freed with it: a 500-node poll packs ~200k of them,
+ * and a malloc each cost 16-30 bytes of overhead and a free each. A value replaced in place
+ * (relabel, a repeated series) stays in its chunk until the family goes. */
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    char data[];
+} chunk;
+
+#define CHUNK_MIN 256
+#define CHUNK_MAX 65536
+
 typedef struct sample {
     double v;
     char *values;  /* label values, each NUL-terminated, back to back */
@@ -26,6 +38,7 @@ struct metric_family {
     char *labels[METRIC_MAX_LABELS];
     sample *samples;
     size_t nsamples, cap;
+    chunk *chunks; /* the first is the one being filled */
     size_t *slots; /* series hash: sample index + 1, 0 = empty */
     size_t nslots;
 };
@@ -61,8 +74,11 @@ static void family_free(metric_family *f)
 {
     if (!f) /* moved out by metric_set_absorb */
         return;
-    for (size_t i = 0; i < f->nsamples; i++)
-        free(f->samples[i].values);
+    while (f->chunks) {
+        chunk *next = f->chunks->next;
+        free(f->chunks);
+        f->chunks = next;
+    }
     for (size_t j = 0; j < f->nlabels; j++)
         free(f->labels[j]);
     free(f->samples);
@@ -190,13 +206,56 @@ static int series_rehash(metric_family *f)
     return 0;
 }
 
-static char *pack_values(const char *const *values, size_t n, size_t *lenp)
+/* len bytes in f's current chunk, or a new one twice the last (up to CHUNK_MAX, or len). */
+static char *family_alloc(metric_family *f, size_t len)
+{
+    chunk *c = f->chunks;
+    if (!c || c->cap - c->used < len) {
+        size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+        if (cap > CHUNK_MAX)
+            cap = CHUNK_MAX;
+        if (cap < len)
+            cap = len;
+        chunk *n = malloc(sizeof(*n) + cap);
+        if (!n)
+            return NULL;
+        n->next = c;
+        n->used = 0;
+        n->cap = cap;
+        f->chunks = c = n;
+    }
+    char *p = c->data + c->used;
+    c->used += len;
+    return p;
+}
+
+/* Gives back the last family_alloc (a repeated series needs no second copy). */
+static void family_unalloc(metric_family *f, const char *p, size_t len)
+{
+    chunk *c = f->chunks;
+    if (c && c->used >= len && p == c->data + c->used - len)
+        c->used -= len;
+}
+
+/* Hands sf's chunks to f (behind f's current one), so values moved from sf stay valid. */
+static void family_take_chunks(metric_family *f, metric_family *sf)
+{
+    chunk **tail = f->chunks ? &f->chunks->next : &f->chunks;
+    chunk *rest = *tail;
+    *tail = sf->chunks;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = rest;
+    sf->chunks = NULL;
+}
+
+static char *pack_values(metric_family *f, const char *const *values, size_t n, size_t *lenp)
 {
     size_t len = 0;
     for (size_t j = 0; j < n; j++)
         len += strlen(values[j] ? values[j] : "") + 1;
     *lenp = len;
-    char *p = malloc(len ? len : 1), *w = p;
+    char *p = family_alloc(f, len), *w = p;
     if (!p)
         return NULL;
     for (size_t j = 0; j < n; j++) {
@@ -208,19 +267,17 @@ static char *pack_values(const char *const *values, size_t n, size_t *lenp)
     return p;
 }
 
-/* Adds one series whose packed values (len bytes, hashed) the family takes over. */
+/* Adds one series whose packed values (len bytes, hashed, in one of f's chunks) are f's.
+ * Returns 1 when it was there already (its value replaced), 0 when added, -1 when too long. */
 static int family_add_packed(metric_set *s, metric_family *f, char *packed, size_t len,
                              uint32_t hash, double v)
 {
-    if (len > UINT32_MAX) {
-        free(packed);
+    if (len > UINT32_MAX)
         return -1;
-    }
     size_t *slot = series_slot(f, packed, len, hash);
     if (*slot) { /* the same series again: one series, the last value */
         f->samples[*slot - 1].v = v;
-        free(packed);
-        return 0;
+        return 1;
     }
     f->samples[f->nsamples] = (sample){v, packed, (uint32_t)len, hash};
     f->nsamples++;
@@ -253,10 +310,13 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
     if (!f || family_grow(f) < 0)
         return -1;
     size_t len;
-    char *packed = pack_values(values, f->nlabels, &len);
+    char *packed = pack_values(f, values, f->nlabels, &len);
     if (!packed)
         return -1;
-    return family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
+    int rc = family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
+    if (rc != 0)
+        family_unalloc(f, packed, len);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Rebuilds the series hash after label values changed in place; a series
@@ -272,7 +332,6 @@ static int family_reindex(metric_set *s, metric_family *f)
         size_t *slot = series_slot(f, x.values, x.len, x.hash);
         if (*slot) {
             f->samples[*slot - 1].v = x.v;
-            free(x.values);
             s->nsamples--;
             continue;
         }
@@ -284,12 +343,12 @@ static int family_reindex(metric_set *s, metric_family *f)
 }
 
 /* One sample's packed values with label j replaced by to; NULL on OOM. */
-static char *repack(const metric_family *f, size_t i, size_t j, const char *to, size_t *len)
+static char *repack(metric_family *f, size_t i, size_t j, const char *to, size_t *len)
 {
     const char *vals[METRIC_MAX_LABELS];
     for (size_t k = 0; k < f->nlabels; k++)
         vals[k] = k == j ? to : metric_family_label_value(f, i, k);
-    return pack_values(vals, f->nlabels, len);
+    return pack_values(f, vals, f->nlabels, len);
 }
 
 int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
@@ -312,11 +371,8 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
         char *packed = repack(f, i, j, to, &len);
         if (!packed)
             return -1;
-        if (len > UINT32_MAX) {
-            free(packed);
+        if (len > UINT32_MAX)
             return -1;
-        }
-        free(f->samples[i].values);
         f->samples[i].values = packed;
         f->samples[i].len = (uint32_t)len;
         f->samples[i].hash = hash_mem(packed, len);
@@ -353,12 +409,15 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
             return -1;
         for (size_t k = 0; k < sf->nsamples; k++) {
             const sample *x = &sf->samples[k];
-            char *packed = family_grow(f) < 0 ? NULL : malloc(x->len ? x->len : 1);
+            char *packed = family_grow(f) < 0 ? NULL : family_alloc(f, x->len);
             if (!packed)
                 return -1;
             memcpy(packed, x->values, x->len);
-            if (family_add_packed(dst, f, packed, x->len, x->hash, x->v) < 0)
+            int rc = family_add_packed(dst, f, packed, x->len, x->hash, x->v);
+            if (rc < 0)
                 return -1;
+            if (rc == 1)
+                family_unalloc(f, packed, x->len);
         }
     }
     return 0;
@@ -374,18 +433,14 @@ static int family_adopt(metric_set *s, metric_family *f)
     return 0;
 }
 
-/* Moves sf's samples into f, which has the same labels; a moved sample's values become f's. */
+/* Moves sf's samples into f, which has the same labels; sf's chunks go first, so even a move
+ * cut short leaves f pointing at memory it owns. */
 static int family_absorb(metric_set *dst, metric_family *f, metric_family *sf)
 {
+    family_take_chunks(f, sf);
     for (size_t k = 0; k < sf->nsamples; k++) {
         sample *x = &sf->samples[k];
-        if (!x->values)
-            continue;
-        if (family_grow(f) < 0)
-            return -1;
-        char *packed = x->values;
-        x->values = NULL;
-        if (family_add_packed(dst, f, packed, x->len, x->hash, x->v) < 0)
+        if (family_grow(f) < 0 || family_add_packed(dst, f, x->values, x->len, x->hash, x->v) < 0)
             return -1;
     }
     return 0;
