@@ -9,6 +9,7 @@ Python 3 stdlib only; loopback only; every process it starts is stopped by its p
 
 import argparse
 import datetime
+import gzip
 import http.client
 import json
 import os
@@ -30,6 +31,11 @@ GEN_BIG = os.path.join(HERE, "gen_big.py")
 GEN_PROCFS = os.path.join(SRCDIR, "tests", "gen_procfs.py")
 FIXTURE = os.path.join(SRCDIR, "tests", "fixtures", "es", "es-8.9")
 REFERENCE = "prometheus-elasticsearch-exporter"
+YAJL_FLOOR = os.path.join(HERE, "yajl_floor.c")
+FAKE_ES_REQ_RE = re.compile(r'"GET (\S+) HTTP')
+SERVE_SECONDS = 5       # wrk run per server
+SERVE_CONNECTIONS = 32
+FLOOR_REPEATS = 7
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 LISTEN_RE = re.compile(r"listening on (http://[0-9.:]+)")
@@ -44,12 +50,12 @@ SCENARIOS = {
         "title": "single node (tests/fixtures/es/es-8.9)",
         "esvigil": [],
         "reference": [],
-        "interval": "50ms", "warmup": 5, "cycles": 300, "requests": 200, "timeout": 10.0,
+        "interval": "1s", "warmup": 2, "cycles": 20, "requests": 200, "timeout": 10.0,
     },
     "big": {
         "title": "big cluster (bench/gen_big.py: %(nodes)d nodes, %(shards)d shards)",
         "esvigil": ["--es.all", "--cluster.metrics=always", "--es.max-response-size=1gb",
-                    "--es.timeout=120s"],
+                    "--es.timeout=120s", "--poll.deadline=120s"],
         "reference": ["--es.all", "--es.shards", "--es.cluster_settings", "--es.timeout=120s"],
         "interval": "2s", "warmup": 2, "cycles": 5, "requests": 8, "timeout": 180.0,
     },
@@ -163,10 +169,23 @@ def proc_status(pid):
 
 
 def proc_cpu(pid):
-    """utime + stime of the whole process (every thread, live or exited), in seconds."""
+    """CPU time of the process in seconds: the nanosecond run time of every live thread
+    (/proc/PID/task/*/schedstat) plus what exited threads left in utime+stime. Ticks alone
+    (10 ms) would need hundreds of polls, and esvigil polls at most once a second."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    ticks = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    live, live_ticks = 0, 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                live += int(f.read().split()[0])
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                tf = f.read().rsplit(")", 1)[1].split()
+            live_ticks += int(tf[11]) + int(tf[12])
+    except (OSError, ValueError, IndexError):
+        return ticks
+    return live / 1e9 + max(0.0, ticks - live_ticks / CLK_TCK)
 
 
 def fetch(port, path="/metrics", gz=False, timeout=10.0):
@@ -246,6 +265,7 @@ class Bench:
         p.wait_line(re.compile(r"fake_es listening on"), 20)
         with open(port_file) as f:
             p.port = int(f.read())
+        p.fixture_dir = fixture_dir
         return p
 
     def fake_requests(self, fake):
@@ -282,26 +302,34 @@ class Bench:
             for _ in range(sc["warmup"]):
                 n += 1
                 idx, _ = self.wait_poll(ev, n, tmo, idx + 1)
-                scrape(ev.port, tmo)
+                scrape(ev.port, tmo, gz=True)
             res["rss_warm"] = proc_status(ev.pid)
             req0, cpu0 = self.fake_requests(fake), proc_cpu(ev.pid)
             # A poll starts on a fixed schedule, at least interval/4 after the last one
             # ended; fake_es lines arriving before that guard belong to the last poll.
             guard = parse_seconds(sc["interval"]) / 4
             t_prev = time.monotonic()
-            durs, walls = [], []
+            durs, walls, renders, between = [], [], [], []
+            fake_from = fake.mark()
             for _ in range(sc["cycles"]):
                 n += 1
                 idx, t_done = self.wait_poll(ev, n, tmo, idx + 1)
+                between.append(proc_status(ev.pid)["VmRSS"])  # at once: before the next poll
                 t_first = fake.first_line_after(t_prev + guard)
                 if t_first is not None and t_first < t_done:
                     walls.append(t_done - t_first)
                 t_prev = t_done
-                _, body, _ = scrape(ev.port, tmo)
+                # gzip, as Prometheus asks: the snapshot then renders only that body up front
+                _, zbody, _ = scrape(ev.port, tmo, gz=True)
+                body = gzip.decompress(zbody)
                 durs.append(metric_value(body, "esvigil_poll_duration_seconds"))
+                renders.append(metric_value(body, "esvigil_render_duration_seconds"))
             cpu1 = proc_cpu(ev.pid)
             req1 = self.fake_requests(fake)
-            res.update(poll=durs, poll_wall=walls, cpu=cpu1 - cpu0,
+            res["floor_files"] = self.fixture_files(fake, fake_from)
+            res["rss_between"] = median(between)
+            res.update(poll=durs, poll_wall=walls, render=[r for r in renders if r is not None],
+                       cpu=cpu1 - cpu0,
                        es_requests=(req1 - req0) / sc["cycles"],
                        rss_end=proc_status(ev.pid), samples=samples_in(body),
                        size_plain=len(body))
@@ -317,6 +345,81 @@ class Bench:
             res["rss_latency_end"] = proc_status(ev.pid)
         finally:
             ev.stop()
+
+    def fixture_files(self, fake, start):
+        """The fixture files fake ES served since line start (what esvigil's polls parsed)."""
+        sys.path.insert(0, os.path.dirname(FAKE_ES))
+        import fake_es  # noqa: E402 - its routing table, not a copy of it
+        with fake.cond:
+            lines = [t for _, t in fake.lines[start:]]
+        names = set()
+        for text in lines:
+            m = FAKE_ES_REQ_RE.search(text)
+            name = m and fake_es.fixture_for(m.group(1).split("?", 1)[0])
+            if name:
+                names.add(name)
+        return sorted(os.path.join(fake.fixture_dir, n) for n in names
+                      if os.path.exists(os.path.join(fake.fixture_dir, n)))
+
+    def floor(self, files, res):
+        """yajl with empty callbacks over the bodies one poll parses: CPU seconds per pass."""
+        out = subprocess.run([self.floor_bin, str(FLOOR_REPEATS)] + files, check=True,
+                             capture_output=True, text=True, timeout=300).stdout
+        res["floor"] = float(out.split()[0])
+        res["floor_bytes"] = sum(os.path.getsize(f) for f in files)
+
+    # --- /metrics req/s against a static file server with the same bytes
+    def wrk(self, port, path):
+        out = subprocess.run(["wrk", "-t2", "-c%d" % SERVE_CONNECTIONS,
+                              "-d%ds" % SERVE_SECONDS, "--latency",
+                              "-H", "Accept-Encoding: gzip",
+                              "http://127.0.0.1:%d%s" % (port, path)],
+                             check=True, capture_output=True, text=True,
+                             timeout=SERVE_SECONDS + 30).stdout
+        m = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+        p99 = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)\s*$", out, re.M)
+        if not m or "Non-2xx" in out:
+            raise BenchError("wrk on port %d: %s" % (port, out))
+        lat = float(p99.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[p99.group(2)] \
+            if p99 else None
+        return float(m.group(1)), lat
+
+    def serve_run(self, sc, fake, procfs, res):
+        """req/s at 32 connections: esvigil's /metrics (gzip) vs nginx serving those bytes."""
+        ev = self.start_esvigil(fake, sc, "1h", procfs, res["name"] + "-esvigil-serve")
+        try:
+            self.wait_poll(ev, 1, sc["timeout"])
+            enc, body, _ = scrape(ev.port, sc["timeout"], gz=True)
+            res["serve_rps"], res["serve_p99"] = self.wrk(ev.port, "/metrics")
+        finally:
+            ev.stop()
+        root = os.path.join(self.work, "static")
+        os.makedirs(root, exist_ok=True)
+        with open(os.path.join(root, "metrics"), "wb") as f:
+            f.write(body)
+        port = free_port()
+        conf = os.path.join(self.work, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF % {"work": self.work, "root": root, "port": port})
+        ng = Proc("nginx", [self.nginx, "-c", conf, "-p", self.work, "-e",
+                            os.path.join(self.work, "logs", "nginx-error.log")],
+                  self.log_path(res["name"] + "-nginx"))
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    if fetch(port, "/metrics", gz=True, timeout=2)[2] == body:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or ng.proc.poll() is not None:
+                    raise BenchError("nginx did not serve the body; see "
+                                     + self.log_path(res["name"] + "-nginx"))
+                time.sleep(0.05)
+            res["static_rps"], res["static_p99"] = self.wrk(port, "/metrics")
+            res["serve_bytes"] = len(body)
+        finally:
+            ng.stop()
 
     # --- reference
     def start_reference(self, fake, sc, name):
@@ -426,6 +529,14 @@ class Bench:
             self.esvigil_latency(sc, fake, procfs, ev)
             self.say("%s: esvigil --check" % name)
             self.check_run(sc, fake, procfs, ev)
+            if name == "single":
+                self.say("%s: /metrics req/s at %d connections, esvigil then nginx"
+                         % (name, SERVE_CONNECTIONS))
+                self.serve_run(sc, fake, procfs, ev)
+            if name == "big":
+                self.say("%s: yajl floor over the %d bodies a poll parses"
+                         % (name, len(ev["floor_files"])))
+                self.floor(ev["floor_files"], ev)
             self.say("%s: reference, %d scrapes, then %d+%d requests"
                      % (name, sc["cycles"], sc["requests"], sc["requests"]))
             self.reference_run(sc, fake, ref)
@@ -456,6 +567,39 @@ class Bench:
                             "--shards", str(self.a.shards)], check=True,
                            stdin=subprocess.DEVNULL, timeout=300)
             self.scenario("big", big)
+
+
+NGINX_CONF = """daemon off;
+master_process off;
+worker_processes 1;
+pid %(work)s/nginx.pid;
+error_log %(work)s/logs/nginx-error.log;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path %(work)s/nginx-tmp;
+    proxy_temp_path %(work)s/nginx-tmp;
+    fastcgi_temp_path %(work)s/nginx-tmp;
+    uwsgi_temp_path %(work)s/nginx-tmp;
+    scgi_temp_path %(work)s/nginx-tmp;
+    server {
+        listen 127.0.0.1:%(port)d;
+        root %(root)s;
+        location = /metrics {
+            default_type "text/plain; version=0.0.4; charset=utf-8";
+            add_header Content-Encoding gzip;
+        }
+    }
+}
+"""
+
+
+def build_floor(work):
+    """Compiles bench/yajl_floor.c against the system yajl; the binary's path."""
+    out = os.path.join(work, "yajl_floor")
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O2", "-o", out, YAJL_FLOOR, "-lyajl"], check=True, timeout=120)
+    return out
 
 
 def has_symtab(path):
@@ -520,6 +664,9 @@ def rows_for(name, data):
     add("  of which private (RssAnon)", *rss("rss_warm", "RssAnon"), kib)
     add("RSS after %d more polls/scrapes (VmRSS)" % k, *rss("rss_end", "VmRSS"), kib)
     add("peak RSS over those (VmHWM)", *rss("rss_end", "VmHWM"), kib)
+    if ev.get("rss_between"):
+        add("steady RSS: esvigil's as each poll is done, median (VmRSS) / ref's after",
+            ev["rss_between"], ref.get("rss_end", {}).get("VmRSS"), kib)
     add("peak RSS after the latency run (VmHWM)", *rss("rss_latency_end", "VmHWM"), kib)
     add("ES requests per poll (esvigil) / scrape (ref)", ev.get("es_requests"),
         ref.get("es_requests"), lambda x: num(x, "%.1f"))
@@ -543,11 +690,62 @@ def rows_for(name, data):
             out.append(("  (!) %s answered gzip requests with %s" % (who, d.get("enc_gzip")),
                         "", "", ""))
     add("samples in /metrics", ev.get("samples"), ref.get("samples"), num)
+    if ev.get("render"):
+        out.append(("esvigil_render_duration_seconds, median", ms(median(ev["render"])), "-",
+                    "-"))
+    if ev.get("floor"):
+        out.append(("yajl floor: empty callbacks over the %s a poll parses"
+                    % kib(ev["floor_bytes"]), ms(ev["floor"]), "-", "-"))
+    if ev.get("serve_rps"):
+        out.append(("/metrics gzip req/s at %d connections: esvigil / nginx (same body)"
+                    % SERVE_CONNECTIONS, "%.0f" % ev["serve_rps"], "%.0f" % ev["static_rps"],
+                    ratio(ev["serve_rps"], ev["static_rps"])))
+        out.append(("  wrk p99: esvigil / nginx", ms(ev["serve_p99"]), ms(ev["static_p99"]),
+                    ratio(ev["serve_p99"], ev["static_p99"])))
     c = ev.get("check")
     if c:
         out.append(("esvigil --check: wall time (exit %d)" % c["exit"], ms(c["wall"]), "-", "-"))
         out.append(("esvigil --check: CPU (utime+stime)", ms(c["cpu"]), "-", "-"))
     return out
+
+
+def ratios(results):
+    """The issue-13 goals, each a ratio (None when its scenario did not run)."""
+    sc = results["scenarios"]
+    out = dict.fromkeys(("big.published_vs_ref", "big.collect_vs_floor", "big.peak_rss_vs_ref",
+                         "big.steady_rss_vs_ref", "single.cpu_vs_ref", "serve.rps_vs_static"))
+
+    def div(a, b):
+        return round(a / b, 4) if a is not None and b else None
+    if "big" in sc:
+        ev, ref = sc["big"]["esvigil"], sc["big"]["reference"]
+        out["big.published_vs_ref"] = div(median(ev.get("poll_wall", [])), median(ref["poll"]))
+        out["big.collect_vs_floor"] = div(median(ev["poll"]), ev.get("floor"))
+        out["big.peak_rss_vs_ref"] = div(ev["rss_end"]["VmHWM"], ref["rss_end"]["VmHWM"])
+        # esvigil's between polls (the moment a poll is done); the reference has no polls
+        out["big.steady_rss_vs_ref"] = div(ev.get("rss_between") or ev["rss_end"]["VmRSS"],
+                                           ref["rss_end"]["VmRSS"])
+    if "single" in sc:
+        ev, ref = sc["single"]["esvigil"], sc["single"]["reference"]
+        out["single.cpu_vs_ref"] = div(ev["cpu"], ref["cpu"])  # same number of cycles
+        out["serve.rps_vs_static"] = div(ev.get("serve_rps"), ev.get("static_rps"))
+    return out
+
+
+GOALS = {"big.published_vs_ref": ("<=", 0.10), "big.collect_vs_floor": ("<=", 3.0),
+         "big.peak_rss_vs_ref": ("<=", 0.25), "big.steady_rss_vs_ref": ("<=", 0.20),
+         "single.cpu_vs_ref": ("<=", 0.25), "serve.rps_vs_static": (">=", 0.5)}
+
+
+def ratios_text(r):
+    lines = ["goals (bench/out/ratios.json)"]
+    for key, (op, goal) in GOALS.items():
+        v = r.get(key)
+        met = "-" if v is None else "met" if (v <= goal if op == "<=" else v >= goal) \
+            else "NOT met"
+        lines.append("  %-24s %8s   goal %s %-5g %s" % (key, "-" if v is None else "%.3f" % v,
+                                                       op, goal, met))
+    return "\n".join(lines)
 
 
 def table(results):
@@ -661,7 +859,14 @@ def find_binaries(args):
                        "or pass --reference" % REFERENCE)
     else:
         args.reference = os.path.abspath(args.reference)
-    for tool, pkg in (("strip", "binutils"), ("readelf", "binutils"), ("ldd", "libc-bin")):
+    args.nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    if not args.nginx:
+        missing.append("nginx: apt-get install nginx-light (scripts/deps bench)")
+    if not os.path.exists("/usr/include/yajl/yajl_parse.h"):
+        missing.append("yajl headers: apt-get install libyajl-dev (scripts/deps bench)")
+    for tool, pkg in (("strip", "binutils"), ("readelf", "binutils"), ("ldd", "libc-bin"),
+                      ("wrk", "wrk"), (os.environ.get("CC", "cc"), "build-essential")):
         if not shutil.which(tool):
             missing.append("%s: apt-get install %s" % (tool, pkg))
     for path in (FAKE_ES, GEN_BIG, GEN_PROCFS, os.path.join(SRCDIR, "tests", "fake_es.py"),
@@ -693,7 +898,10 @@ def main(argv):
     load0 = loadavg()
     try:
         env = environment(args)
+        bench.floor_bin = build_floor(work)
+        bench.nginx = args.nginx
         bench.run()
+        bench.ratios = ratios(bench.results)
     except (BenchError, subprocess.CalledProcessError, OSError, KeyboardInterrupt) as e:
         stop_all()
         print("bench: FAILED: %s\nbench: logs kept in %s" % (e, work), file=sys.stderr)
@@ -705,14 +913,17 @@ def main(argv):
     text = "\n".join(env + [
         "took:      %.0f s%s; 1-min load average %s at start, %s at end (other work on the "
         "host skews the numbers)" % (took, " (--quick)" if args.quick else "", load0, loadavg()),
-        "", table(bench.results), ""])
+        "", table(bench.results), "", ratios_text(bench.ratios), ""])
     print(text)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results-latest.txt"), "w") as f:
         f.write(text)
+    with open(os.path.join(args.out, "ratios.json"), "w") as f:
+        json.dump(bench.ratios, f, indent=1)
+        f.write("\n")
     with open(os.path.join(args.out, "results-latest.json"), "w") as f:
         json.dump({"environment": env, "seconds": took, "results": bench.results}, f, indent=1)
-    print("bench: wrote %s/results-latest.{txt,json}" % os.path.relpath(args.out),
+    print("bench: wrote %s/results-latest.{txt,json} and ratios.json" % os.path.relpath(args.out),
           file=sys.stderr)
     if args.keep:
         print("bench: scratch kept in " + work, file=sys.stderr)

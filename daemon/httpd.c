@@ -121,6 +121,11 @@ static enum MHD_Result route_metrics(request *r)
     int gz = httpheader_accepts(enc, "gzip");
     size_t len;
     const char *body = snapshot_body(s, fmt, gz, &len);
+    if (!body) {
+        snapshot_release(s);
+        return send_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                         "out of memory rendering /metrics\n");
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
         len, (void *)body, release_snapshot, s);
     if (!resp) {
@@ -313,8 +318,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version;
     (void)upload_data;
-    (void)upload_data_size;
-    (void)con_cls;
+    /* The first call only says the headers are in: answering then counts as answering early,
+     * and libmicrohttpd closes the connection after it. Answering once the request is read
+     * keeps it alive, which a scraper reusing its connection needs. A body is read and
+     * ignored. */
+    static int headers_seen;
+    if (*con_cls == NULL) {
+        *con_cls = &headers_seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
     request r = {.h = cls, .conn = conn, .head = strcmp(method, "HEAD") == 0};
     pthread_mutex_lock(&r.h->mu);
     webconfig_client_auth policy = r.h->web ? r.h->web->client_auth : WEBCONFIG_NO_CLIENT_CERT;

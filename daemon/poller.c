@@ -2,6 +2,7 @@
  * snapshot because collect_run fills a fresh set that is rendered whole. */
 #include "poller.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct poller {
     char failing_key[64];  /* the ES failure currently being reported */
     int warned_permission; /* the privilege hint is logged once */
     int warned_elsewhere;  /* "ES runs elsewhere" is logged once per change */
+    unsigned render;       /* snapshot bodies rendered up front: the ones last asked for */
 };
 
 static void report_es(poller *p, const collect_result *res)
@@ -126,6 +128,22 @@ static void attach_page(poller *p, snapshot *s, const metric_set *set, const col
     buf_free(&b);
 }
 
+/* Renders up front the bodies scrapers asked for since the last poll (Prometheus asks for one),
+ * or those of the poll before when nobody scraped in between; takes over set. */
+static snapshot *publishable(poller *p, metric_set *set, const snapshot_info *info)
+{
+    snapshot *prev = snapshot_slot_acquire(p->o.slot);
+    if (prev && snapshot_asked(prev))
+        p->render = snapshot_asked(prev);
+    int rc = snapshot_export_render(prev, set);
+    snapshot_release(prev);
+    if (rc < 0) {
+        metric_set_free(set);
+        return NULL;
+    }
+    return snapshot_new(set, info, p->render);
+}
+
 static void poll_once(poller *p)
 {
     metric_set *set = metric_set_new();
@@ -147,13 +165,14 @@ static void poll_once(poller *p)
                           .es_up = res.es_up,
                           .polls = ++p->polls};
     snprintf(info.status, sizeof(info.status), "%s", res.es_up ? "ok" : res.es_error);
-    snapshot *s = snapshot_build(set, &info);
-    if (s)
+    snapshot *s = publishable(p, set, &info); /* s owns set from here */
+    if (s) {
         attach_page(p, s, set, &res, info.finished_at);
-    metric_set_free(set);
-    if (s)
         snapshot_slot_publish(p->o.slot, s);
-    else
+        /* A big cluster's poll frees tens of MB in small blocks; hand them back between polls
+         * rather than hold the peak as steady RSS. */
+        malloc_trim(0);
+    } else
         logging_failure("oom", LOGGING_ERROR, "snapshot not rendered: out of memory");
     report_es(p, &res);
     report_host(p, &res);
@@ -306,6 +325,8 @@ poller *poller_start(const poller_opts *o, char *err, size_t errlen)
         return NULL;
     }
     p->o = *o;
+    p->render =
+        snapshot_body_bit(EXPOSITION_TEXT, 1) | snapshot_body_bit(EXPOSITION_OPENMETRICS, 1);
     atomic_init(&p->cancel, 0);
     atomic_init(&p->busy_since, 0);
     atomic_init(&p->busy_deadline, 0);

@@ -16,6 +16,8 @@ typedef struct buf {
 void buf_init(buf *b);
 void buf_free(buf *b);
 void buf_reset(buf *b); /* keeps the allocation */
+/* Room for extra more bytes (and the NUL) past len without moving; -1 (and failed) on OOM. */
+int buf_reserve(buf *b, size_t extra);
 int buf_append(buf *b, const void *data, size_t n);
 int buf_puts(buf *b, const char *s);
 int buf_putc(buf *b, char c);

@@ -314,7 +314,7 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
     if (ni)
         e = fetch(es, "node_info", NODEINFO_PATH, nodeinfo_feed, nodeinfo_finish_v,
                   nodeinfo_error_v, ni, err, sizeof(err));
-    if (e == ESCLIENT_OK && metric_set_merge(out, scratch) != 0)
+    if (e == ESCLIENT_OK && metric_set_absorb(out, scratch) != 0)
         e = ESCLIENT_ERR_OTHER;
     if (e == ESCLIENT_OK) {
         snprintf(id->cluster, sizeof(id->cluster), "%s", nodeinfo_cluster_name(ni));
@@ -389,7 +389,7 @@ static esclient_err run_es_collector(const es_collector *ec, esclient *es, int a
     }
     esclient_err e = fetch(es, ec->name, all ? ec->path_all : ec->path_local, ec->feed, ec->finish,
                            ec->error, parser, err, errlen);
-    if (e == ESCLIENT_OK && metric_set_merge(dst, scratch) != 0) {
+    if (e == ESCLIENT_OK && metric_set_absorb(dst, scratch) != 0) {
         e = ESCLIENT_ERR_OTHER;
         snprintf(err, errlen, "%s: out of memory", ec->name);
     }
@@ -628,7 +628,7 @@ static int derive(collect *c, const identity *id, metric_set *out, const metric_
     rc = rc || derived_compute(out, &dopt, c->derived, dset) != 0;
     for (size_t i = 0; i < metric_set_family_count(hidden); i++)
         metric_set_remove(out, metric_family_name(metric_set_family(hidden, i)));
-    rc = rc || metric_set_merge(out, dset) != 0;
+    rc = rc || metric_set_absorb(out, dset) != 0;
     metric_set_free(dset);
     return rc ? -1 : 0;
 }
@@ -640,7 +640,7 @@ static int evaluate(collect *c, const collect_opts *o, const identity *id, metri
     checks_context ctx = {id->cluster, id->name};
     const checks_thresholds *t = o->thresholds ? o->thresholds : c->defaults;
     int rc = !status || checks_evaluate(out, t, &ctx, c->checks, status, &res->checks) != 0 ||
-             metric_set_merge(out, status) != 0;
+             metric_set_absorb(out, status) != 0;
     metric_set_free(status);
     return rc ? -1 : 0;
 }

@@ -33,6 +33,51 @@ static void format_integer(int64_t i, char *out, size_t n)
     out[k] = '\0';
 }
 
+/* Writes |v| < 1e15 with d (1..15) decimals as u / 10^d, u < 10^15 holding every digit. */
+static void format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
+{
+    char tmp[40];
+    size_t len = 0;
+    for (int k = 0; k < d; k++, u /= 10)
+        tmp[len++] = (char)('0' + u % 10);
+    tmp[len++] = '.';
+    do {
+        tmp[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        tmp[len++] = '-';
+    size_t k = 0;
+    for (; k < len && k + 1 < n; k++)
+        out[k] = tmp[len - 1 - k];
+    out[k] = '\0';
+}
+
+/* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
+ * significant digits reads back as v, %.15g prints exactly that decimal, in plain notation for
+ * 1e-3 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
+ * satisfies u / 10^d == v (one correctly rounded division, just as strtod reads the digits)
+ * gives it with no trailing zero. 0 when there is none: printf decides. */
+static int format_short(double v, char *out, size_t n)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    if (!(a >= 1e-3 && a < 1e15))
+        return 0;
+    for (int d = 1; d <= 15; d++) {
+        double m = a * pow10[d];
+        if (m >= 1e15)
+            return 0;
+        double u = nearbyint(m);
+        if (u / pow10[d] == a) {
+            format_fixed(v < 0, (uint64_t)u, d, out, n);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void exposition_format_value(double v, char *out, size_t n)
 {
     static const double exact_limit = 9007199254740992.0; /* 2^53 */
@@ -44,7 +89,7 @@ void exposition_format_value(double v, char *out, size_t n)
         snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
     } else if (fabs(v) <= exact_limit && v == trunc(v)) {
         format_integer((int64_t)v, out, n);
-    } else {
+    } else if (!format_short(v, out, n)) {
         /* Shortest of the three precisions that reads back as the same double. */
         for (int prec = 15; prec <= 17; prec++) {
             snprintf(out, n, "%.*g", prec, v);
@@ -91,18 +136,27 @@ static size_t utf8_seq_len(const unsigned char *s)
 
 /* ---- batched output ---- */
 
-/* Collects output in a stack chunk and hands it to the buf a chunk at a time: going through
- * buf_append for every label piece cost more than everything else put together. */
+/* Collects output in a stack chunk and hands it to the sink a chunk at a time: going through
+ * buf_append for every label piece cost more than everything else put together, and a
+ * compressing sink works best on big pieces. */
 typedef struct writer {
-    buf *out;
+    exposition_sink sink;
+    void *ctx;
+    int failed;
     size_t n;
-    char chunk[16384];
+    char chunk[65536];
 } writer;
+
+static void w_write(writer *w, const void *s, size_t len)
+{
+    if (!w->failed && w->sink(w->ctx, s, len) < 0)
+        w->failed = 1;
+}
 
 static void w_flush(writer *w)
 {
     if (w->n)
-        buf_append(w->out, w->chunk, w->n);
+        w_write(w, w->chunk, w->n);
     w->n = 0;
 }
 
@@ -111,7 +165,7 @@ static void w_put(writer *w, const void *s, size_t len)
     if (len > sizeof(w->chunk) - w->n) {
         w_flush(w);
         if (len > sizeof(w->chunk)) {
-            buf_append(w->out, s, len);
+            w_write(w, s, len);
             return;
         }
     }
@@ -133,8 +187,8 @@ static void w_putc(writer *w, char c)
 
 /* Appends s with backslash and newline escaped, plus double quote when quote is set. Invalid
  * UTF-8 bytes (ES node names and attributes are not guaranteed clean) become U+FFFD so that
- * scrapers never reject the whole page. Plain runs go out in one piece. */
-static void put_escaped(writer *w, const char *s, int quote)
+ * scrapers never reject the whole page. Plain runs go out in one piece. Returns s's NUL. */
+static const char *put_escaped(writer *w, const char *s, int quote)
 {
     static const char replacement[] = "\xEF\xBF\xBD";
     const unsigned char *p = (const unsigned char *)s;
@@ -152,7 +206,7 @@ static void put_escaped(writer *w, const char *s, int quote)
         }
         w_put(w, run, (size_t)(p - run));
         if (!*p)
-            return;
+            return (const char *)p;
         if (*p == '\\')
             w_put(w, "\\\\", 2);
         else if (*p == '\n')
@@ -245,11 +299,12 @@ static void put_sample(writer *w, const metric_family *f, const names *n, size_t
 {
     char value[EXPOSITION_VALUE_MAX];
     w_put(w, n->family, n->sample_len);
+    const char *v = metric_family_label_values(f, i);
     for (size_t j = 0; j < n->nlabels; j++) {
         w_putc(w, j ? ',' : '{');
         w_put(w, n->label[j], n->label_len[j]);
         w_put(w, "=\"", 2);
-        put_escaped(w, metric_family_label_value(f, i, j), 1);
+        v = put_escaped(w, v, 1) + 1;
         w_putc(w, '"');
     }
     if (n->nlabels)
@@ -267,22 +322,41 @@ static void render_family(writer *w, const metric_family *f, exposition_format f
         return;
     names n = family_names(f, fmt);
     put_header(w, f, &n, fmt);
-    for (size_t i = 0; i < count && !w->out->failed; i++)
+    for (size_t i = 0; i < count && !w->failed; i++)
         put_sample(w, f, &n, i);
+}
+
+int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_sink sink,
+                         void *ctx)
+{
+    writer *w = malloc(sizeof(*w)); /* 64 KiB: too much for a thread's stack frame */
+    if (!w)
+        return -1;
+    w->sink = sink;
+    w->ctx = ctx;
+    w->failed = 0;
+    w->n = 0;
+    size_t nfams = metric_set_family_count(s);
+    for (size_t i = 0; i < nfams && !w->failed; i++)
+        render_family(w, metric_set_family(s, i), fmt);
+    if (fmt == EXPOSITION_OPENMETRICS)
+        w_puts(w, "# EOF\n");
+    w_flush(w);
+    int rc = w->failed ? -1 : 0;
+    free(w);
+    return rc;
+}
+
+static int buf_sink(void *ctx, const void *p, size_t n)
+{
+    return buf_append(ctx, p, n) < 0 || ((buf *)ctx)->failed ? -1 : 0;
 }
 
 int exposition_render(const metric_set *s, exposition_format fmt, buf *out)
 {
-    writer w;
-    w.out = out;
-    w.n = 0;
-    size_t nfams = metric_set_family_count(s);
-    for (size_t i = 0; i < nfams && !out->failed; i++)
-        render_family(&w, metric_set_family(s, i), fmt);
-    if (fmt == EXPOSITION_OPENMETRICS)
-        w_puts(&w, "# EOF\n");
-    w_flush(&w);
-    return out->failed ? -1 : 0;
+    if (out->failed)
+        return -1;
+    return exposition_render_to(s, fmt, buf_sink, out);
 }
 
 const char *exposition_content_type(exposition_format fmt)

@@ -12,6 +12,15 @@ typedef enum { EXPOSITION_TEXT = 0, EXPOSITION_OPENMETRICS = 1 } exposition_form
  * -1 when out failed to grow. */
 int exposition_render(const metric_set *s, exposition_format fmt, buf *out);
 
+/* Receives the rendered page in pieces; returns -1 to stop rendering (out of memory). */
+typedef int (*exposition_sink)(void *ctx, const void *data, size_t len);
+
+/* Renders the set into sink(ctx, ...) in pieces of up to 64 KiB, so a compressor can consume
+ * the page without it ever being held whole. 0 on success, -1 when the sink or an allocation
+ * failed. */
+int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_sink sink,
+                         void *ctx);
+
 /* The Content-Type header value for fmt. */
 const char *exposition_content_type(exposition_format fmt);
 

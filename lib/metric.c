@@ -11,10 +11,23 @@
 
 #include "strmap.h"
 
+/* A family's label values live in chunks freed with it: a 500-node poll packs ~200k of them,
+ * and a malloc each cost 16-30 bytes of overhead and a free each. A value replaced in place
+ * (relabel, a repeated series) stays in its chunk until the family goes. */
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    char data[];
+} chunk;
+
+#define CHUNK_MIN 256
+#define CHUNK_MAX 65536
+
 typedef struct sample {
     double v;
-    char *values; /* label values, each NUL-terminated, back to back */
-    size_t len;   /* bytes of values */
+    char *values;  /* label values, each NUL-terminated, back to back */
+    uint32_t len;  /* bytes of values */
+    uint32_t hash; /* of values: rehashing and probing never rescan them */
 } sample;
 
 struct metric_family {
@@ -25,6 +38,7 @@ struct metric_family {
     char *labels[METRIC_MAX_LABELS];
     sample *samples;
     size_t nsamples, cap;
+    chunk *chunks; /* the first is the one being filled */
     size_t *slots; /* series hash: sample index + 1, 0 = empty */
     size_t nslots;
 };
@@ -38,12 +52,12 @@ struct metric_set {
 
 /* The series index points into the samples' own packed values rather than
  * copying them into a strmap: a 500-node poll holds ~200k series. */
-static uint64_t hash_mem(const char *s, size_t len)
+static uint32_t hash_mem(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 metric_set *metric_set_new(void)
@@ -58,8 +72,13 @@ metric_set *metric_set_new(void)
 
 static void family_free(metric_family *f)
 {
-    for (size_t i = 0; i < f->nsamples; i++)
-        free(f->samples[i].values);
+    if (!f) /* moved out by metric_set_absorb */
+        return;
+    while (f->chunks) {
+        chunk *next = f->chunks->next;
+        free(f->chunks);
+        f->chunks = next;
+    }
     for (size_t j = 0; j < f->nlabels; j++)
         free(f->labels[j]);
     free(f->samples);
@@ -123,19 +142,26 @@ static int labels_match(const metric_family *f, const metric_def *def)
     return 1;
 }
 
+static int fams_reserve(metric_set *s)
+{
+    if (s->nfams == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        metric_family **p = realloc(s->fams, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        s->fams = p;
+        s->cap = cap;
+    }
+    return 0;
+}
+
 static metric_family *family_get(metric_set *s, const metric_def *def)
 {
     size_t i = strmap_get(s->byname, def->name);
     if (i != STRMAP_NONE)
         return labels_match(s->fams[i], def) ? s->fams[i] : NULL;
-    if (s->nfams == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        metric_family **p = realloc(s->fams, cap * sizeof(*p));
-        if (!p)
-            return NULL;
-        s->fams = p;
-        s->cap = cap;
-    }
+    if (fams_reserve(s) < 0)
+        return NULL;
     metric_family *f = family_new(def);
     if (!f)
         return NULL;
@@ -148,23 +174,27 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     return f;
 }
 
-/* The slot of the series with these packed values, or the empty one to fill. */
-static size_t *series_slot(const metric_family *f, const char *packed, size_t len)
+/* The slot of the series with these packed values (and their hash), or the empty one to fill. */
+static size_t *series_slot(const metric_family *f, const char *packed, size_t len, uint32_t hash)
 {
     size_t mask = f->nslots - 1;
-    for (size_t i = hash_mem(packed, len) & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         size_t *slot = &f->slots[i];
         if (*slot == 0)
             return slot;
         const sample *x = &f->samples[*slot - 1];
-        if (x->len == len && memcmp(x->values, packed, len) == 0)
+        if (x->hash == hash && x->len == len && memcmp(x->values, packed, len) == 0)
             return slot;
     }
 }
 
+/* A table at most half full for one more sample: twice the last size, or (after
+ * metric_set_trim dropped it) what the samples need. */
 static int series_rehash(metric_family *f)
 {
     size_t n = f->nslots ? f->nslots * 2 : 8;
+    while (n < 2 * (f->nsamples + 1))
+        n *= 2;
     size_t *slots = calloc(n, sizeof(*slots));
     if (!slots)
         return -1;
@@ -172,17 +202,60 @@ static int series_rehash(metric_family *f)
     f->slots = slots;
     f->nslots = n;
     for (size_t i = 0; i < f->nsamples; i++)
-        *series_slot(f, f->samples[i].values, f->samples[i].len) = i + 1;
+        *series_slot(f, f->samples[i].values, f->samples[i].len, f->samples[i].hash) = i + 1;
     return 0;
 }
 
-static char *pack_values(const char *const *values, size_t n, size_t *lenp)
+/* len bytes in f's current chunk, or a new one twice the last (up to CHUNK_MAX, or len). */
+static char *family_alloc(metric_family *f, size_t len)
+{
+    chunk *c = f->chunks;
+    if (!c || c->cap - c->used < len) {
+        size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+        if (cap > CHUNK_MAX)
+            cap = CHUNK_MAX;
+        if (cap < len)
+            cap = len;
+        chunk *n = malloc(sizeof(*n) + cap);
+        if (!n)
+            return NULL;
+        n->next = c;
+        n->used = 0;
+        n->cap = cap;
+        f->chunks = c = n;
+    }
+    char *p = c->data + c->used;
+    c->used += len;
+    return p;
+}
+
+/* Gives back the last family_alloc (a repeated series needs no second copy). */
+static void family_unalloc(metric_family *f, const char *p, size_t len)
+{
+    chunk *c = f->chunks;
+    if (c && c->used >= len && p == c->data + c->used - len)
+        c->used -= len;
+}
+
+/* Hands sf's chunks to f (behind f's current one), so values moved from sf stay valid. */
+static void family_take_chunks(metric_family *f, metric_family *sf)
+{
+    chunk **tail = f->chunks ? &f->chunks->next : &f->chunks;
+    chunk *rest = *tail;
+    *tail = sf->chunks;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = rest;
+    sf->chunks = NULL;
+}
+
+static char *pack_values(metric_family *f, const char *const *values, size_t n, size_t *lenp)
 {
     size_t len = 0;
     for (size_t j = 0; j < n; j++)
         len += strlen(values[j] ? values[j] : "") + 1;
     *lenp = len;
-    char *p = malloc(len ? len : 1), *w = p;
+    char *p = family_alloc(f, len), *w = p;
     if (!p)
         return NULL;
     for (size_t j = 0; j < n; j++) {
@@ -194,13 +267,28 @@ static char *pack_values(const char *const *values, size_t n, size_t *lenp)
     return p;
 }
 
-int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
+/* Adds one series whose packed values (len bytes, hashed, in one of f's chunks) are f's.
+ * Returns 1 when it was there already (its value replaced), 0 when added, -1 when too long. */
+static int family_add_packed(metric_set *s, metric_family *f, char *packed, size_t len,
+                             uint32_t hash, double v)
 {
-    if (def_label_count(def) && !values)
+    if (len > UINT32_MAX)
         return -1;
-    metric_family *f = family_get(s, def);
-    if (!f)
-        return -1;
+    size_t *slot = series_slot(f, packed, len, hash);
+    if (*slot) { /* the same series again: one series, the last value */
+        f->samples[*slot - 1].v = v;
+        return 1;
+    }
+    f->samples[f->nsamples] = (sample){v, packed, (uint32_t)len, hash};
+    f->nsamples++;
+    *slot = f->nsamples;
+    s->nsamples++;
+    return 0;
+}
+
+/* Room for one more sample, its slot included. */
+static int family_grow(metric_family *f)
+{
     if (f->nsamples == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
         sample *p = realloc(f->samples, cap * sizeof(*p));
@@ -211,35 +299,39 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
     }
     if (f->nsamples * 2 >= f->nslots && series_rehash(f) < 0)
         return -1;
+    return 0;
+}
+
+int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
+{
+    if (def_label_count(def) && !values)
+        return -1;
+    metric_family *f = family_get(s, def);
+    if (!f || family_grow(f) < 0)
+        return -1;
     size_t len;
-    char *packed = pack_values(values, f->nlabels, &len);
+    char *packed = pack_values(f, values, f->nlabels, &len);
     if (!packed)
         return -1;
-    size_t *slot = series_slot(f, packed, len);
-    if (*slot) { /* the same series again: one series, the last value */
-        f->samples[*slot - 1].v = v;
-        free(packed);
-        return 0;
-    }
-    f->samples[f->nsamples] = (sample){v, packed, len};
-    f->nsamples++;
-    *slot = f->nsamples;
-    s->nsamples++;
-    return 0;
+    int rc = family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
+    if (rc != 0)
+        family_unalloc(f, packed, len);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Rebuilds the series hash after label values changed in place; a series
  * that now repeats an earlier one gives it its value and is dropped. */
-static void family_reindex(metric_set *s, metric_family *f)
+static int family_reindex(metric_set *s, metric_family *f)
 {
+    if (!f->slots && series_rehash(f) < 0)
+        return -1;
     memset(f->slots, 0, f->nslots * sizeof(*f->slots));
     size_t kept = 0;
     for (size_t i = 0; i < f->nsamples; i++) {
         sample x = f->samples[i];
-        size_t *slot = series_slot(f, x.values, x.len);
+        size_t *slot = series_slot(f, x.values, x.len, x.hash);
         if (*slot) {
             f->samples[*slot - 1].v = x.v;
-            free(x.values);
             s->nsamples--;
             continue;
         }
@@ -247,15 +339,16 @@ static void family_reindex(metric_set *s, metric_family *f)
         *slot = kept;
     }
     f->nsamples = kept;
+    return 0;
 }
 
 /* One sample's packed values with label j replaced by to; NULL on OOM. */
-static char *repack(const metric_family *f, size_t i, size_t j, const char *to, size_t *len)
+static char *repack(metric_family *f, size_t i, size_t j, const char *to, size_t *len)
 {
     const char *vals[METRIC_MAX_LABELS];
     for (size_t k = 0; k < f->nlabels; k++)
         vals[k] = k == j ? to : metric_family_label_value(f, i, k);
-    return pack_values(vals, f->nlabels, len);
+    return pack_values(f, vals, f->nlabels, len);
 }
 
 int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
@@ -278,13 +371,15 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
         char *packed = repack(f, i, j, to, &len);
         if (!packed)
             return -1;
-        free(f->samples[i].values);
+        if (len > UINT32_MAX)
+            return -1;
         f->samples[i].values = packed;
-        f->samples[i].len = len;
+        f->samples[i].len = (uint32_t)len;
+        f->samples[i].hash = hash_mem(packed, len);
         changed++;
     }
-    if (changed)
-        family_reindex(s, f);
+    if (changed && family_reindex(s, f) < 0)
+        return -1;
     return changed;
 }
 
@@ -298,23 +393,94 @@ static void family_def(const metric_family *f, metric_def *def)
         def->labels[j] = f->labels[j];
 }
 
+/* Copies the packed values as they are (and their hash): no unpacking, no rescan. */
 int metric_set_merge(metric_set *dst, const metric_set *src)
 {
     if (dst == src) /* would chase its own growing tail */
         return -1;
     for (size_t i = 0; i < src->nfams; i++) {
-        const metric_family *f = src->fams[i];
+        const metric_family *sf = src->fams[i];
+        if (sf->nsamples == 0) /* as if added one by one: nothing to add, no family */
+            continue;
         metric_def def;
-        family_def(f, &def);
-        const char *vals[METRIC_MAX_LABELS];
-        for (size_t k = 0; k < f->nsamples; k++) {
-            for (size_t j = 0; j < f->nlabels; j++)
-                vals[j] = metric_family_label_value(f, k, j);
-            if (metric_set_add(dst, &def, vals, f->samples[k].v) < 0)
+        family_def(sf, &def);
+        metric_family *f = family_get(dst, &def);
+        if (!f)
+            return -1;
+        for (size_t k = 0; k < sf->nsamples; k++) {
+            const sample *x = &sf->samples[k];
+            char *packed = family_grow(f) < 0 ? NULL : family_alloc(f, x->len);
+            if (!packed)
                 return -1;
+            memcpy(packed, x->values, x->len);
+            int rc = family_add_packed(dst, f, packed, x->len, x->hash, x->v);
+            if (rc < 0)
+                return -1;
+            if (rc == 1)
+                family_unalloc(f, packed, x->len);
         }
     }
     return 0;
+}
+
+/* Appends family f, taken from another set, to s, which has no family of that name. */
+static int family_adopt(metric_set *s, metric_family *f)
+{
+    if (fams_reserve(s) < 0 || strmap_add(s->byname, f->name, NULL) == STRMAP_NONE)
+        return -1;
+    s->fams[s->nfams++] = f;
+    s->nsamples += f->nsamples;
+    return 0;
+}
+
+/* Moves sf's samples into f, which has the same labels; sf's chunks go first, so even a move
+ * cut short leaves f pointing at memory it owns. */
+static int family_absorb(metric_set *dst, metric_family *f, metric_family *sf)
+{
+    family_take_chunks(f, sf);
+    for (size_t k = 0; k < sf->nsamples; k++) {
+        sample *x = &sf->samples[k];
+        if (family_grow(f) < 0 || family_add_packed(dst, f, x->values, x->len, x->hash, x->v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int keep_none(const char *key, void *value, void *ctx)
+{
+    (void)key;
+    (void)value;
+    (void)ctx;
+    return 0;
+}
+
+/* A family new to dst changes hands whole; one dst has takes src's samples without copies. */
+int metric_set_absorb(metric_set *dst, metric_set *src)
+{
+    if (dst == src)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < src->nfams && rc == 0; i++) {
+        metric_family *sf = src->fams[i];
+        if (sf->nsamples == 0) /* as merge: nothing to add, no family */
+            continue;
+        size_t id = strmap_get(dst->byname, sf->name);
+        if (id == STRMAP_NONE) {
+            rc = family_adopt(dst, sf);
+            if (rc == 0)
+                src->fams[i] = NULL;
+            continue;
+        }
+        metric_def def;
+        family_def(sf, &def);
+        rc = labels_match(dst->fams[id], &def) ? family_absorb(dst, dst->fams[id], sf) : -1;
+    }
+    for (size_t i = 0; i < src->nfams; i++)
+        family_free(src->fams[i]);
+    src->nfams = 0;
+    src->nsamples = 0;
+    strmap_sweep(src->byname, keep_none, NULL);
+    return rc;
 }
 
 int metric_set_remove(metric_set *s, const char *name)
@@ -330,6 +496,23 @@ int metric_set_remove(metric_set *s, const char *name)
     s->nfams--;
     assert(strmap_count(s->byname) == s->nfams);
     return 1;
+}
+
+void metric_set_trim(metric_set *s)
+{
+    for (size_t i = 0; i < s->nfams; i++) {
+        metric_family *f = s->fams[i];
+        free(f->slots);
+        f->slots = NULL;
+        f->nslots = 0;
+        if (f->cap > f->nsamples && f->nsamples) {
+            sample *p = realloc(f->samples, f->nsamples * sizeof(*p));
+            if (p) {
+                f->samples = p;
+                f->cap = f->nsamples;
+            }
+        }
+    }
 }
 
 size_t metric_set_family_count(const metric_set *s)
@@ -392,6 +575,11 @@ size_t metric_family_sample_count(const metric_family *f)
 double metric_family_value(const metric_family *f, size_t i)
 {
     return f->samples[i].v;
+}
+
+const char *metric_family_label_values(const metric_family *f, size_t i)
+{
+    return i < f->nsamples ? f->samples[i].values : NULL;
 }
 
 const char *metric_family_label_value(const metric_family *f, size_t i, size_t j)

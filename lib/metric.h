@@ -40,10 +40,18 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
 
 /* Copies every sample of src into dst (families merged by name). */
 int metric_set_merge(metric_set *dst, const metric_set *src);
+/* As merge, but moves the samples instead of copying them, and leaves src empty (also on
+ * failure, which drops what was not moved yet): a collector's scratch set joins the poll's
+ * without holding both at once. */
+int metric_set_absorb(metric_set *dst, metric_set *src);
 
 /* Drops a family and its samples; 1 if it was there. Later families move
  * up one place, so indexes from metric_set_family() are invalidated. */
 int metric_set_remove(metric_set *s, const char *name);
+
+/* Frees what only adding needs (each family's series index, spare sample room) in a set that
+ * is done growing, such as a published snapshot's; a later add rebuilds the index. */
+void metric_set_trim(metric_set *s);
 
 size_t metric_set_family_count(const metric_set *s);
 size_t metric_set_sample_count(const metric_set *s);
@@ -59,6 +67,9 @@ const char *metric_family_label_name(const metric_family *f, size_t j);
 size_t metric_family_sample_count(const metric_family *f);
 double metric_family_value(const metric_family *f, size_t i);
 const char *metric_family_label_value(const metric_family *f, size_t i, size_t j);
+/* All label values of sample i, each NUL-terminated, back to back in label order: a writer
+ * walks them in one pass where label_value would rescan from the first for every label. */
+const char *metric_family_label_values(const metric_family *f, size_t i);
 
 /* Finds the first sample whose labels include every name=value pair of
  * pairs (name, value, name, value, ..., NULL). Returns 1 and sets *v when

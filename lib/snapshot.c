@@ -1,5 +1,6 @@
-/* snapshot: rendering and compression happen once per poll on the poller
- * thread; readers only bump a reference count. */
+/* snapshot: the poller renders, while compressing, the bodies scrapers asked for last time;
+ * any other body is rendered from the kept set on its first request. Readers of a rendered
+ * body only bump a reference count. */
 #include "snapshot.h"
 
 #include <pthread.h>
@@ -9,14 +10,18 @@
 #include <zlib.h>
 
 #include "buf.h"
-
-#define BODY_COUNT 4
+#include "clock.h"
 
 struct snapshot {
     atomic_uint refs;
     snapshot_info info;
-    char *body[BODY_COUNT];
-    size_t len[BODY_COUNT];
+    metric_set *set;    /* read-only from here on: renders run concurrently with reads */
+    pthread_mutex_t mu; /* one render at a time; guards body[] and len[] while unready */
+    atomic_uint ready;  /* SNAPSHOT_BODY bits whose body[] is final */
+    atomic_uint asked;  /* SNAPSHOT_BODY bits some request asked for */
+    atomic_llong render_ns;
+    char *body[SNAPSHOT_BODIES];
+    size_t len[SNAPSHOT_BODIES];
     char *page; /* the status page at / */
     size_t page_len;
 };
@@ -31,57 +36,115 @@ static int body_index(exposition_format fmt, int gzip)
     return (fmt == EXPOSITION_OPENMETRICS ? 2 : 0) + (gzip ? 1 : 0);
 }
 
-/* Level 1: a 50 MB cluster-mode exposition still compresses ~8x and the
- * poller's CPU matters more than the last few percent of bandwidth. */
-static int gzip_bytes(const char *in, size_t inlen, char **out, size_t *outlen)
+unsigned snapshot_body_bit(exposition_format fmt, int gzip)
 {
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t cap = deflateBound(&z, (uLong)inlen);
-    char *p = malloc(cap ? cap : 1);
-    if (!p) {
-        deflateEnd(&z);
-        return -1;
-    }
-    z.next_in = (Bytef *)in;
-    z.avail_in = (uInt)inlen;
-    z.next_out = (Bytef *)p;
-    z.avail_out = (uInt)cap;
-    int rc = deflate(&z, Z_FINISH);
-    *outlen = z.total_out;
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END) {
-        free(p);
-        return -1;
-    }
-    *out = p;
+    return 1u << body_index(fmt, gzip);
+}
+
+/* ---- rendering: one pass per format feeds the plain copy and the compressor ---- */
+
+typedef struct render_out {
+    buf *plain; /* NULL: not wanted */
+    z_stream *z;
+    buf *gz;
+} render_out;
+
+/* Deflates what z holds into gz, growing it; -1 on a zlib or allocation failure. */
+static int deflate_into(z_stream *z, buf *gz, int flush)
+{
+    int rc;
+    do {
+        if (buf_reserve(gz, 65536) < 0)
+            return -1;
+        z->next_out = (Bytef *)gz->data + gz->len;
+        z->avail_out = (uInt)(gz->cap - gz->len - 1);
+        rc = deflate(z, flush);
+        gz->len = (size_t)((char *)z->next_out - gz->data);
+        gz->data[gz->len] = '\0';
+        if (rc == Z_STREAM_ERROR)
+            return -1;
+    } while (z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
     return 0;
 }
 
-static int render_format(snapshot *s, const metric_set *set, exposition_format fmt)
+static int render_sink(void *ctx, const void *data, size_t len)
 {
-    buf b;
-    buf_init(&b);
-    if (exposition_render(set, fmt, &b) < 0 || b.failed) {
-        buf_free(&b);
+    render_out *o = ctx;
+    if (o->plain && buf_append(o->plain, data, len) < 0)
         return -1;
-    }
-    int plain = body_index(fmt, 0), gz = body_index(fmt, 1);
-    s->body[plain] = buf_steal(&b, &s->len[plain]);
-    return gzip_bytes(s->body[plain], s->len[plain], &s->body[gz], &s->len[gz]);
+    if (!o->z)
+        return 0;
+    o->z->next_in = (Bytef *)data;
+    o->z->avail_in = (uInt)len;
+    return deflate_into(o->z, o->gz, Z_NO_FLUSH);
 }
 
-snapshot *snapshot_build(const metric_set *set, const snapshot_info *info)
+/* Level 1: a 50 MB cluster-mode exposition still compresses ~8x and the poller's CPU matters
+ * more than the last few percent of bandwidth. */
+static int render_format(snapshot *s, exposition_format fmt, int plain, int gzip)
+{
+    buf pb, gb;
+    z_stream z;
+    buf_init(&pb);
+    buf_init(&gb);
+    memset(&z, 0, sizeof(z));
+    if (gzip && deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    render_out o = {plain ? &pb : NULL, gzip ? &z : NULL, &gb};
+    int rc = exposition_render_to(s->set, fmt, render_sink, &o);
+    if (rc == 0 && gzip)
+        rc = deflate_into(&z, &gb, Z_FINISH);
+    if (gzip)
+        deflateEnd(&z);
+    if (rc == 0 && plain && !pb.data)
+        rc = buf_append(&pb, "", 0);
+    if (rc < 0 || pb.failed || gb.failed) {
+        buf_free(&pb);
+        buf_free(&gb);
+        return -1;
+    }
+    int pi = body_index(fmt, 0), gi = body_index(fmt, 1);
+    if (plain)
+        s->body[pi] = buf_steal(&pb, &s->len[pi]);
+    if (gzip)
+        s->body[gi] = buf_steal(&gb, &s->len[gi]);
+    atomic_fetch_or(&s->ready, (plain ? 1u << pi : 0) | (gzip ? 1u << gi : 0));
+    return 0;
+}
+
+/* Renders the bodies of want not yet ready; caller holds s->mu. */
+static int render_bodies(snapshot *s, unsigned want)
+{
+    double t0 = clock_mono();
+    int rc = 0;
+    for (int om = 0; om <= 1 && rc == 0; om++) {
+        exposition_format fmt = om ? EXPOSITION_OPENMETRICS : EXPOSITION_TEXT;
+        unsigned todo = want & ~atomic_load(&s->ready);
+        int plain = (todo & snapshot_body_bit(fmt, 0)) != 0;
+        int gzip = (todo & snapshot_body_bit(fmt, 1)) != 0;
+        if (plain || gzip)
+            rc = render_format(s, fmt, plain, gzip);
+    }
+    atomic_fetch_add(&s->render_ns, (long long)((clock_mono() - t0) * 1e9));
+    return rc;
+}
+
+snapshot *snapshot_new(metric_set *set, const snapshot_info *info, unsigned render)
 {
     snapshot *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s || pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(s);
+        metric_set_free(set);
         return NULL;
+    }
     atomic_init(&s->refs, 1);
+    atomic_init(&s->ready, 0);
+    atomic_init(&s->asked, 0);
+    atomic_init(&s->render_ns, 0);
     s->info = *info;
-    if (render_format(s, set, EXPOSITION_TEXT) < 0 ||
-        render_format(s, set, EXPOSITION_OPENMETRICS) < 0) {
+    s->set = set;
+    metric_set_trim(set); /* read-only from here on */
+    if (render_bodies(s, render & SNAPSHOT_ALL_BODIES) < 0) {
         snapshot_release(s);
         return NULL;
     }
@@ -99,9 +162,11 @@ void snapshot_release(snapshot *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
-    for (int i = 0; i < BODY_COUNT; i++)
+    for (int i = 0; i < SNAPSHOT_BODIES; i++)
         free(s->body[i]);
     free(s->page);
+    metric_set_free(s->set);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
@@ -110,9 +175,23 @@ const snapshot_info *snapshot_get_info(const snapshot *s)
     return &s->info;
 }
 
-const char *snapshot_body(const snapshot *s, exposition_format fmt, int gzip, size_t *len)
+const metric_set *snapshot_set(const snapshot *s)
 {
+    return s->set;
+}
+
+const char *snapshot_body(snapshot *s, exposition_format fmt, int gzip, size_t *len)
+{
+    unsigned bit = snapshot_body_bit(fmt, gzip);
     int i = body_index(fmt, gzip);
+    atomic_fetch_or(&s->asked, bit);
+    if (!(atomic_load(&s->ready) & bit)) {
+        pthread_mutex_lock(&s->mu);
+        int rc = (atomic_load(&s->ready) & bit) ? 0 : render_bodies(s, bit);
+        pthread_mutex_unlock(&s->mu);
+        if (rc < 0)
+            return NULL;
+    }
     *len = s->len[i];
     return s->body[i];
 }
@@ -128,6 +207,28 @@ const char *snapshot_page(const snapshot *s, size_t *len)
 {
     *len = s->page_len;
     return s->page;
+}
+
+unsigned snapshot_asked(const snapshot *s)
+{
+    return atomic_load(&s->asked);
+}
+
+double snapshot_render_seconds(const snapshot *s)
+{
+    return (double)atomic_load(&s->render_ns) / 1e9;
+}
+
+static const metric_def def_render = {
+    "esvigil_render_duration_seconds",
+    METRIC_GAUGE,
+    "Seconds spent rendering and compressing the previous poll's /metrics bodies (those "
+    "rendered on first request included).",
+    {NULL}};
+
+int snapshot_export_render(const snapshot *prev, metric_set *set)
+{
+    return prev ? metric_set_add(set, &def_render, NULL, snapshot_render_seconds(prev)) : 0;
 }
 
 snapshot_slot *snapshot_slot_new(void)

@@ -1,6 +1,6 @@
-/* snapshot: one poll's result rendered once (text and OpenMetrics, each also
- * gzipped) and published atomically; HTTP requests take a reference and
- * serve bytes without ever waiting on Elasticsearch. */
+/* snapshot: one poll's result, published atomically; each body (text or OpenMetrics, plain or
+ * gzipped) is rendered at most once, and HTTP requests take a reference and serve bytes without
+ * ever waiting on Elasticsearch. */
 #ifndef ESVIGIL_SNAPSHOT_H
 #define ESVIGIL_SNAPSHOT_H
 
@@ -19,15 +19,32 @@ typedef struct snapshot_info {
 
 typedef struct snapshot snapshot;
 
-/* Renders set in every format and gzips each. Returns a snapshot holding
- * one reference (the caller's), or NULL on allocation failure. */
-snapshot *snapshot_build(const metric_set *set, const snapshot_info *info);
+/* The four bodies: text and OpenMetrics, each plain and gzipped. */
+#define SNAPSHOT_BODIES 4
+#define SNAPSHOT_ALL_BODIES ((1u << SNAPSHOT_BODIES) - 1)
+unsigned snapshot_body_bit(exposition_format fmt, int gzip);
+
+/* Takes over set (freed with the snapshot, even on failure) and renders the bodies whose
+ * snapshot_body_bit()s are in render, compressing while rendering; the others are rendered
+ * from set on their first request. Returns a snapshot holding one reference (the caller's), or
+ * NULL on allocation failure. */
+snapshot *snapshot_new(metric_set *set, const snapshot_info *info, unsigned render);
 snapshot *snapshot_ref(snapshot *s);
 void snapshot_release(snapshot *s); /* frees on the last reference */
 
 const snapshot_info *snapshot_get_info(const snapshot *s);
-/* The rendered body; valid while a reference is held. */
-const char *snapshot_body(const snapshot *s, exposition_format fmt, int gzip, size_t *len);
+const metric_set *snapshot_set(const snapshot *s);
+/* The body, rendered now if it was not yet (CPU only, never Elasticsearch); valid while a
+ * reference is held. NULL when that render ran out of memory. */
+const char *snapshot_body(snapshot *s, exposition_format fmt, int gzip, size_t *len);
+/* The snapshot_body_bit()s requests asked for so far: what the next snapshot renders up front. */
+unsigned snapshot_asked(const snapshot *s);
+/* Seconds spent rendering and compressing this snapshot's bodies so far. */
+double snapshot_render_seconds(const snapshot *s);
+
+/* Adds esvigil_render_duration_seconds (prev's render time) to set; nothing when prev is NULL.
+ * A snapshot cannot hold its own render time, so each reports its predecessor's. */
+int snapshot_export_render(const snapshot *prev, metric_set *set);
 
 /* Hands the status page (malloc'd HTML) to s, before s is published. */
 void snapshot_set_page(snapshot *s, char *html, size_t len);

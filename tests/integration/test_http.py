@@ -4,6 +4,7 @@ OpenMetrics, /-/healthy, /-/ready, 404s, telemetry path) and the metrics it serv
 after a healthy poll of the fake ES and fake procfs."""
 
 import gzip
+import http.client
 import os
 import threading
 import time
@@ -109,6 +110,28 @@ class HealthyDaemon(harness.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(hdrs.get("content-encoding"), "gzip")
         self.assertTrue(gzip.decompress(body).decode().endswith("# EOF\n"))
+
+    def test_keep_alive(self):
+        """Requests on one connection share it (Prometheus reuses its connection): a response
+        given before the request was read made libmicrohttpd close after every answer."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=5)
+        try:
+            socks = set()
+            for path, hdrs in (("/metrics", {"Accept-Encoding": "gzip"}), ("/-/healthy", {}),
+                               ("/metrics", {"Accept": OPENMETRICS_ACCEPT}), ("/metrics", {})):
+                conn.request("GET", path, headers=hdrs)
+                resp = conn.getresponse()
+                resp.read()
+                self.assertEqual(resp.status, 200, path)
+                self.assertNotEqual((resp.getheader("Connection") or "").lower(), "close", path)
+                socks.add(id(conn.sock))
+            conn.request("POST", "/metrics", body=b"x" * 100000)  # a body is read and ignored
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 405)
+            self.assertEqual(len(socks), 1)
+        finally:
+            conn.close()
 
     def test_healthy_and_ready(self):
         self.assertEqual(self.d.get("/-/healthy")[0], 200)

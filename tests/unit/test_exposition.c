@@ -4,6 +4,9 @@
 #include "unit.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const metric_def heap_def = {
@@ -347,6 +350,67 @@ START_TEST(test_format_value_round_trips)
 }
 END_TEST
 
+/* What the writer printed before its printf-free paths: the shortest of %.15g, %.16g and %.17g
+ * that reads back as v. The fast paths must print byte for byte the same. */
+static void printf_value(double v, char *out, size_t n)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *x >> 11;
+}
+
+/* Many non-integers of every shape the stats produce (few decimals, ratios, thirds, tiny and
+ * huge magnitudes, arbitrary bit patterns), each against printf. */
+START_TEST(test_format_value_matches_printf)
+{
+    static const double pow10[] = {1,    1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    uint64_t x = 42;
+    for (int i = 0; i < 400000; i++) {
+        double v;
+        switch (i % 5) {
+        case 0: /* k / 10^d: what a percentage or a seconds field looks like */
+            v = (double)(lcg(&x) % 100000000000ULL) / pow10[lcg(&x) % 19];
+            break;
+        case 1: /* a ratio of two counters */
+            v = (double)(lcg(&x) % 1000000 + 1) / (double)(lcg(&x) % 1000000 + 1);
+            break;
+        case 2: { /* any finite double */
+            uint64_t bits = (lcg(&x) << 11) ^ lcg(&x);
+            memcpy(&v, &bits, sizeof(v));
+            if (!isfinite(v))
+                continue;
+            break;
+        }
+        case 3: /* near the plain/exponent boundaries of %g */
+            v = (1 + (double)(lcg(&x) % 1000) / 1000.0) * pow10[lcg(&x) % 19] / 1e4;
+            break;
+        default: /* a number with 16-17 significant digits */
+            v = (double)lcg(&x) / 1024.0;
+            break;
+        }
+        if (i % 2)
+            v = -v;
+        char got[EXPOSITION_VALUE_MAX], want[EXPOSITION_VALUE_MAX];
+        exposition_format_value(v, got, sizeof(got));
+        if (v == trunc(v) && fabs(v) <= 9007199254740992.0)
+            snprintf(want, sizeof(want), "%.0f", v); /* integers: no exponent */
+        else
+            printf_value(v, want, sizeof(want));
+        if (strcmp(got, want) != 0)
+            ck_abort_msg("%.17g: got %s, printf says %s", v, got, want);
+    }
+}
+END_TEST
+
 START_TEST(test_format_value_small_buffer)
 {
     char out[4] = "zzz";
@@ -438,6 +502,7 @@ static Suite *suite(void)
     TCase *tv = tcase_create("values");
     tcase_add_test(tv, test_format_value_table);
     tcase_add_test(tv, test_format_value_round_trips);
+    tcase_add_test(tv, test_format_value_matches_printf);
     tcase_add_test(tv, test_format_value_small_buffer);
     suite_add_tcase(s, tv);
     TCase *tn = tcase_create("negotiate");

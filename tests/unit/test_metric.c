@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const metric_def node_def = {
@@ -412,6 +413,79 @@ START_TEST(test_many_series_unique)
 }
 END_TEST
 
+/* absorb ends as merge does (families in order, a repeated series takes src's value), moves
+ * rather than copies, and leaves src empty and usable. */
+START_TEST(test_absorb)
+{
+    metric_set *dst = metric_set_new(), *src = metric_set_new();
+    ck_assert_int_eq(add2(dst, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(dst, &node_def, "prod", "es-2", 2), 0);
+    ck_assert_int_eq(metric_set_add(dst, &up_def, NULL, 1), 0);
+    ck_assert_int_eq(add2(src, &node_def, "prod", "es-2", 20), 0); /* a series dst has */
+    ck_assert_int_eq(add2(src, &node_def, "prod", "es-3", 3), 0);
+    ck_assert_int_eq(add1(src, &total_def, "GET", 10), 0); /* a family dst lacks */
+    const metric_family *moved = metric_set_find(src, "demo_requests_total");
+    ck_assert_int_eq(metric_set_absorb(dst, src), 0);
+    ck_assert_uint_eq(metric_set_family_count(dst), 3);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 5);
+    ck_assert_ptr_eq(metric_set_find(dst, "demo_requests_total"), moved); /* not a copy */
+    ck_assert_str_eq(metric_family_name(metric_set_family(dst, 2)), "demo_requests_total");
+    const metric_family *f = metric_set_find(dst, "demo_heap_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 3);
+    ck_assert_double_eq(metric_family_value(f, 1), 20);
+    ck_assert_str_eq(metric_family_label_value(f, 2, 1), "es-3");
+    double v = 0;
+    const char *pairs[] = {"node", "es-3", NULL};
+    ck_assert_int_eq(metric_family_lookup(f, pairs, &v), 1);
+    ck_assert_double_eq(v, 3);
+    /* src: empty, and as good as new */
+    ck_assert_uint_eq(metric_set_family_count(src), 0);
+    ck_assert_uint_eq(metric_set_sample_count(src), 0);
+    ck_assert_ptr_null(metric_set_find(src, "demo_requests_total"));
+    ck_assert_int_eq(add1(src, &total_def, "PUT", 5), 0);
+    ck_assert_uint_eq(metric_set_sample_count(src), 1);
+    ck_assert_int_eq(metric_set_absorb(dst, dst), -1);
+    ck_assert_int_eq(metric_set_absorb(dst, src), 0);
+    ck_assert_uint_eq(metric_family_sample_count(moved), 2);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 6);
+    /* a clash is refused; src is emptied all the same */
+    static const metric_def clash = {"demo_up", METRIC_COUNTER, "Clash.", {NULL}};
+    ck_assert_int_eq(metric_set_add(src, &clash, NULL, 9), 0);
+    ck_assert_int_eq(metric_set_absorb(dst, src), -1);
+    ck_assert_uint_eq(metric_set_family_count(src), 0);
+    ck_assert_int_eq(metric_family_type(metric_set_find(dst, "demo_up")), METRIC_GAUGE);
+    metric_set_free(src);
+    metric_set_free(dst);
+}
+END_TEST
+
+/* After trim a set reads the same, and adding or relabelling still keeps every series once. */
+START_TEST(test_trim_then_add)
+{
+    metric_set *s = metric_set_new();
+    char node[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(node, sizeof(node), "es-%d", i);
+        ck_assert_int_eq(add2(s, &node_def, "prod", node, i), 0);
+    }
+    metric_set_trim(s);
+    metric_set_trim(s); /* twice: harmless */
+    const metric_family *f = metric_set_find(s, "demo_heap_used_bytes");
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000);
+    ck_assert_str_eq(metric_family_label_value(f, 999, 1), "es-999");
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-7", 70), 0); /* a repeat: replaced */
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000);
+    ck_assert_double_eq(metric_family_value(f, 7), 70);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-new", 1), 0);
+    ck_assert_uint_eq(metric_set_sample_count(s), 1001);
+    metric_set_trim(s);
+    ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-8", "es-9"), 1);
+    ck_assert_uint_eq(metric_family_sample_count(f), 1000); /* merged into es-9 */
+    ck_assert_uint_eq(metric_set_sample_count(s), 1000);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_merge_conflict_refused)
 {
     static const metric_def clash = {
@@ -487,6 +561,8 @@ static Suite *suite(void)
     TCase *tm = tcase_create("merge");
     tcase_add_test(tm, test_merge);
     tcase_add_test(tm, test_merge_conflict_refused);
+    tcase_add_test(tm, test_absorb);
+    tcase_add_test(tm, test_trim_then_add);
     tcase_add_test(tm, test_remove);
     suite_add_tcase(s, tm);
     return s;

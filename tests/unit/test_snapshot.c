@@ -1,5 +1,6 @@
-/* test_snapshot: bodies rendered once per format (plain and gzip), and the
- * slot's reference counting under concurrent readers. */
+/* test_snapshot: bodies rendered up front or on first request (plain and gzip) match the
+ * exposition, each is rendered once, and the slot's reference counting holds under concurrent
+ * readers. */
 #include "unit.h"
 
 #include <pthread.h>
@@ -42,30 +43,39 @@ static char *gunzip(const char *in, size_t len, size_t *outlen)
     return out;
 }
 
+/* Every body equals exposition_render's page (gzipped or not), whether the snapshot rendered it
+ * up front (render = all) or on the first request (render = none), or a mix. */
 START_TEST(test_bodies_match_exposition)
 {
-    metric_set *s = demo_set(1);
+    static const unsigned modes[] = {SNAPSHOT_ALL_BODIES, 0, 1u << 1, 1u << 2};
+    metric_set *ref = demo_set(1);
     snapshot_info info = {.finished_at = 1700000000.5, .duration = 0.25, .es_up = 1, .polls = 3};
     strcpy(info.status, "ok");
-    snapshot *snap = snapshot_build(s, &info);
+    snapshot *snap = snapshot_new(demo_set(1), &info, modes[_i]);
     ck_assert_ptr_nonnull(snap);
     for (int fmt = EXPOSITION_TEXT; fmt <= EXPOSITION_OPENMETRICS; fmt++) {
         buf want;
         buf_init(&want);
-        ck_assert_int_eq(exposition_render(s, (exposition_format)fmt, &want), 0);
+        ck_assert_int_eq(exposition_render(ref, (exposition_format)fmt, &want), 0);
         size_t len, zlen, unzlen;
-        const char *plain = snapshot_body(snap, (exposition_format)fmt, 0, &len);
-        ck_assert_uint_eq(len, want.len);
-        ck_assert_int_eq(memcmp(plain, want.data, len), 0);
         const char *gz = snapshot_body(snap, (exposition_format)fmt, 1, &zlen);
+        ck_assert_ptr_nonnull(gz);
         ck_assert_uint_gt(zlen, 10);
         ck_assert_int_eq((unsigned char)gz[0], 0x1f); /* gzip magic */
+        const char *plain = snapshot_body(snap, (exposition_format)fmt, 0, &len);
+        ck_assert_ptr_nonnull(plain);
+        ck_assert_uint_eq(len, want.len);
+        ck_assert_int_eq(memcmp(plain, want.data, len), 0);
         char *unz = gunzip(gz, zlen, &unzlen);
         ck_assert_uint_eq(unzlen, len);
         ck_assert_int_eq(memcmp(unz, plain, len), 0);
         free(unz);
         buf_free(&want);
+        /* rendered once: the same bytes again */
+        size_t again;
+        ck_assert_ptr_eq(snapshot_body(snap, (exposition_format)fmt, 1, &again), gz);
     }
+    ck_assert_uint_eq(snapshot_asked(snap), SNAPSHOT_ALL_BODIES);
     size_t len;
     const char *om = snapshot_body(snap, EXPOSITION_OPENMETRICS, 0, &len);
     ck_assert_str_eq(om + len - 6, "# EOF\n");
@@ -74,15 +84,48 @@ START_TEST(test_bodies_match_exposition)
     ck_assert_uint_eq(got->polls, 3);
     ck_assert_str_eq(got->status, "ok");
     snapshot_release(snap);
-    metric_set_free(s);
+    metric_set_free(ref);
+}
+END_TEST
+
+/* snapshot_asked says which bodies were requested, so the next poll renders just those. */
+START_TEST(test_asked_bodies)
+{
+    snapshot_info info = {0};
+    snapshot *snap = snapshot_new(demo_set(1), &info, SNAPSHOT_ALL_BODIES);
+    ck_assert_uint_eq(snapshot_asked(snap), 0);
+    size_t len;
+    snapshot_body(snap, EXPOSITION_OPENMETRICS, 1, &len);
+    ck_assert_uint_eq(snapshot_asked(snap), snapshot_body_bit(EXPOSITION_OPENMETRICS, 1));
+    snapshot_body(snap, EXPOSITION_TEXT, 0, &len);
+    ck_assert_uint_eq(snapshot_asked(snap), snapshot_body_bit(EXPOSITION_OPENMETRICS, 1) |
+                                                snapshot_body_bit(EXPOSITION_TEXT, 0));
+    ck_assert_uint_ne(snapshot_body_bit(EXPOSITION_TEXT, 1), snapshot_body_bit(EXPOSITION_TEXT, 0));
+    snapshot_release(snap);
+}
+END_TEST
+
+/* Each snapshot exports its predecessor's render time; the first has none to export. */
+START_TEST(test_export_render)
+{
+    snapshot_info info = {0};
+    metric_set *next = metric_set_new();
+    ck_assert_int_eq(snapshot_export_render(NULL, next), 0);
+    ck_assert_ptr_null(metric_set_find(next, "esvigil_render_duration_seconds"));
+    snapshot *prev = snapshot_new(demo_set(1), &info, SNAPSHOT_ALL_BODIES);
+    ck_assert_int_eq(snapshot_export_render(prev, next), 0);
+    double v = -1;
+    ck_assert_int_eq(metric_set_lookup(next, "esvigil_render_duration_seconds", NULL, &v), 1);
+    ck_assert_double_eq(v, snapshot_render_seconds(prev));
+    snapshot_release(prev);
+    metric_set_free(next);
 }
 END_TEST
 
 START_TEST(test_empty_set)
 {
-    metric_set *s = metric_set_new();
     snapshot_info info = {0};
-    snapshot *snap = snapshot_build(s, &info);
+    snapshot *snap = snapshot_new(metric_set_new(), &info, 0);
     ck_assert_ptr_nonnull(snap);
     size_t len;
     snapshot_body(snap, EXPOSITION_TEXT, 0, &len);
@@ -91,7 +134,6 @@ START_TEST(test_empty_set)
     ck_assert_uint_eq(len, 6);
     ck_assert_int_eq(memcmp(om, "# EOF\n", 6), 0);
     snapshot_release(snap);
-    metric_set_free(s);
 }
 END_TEST
 
@@ -101,12 +143,11 @@ START_TEST(test_slot_keeps_old_snapshot_alive)
     snapshot_slot *slot = snapshot_slot_new();
     ck_assert_ptr_null(snapshot_slot_acquire(slot));
     snapshot_info info = {.polls = 1};
-    metric_set *s1 = demo_set(1), *s2 = demo_set(2);
-    snapshot_slot_publish(slot, snapshot_build(s1, &info));
+    snapshot_slot_publish(slot, snapshot_new(demo_set(1), &info, SNAPSHOT_ALL_BODIES));
     snapshot *held = snapshot_slot_acquire(slot);
     ck_assert_ptr_nonnull(held);
     info.polls = 2;
-    snapshot_slot_publish(slot, snapshot_build(s2, &info));
+    snapshot_slot_publish(slot, snapshot_new(demo_set(2), &info, 0));
     size_t len;
     const char *body = snapshot_body(held, EXPOSITION_TEXT, 0, &len);
     ck_assert_ptr_nonnull(strstr(body, "demo_up 1\n"));
@@ -116,8 +157,6 @@ START_TEST(test_slot_keeps_old_snapshot_alive)
     ck_assert_uint_eq(snapshot_get_info(now)->polls, 2);
     snapshot_release(now);
     snapshot_slot_free(slot);
-    metric_set_free(s1);
-    metric_set_free(s2);
 }
 END_TEST
 
@@ -135,7 +174,10 @@ static void *reader(void *arg)
         if (!s)
             continue;
         size_t len;
-        const char *body = snapshot_body(s, EXPOSITION_TEXT, 1, &len);
+        exposition_format fmt =
+            atomic_load(&r->reads) % 2 ? EXPOSITION_OPENMETRICS : EXPOSITION_TEXT;
+        const char *body = snapshot_body(s, fmt, 1, &len);
+        ck_assert_ptr_nonnull(body);
         ck_assert_uint_gt(len, 0);
         ck_assert_int_eq((unsigned char)body[0], 0x1f);
         snapshot_release(s);
@@ -144,8 +186,8 @@ static void *reader(void *arg)
     return NULL;
 }
 
-/* Publishing while readers acquire and release: ASan and valgrind see any
- * use after free or leak. */
+/* Publishing while readers acquire, render on first request and release: ASan, ThreadSanitizer
+ * and valgrind see any use after free, race or leak. */
 START_TEST(test_concurrent_publish_and_read)
 {
     race r = {.slot = snapshot_slot_new()};
@@ -155,10 +197,8 @@ START_TEST(test_concurrent_publish_and_read)
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, reader, &r);
     for (int i = 0; i < 300; i++) {
-        metric_set *s = demo_set(i);
         snapshot_info info = {.polls = (unsigned long)i};
-        snapshot_slot_publish(r.slot, snapshot_build(s, &info));
-        metric_set_free(s);
+        snapshot_slot_publish(r.slot, snapshot_new(demo_set(i), &info, i % 3 ? 0 : 1u << 1));
     }
     atomic_store(&r.done, 1);
     for (int i = 0; i < 3; i++)
@@ -173,7 +213,9 @@ static Suite *suite(void)
     Suite *s = suite_create("snapshot");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_bodies_match_exposition);
+    tcase_add_loop_test(tc, test_bodies_match_exposition, 0, 4);
+    tcase_add_test(tc, test_asked_bodies);
+    tcase_add_test(tc, test_export_render);
     tcase_add_test(tc, test_empty_set);
     tcase_add_test(tc, test_slot_keeps_old_snapshot_alive);
     tcase_add_test(tc, test_concurrent_publish_and_read);

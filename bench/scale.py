@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""scale: esvigil's cost per node on bench/gen_big.py clusters of several sizes (200 shards per
+node), to show it stays flat: poll (collection) time, render+gzip time, CPU per poll+scrape,
+peak and steady RSS, each also per node. esvigil only (the reference would take minutes per
+scrape at 2000 nodes; bench/run.sh compares the two at 500).
+
+    bench/scale.py [--nodes 100,500,2000] [--polls 3] [--esvigil PATH]
+
+Prints a markdown table (bench/README.md keeps one). Loopback only; every process it starts
+is stopped by its pid.
+"""
+
+import argparse
+import gzip
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench as B  # noqa: E402 - its process and measuring helpers
+
+FLAGS = ["--es.all", "--cluster.metrics=always", "--es.max-response-size=1gb",
+         "--es.timeout=120s"]
+
+
+def run_size(esvigil, work, nodes, polls):
+    fix = os.path.join(work, "es-%d" % nodes)
+    subprocess.run([sys.executable, B.GEN_BIG, "--out", fix, "--nodes", str(nodes), "--shards",
+                    str(200 * nodes)], check=True, stdout=subprocess.DEVNULL, timeout=600)
+    procfs = os.path.join(work, "proc-%d" % nodes)
+    subprocess.run([sys.executable, B.GEN_PROCFS, procfs], check=True,
+                   stdout=subprocess.DEVNULL, timeout=60)
+    port_file = os.path.join(work, "fake-%d.port" % nodes)
+    fake = B.Proc("fake_es", [sys.executable, B.FAKE_ES, "--fixture-dir", fix, "--port", "0",
+                              "--port-file", port_file, "--max-seconds", "1800"],
+                  os.path.join(work, "fake-%d.log" % nodes))
+    try:
+        fake.wait_line(re.compile(r"fake_es listening on"), 20)
+        with open(port_file) as f:
+            port = int(f.read())
+        ev = B.Proc("esvigil", [esvigil, "--es.uri=http://127.0.0.1:%d" % port,
+                                "--web.listen-address=127.0.0.1:0", "--log.level=debug",
+                                "--poll.interval=1s", "--poll.deadline=300s",
+                                "--path.procfs=" + procfs] + FLAGS,
+                    os.path.join(work, "esvigil-%d.log" % nodes))
+        try:
+            _, _, m = ev.wait_line(B.LISTEN_RE, 20)
+            evport = int(m.group(1).rsplit(":", 1)[1])
+            polls_seen, idx, between = 0, 0, []
+
+            def next_poll():
+                nonlocal idx
+                idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1 if polls_seen else 0)
+                between.append(B.proc_status(ev.pid)["VmRSS"])  # before the next poll starts
+                if m.group(3) != "ok":
+                    raise B.BenchError("%d nodes: poll failed: %s" % (nodes, m.group(3)))
+                _, body, _ = B.scrape(evport, 120, gz=True)
+                return gzip.decompress(body)
+            next_poll()
+            polls_seen = 1
+            next_poll()  # the first poll's render time shows in the second
+            cpu0 = B.proc_cpu(ev.pid)
+            durs, renders = [], []
+            del between[:]
+            for _ in range(polls):
+                body = next_poll()
+                durs.append(B.metric_value(body, "esvigil_poll_duration_seconds"))
+                renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
+            cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
+            st = B.proc_status(ev.pid)
+            return {"nodes": nodes, "samples": B.samples_in(body), "poll": B.median(durs),
+                    "render": B.median(renders), "cpu": cpu, "hwm": st["VmHWM"],
+                    "rss": B.median(between)}
+        finally:
+            ev.stop()
+    finally:
+        fake.stop()
+
+
+def table(rows):
+    out = ["| nodes (shards) | samples | poll | render+gzip | CPU per poll+scrape | "
+           "peak RSS | RSS between polls | per node: CPU, peak, between |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        n = r["nodes"]
+        out.append("| %d (%d) | %d | %.0f ms | %.0f ms | %.0f ms | %.0f MiB | %.0f MiB | "
+                   "%.2f ms, %.0f KiB, %.0f KiB |" % (
+                       n, 200 * n, r["samples"], r["poll"] * 1e3, r["render"] * 1e3,
+                       r["cpu"] * 1e3, r["hwm"] / 1048576, r["rss"] / 1048576,
+                       r["cpu"] * 1e3 / n, r["hwm"] / 1024 / n, r["rss"] / 1024 / n))
+    return "\n".join(out)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--nodes", default="100,500,2000")
+    ap.add_argument("--polls", type=int, default=3)
+    ap.add_argument("--esvigil", default=os.environ.get("ESVIGIL_BIN")
+                    or os.path.join(B.SRCDIR, "build", "esvigil"))
+    a = ap.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="esvigil-scale-") as work:
+        try:
+            for n in (int(x) for x in a.nodes.split(",")):
+                t0 = time.monotonic()
+                rows.append(run_size(os.path.abspath(a.esvigil), work, n, a.polls))
+                print("scale: %d nodes in %.0f s" % (n, time.monotonic() - t0), file=sys.stderr)
+        finally:
+            B.stop_all()
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
