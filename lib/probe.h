@@ -21,6 +21,7 @@ typedef struct probe_auth {
     char *username, *password, *password_file;
     char *api_key, *api_key_file;
     char *region;
+    int line; /* of the name in the config file, for errors */
 } probe_auth;
 
 /* Sets one field ("type", "username", "password", "password_file", "api_key",
