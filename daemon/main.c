@@ -20,6 +20,7 @@
 #include "logging.h"
 #include "pacer.h"
 #include "poller.h"
+#include "prober.h"
 #include "snapshot.h"
 
 #define EXIT_CONFIG 2
@@ -79,6 +80,7 @@ static char *render_rules(const checks_thresholds *t)
 
 typedef struct daemon_state {
     config *cfg;
+    prober *probe;
     checks_thresholds *thresholds;
     char *rules;
     snapshot_slot *slot;
@@ -135,6 +137,7 @@ static void reload(daemon_state *d, int argc, char **argv)
     checks_thresholds_free(old_t);
     free(d->rules);
     d->rules = rules;
+    prober_update(d->probe, next);
     config_free(d->cfg);
     d->cfg = next;
     logging_set_level(logging_parse_level(next->log_level));
@@ -163,6 +166,10 @@ static int start(daemon_state *d)
         log_error("%s", d->slot ? err : "out of memory");
         return -1;
     }
+    if (!(d->probe = prober_new(d->cfg, PACKAGE_VERSION))) {
+        log_error("out of memory");
+        return -1;
+    }
     httpd_opts ho = {.listen_address = d->cfg->web_listen_address,
                      .listen_fd = listen_fd,
                      .telemetry_path = d->cfg->web_telemetry_path,
@@ -170,7 +177,8 @@ static int start(daemon_state *d)
                      .version = PACKAGE_VERSION,
                      .es_url = poller_es_url(d->poll),
                      .rules = d->rules,
-                     .web_config_file = d->cfg->web_config_file};
+                     .web_config_file = d->cfg->web_config_file,
+                     .probe = d->probe};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);
@@ -188,6 +196,7 @@ static void stop(daemon_state *d)
     sd_notify(0, "STOPPING=1");
     poller_stop(d->poll);
     httpd_stop(d->http);
+    prober_free(d->probe);
     snapshot_slot_free(d->slot);
     config_free(d->cfg);
     checks_thresholds_free(d->thresholds);
