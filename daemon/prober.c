@@ -20,9 +20,6 @@ struct prober {
 
 #define TEXT_TYPE "text/plain; charset=utf-8"
 
-/* No procfs tree here: a probed cluster never runs on this host. */
-static const char NO_PROCFS[] = "/nonexistent/esvigil-probe";
-
 prober *prober_new(const config *cfg, const char *version)
 {
     prober *p = calloc(1, sizeof(*p));
@@ -103,7 +100,8 @@ static unsigned collect_target(prober *p, esclient *es, long long timeout_ms, ex
 {
     collect *coll = collect_new();
     metric_set *set = metric_set_new();
-    collect_opts co = {.procfs_root = NO_PROCFS,
+    /* no procfs_root: a probed cluster never runs on this host */
+    collect_opts co = {.procfs_root = NULL,
                        .cluster = COLLECT_CLUSTER_ALWAYS,
                        .version = p->version,
                        .deadline_ms = timeout_ms};

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""test_probe: /probe?target=URL&auth_module=NAME polls another cluster on
+request. Two fake clusters of different names probed alternately each carry
+their own cluster label (the reference's bug #1248 reuses the first one's); a
+target outside probe.allow is 403, no allowlist is 404, a missing target or an
+unknown auth module 400; userpass credentials reach the target as basic auth
+and never show in the log."""
+
+import base64
+import os
+import re
+import shutil
+import threading
+from urllib.parse import quote
+
+import harness
+
+PASSWORD = "pr0be-s3cret"
+
+
+def renamed_fixture(dest, name):
+    """The es-7.17 fixture with its cluster renamed."""
+    src = harness.fixture_dir()
+    os.makedirs(dest, exist_ok=True)
+    for f in os.listdir(src):
+        path = os.path.join(src, f)
+        if os.path.isfile(path):
+            with open(path) as fh:
+                text = fh.read()
+            harness.write_file(os.path.join(dest, f), text.replace("shop-prod", name))
+    return dest
+
+
+def clusters(body):
+    return set(re.findall(r'cluster="([^"]*)"', body.decode()))
+
+
+class Probe(harness.TestCase):
+    def start(self, extra_config=""):
+        self.one = self.fake()
+        self.two = self.fake(renamed_fixture(os.path.join(self.tmp, "other"), "shop-staging"),
+                             extra=["--require-basic", "mon:" + PASSWORD])
+        pw = harness.write_file(os.path.join(self.tmp, "prod.pw"), PASSWORD + "\n", 0o600)
+        cfg = ("probe:\n  allow:\n    - %s\n    - %s\n%s"
+               "auth_modules:\n  prod:\n    type: userpass\n    username: mon\n"
+               "    password_file: %s\n" % (self.one.url, self.two.url, extra_config, pw))
+        return self.esvigil(["--es.uri=" + self.one.url, "--poll.interval=1s"],
+                            config_text=cfg, procfs=self.procfs())
+
+    def probe(self, d, target, module=None, timeout=15.0):
+        path = "/probe?target=" + quote(target, safe="")
+        if module is not None:
+            path += "&auth_module=" + quote(module, safe="")
+        return d.get(path, timeout=timeout * harness.SCALE)
+
+    def test_two_clusters_alternately(self):
+        d = self.start()
+        for _ in range(2):
+            st, _, body = self.probe(d, self.one.url)
+            self.assertEqual(st, 200, body[:300])
+            self.assertEqual(clusters(body), {"shop-prod"})
+            self.assertRegex(body.decode(), r"(?m)^elasticsearch_cluster_health_status")
+            self.assertNotIn('esvigil_collector_success{collector="host"}', body.decode(),
+                             "no host view of a probed cluster")
+            st, _, body = self.probe(d, self.two.url, "prod")
+            self.assertEqual(st, 200, body[:300])
+            self.assertEqual(clusters(body), {"shop-staging"})
+        rep = self.two.requests()
+        want = "Basic " + base64.b64encode(("mon:" + PASSWORD).encode()).decode()
+        self.assertEqual(rep["last_authorization"], want)
+        # without the module the second cluster refuses: the credentials came from it
+        st, _, body = self.probe(d, self.two.url)
+        self.assertEqual(st, 200)
+        self.assertRegex(body.decode(), r"(?m)^esvigil_up 0$")
+        self.assertCleanExit(d)
+        self.assertNotIn(PASSWORD, d.log())
+
+    def test_refused_and_bad_requests(self):
+        d = self.start()
+        cases = [(self.one.url + "/x", None, 403), ("http://127.0.0.1:9", None, 403),
+                 ("", None, 400), ("127.0.0.1:9200", None, 400),
+                 ("http://u:p@127.0.0.1:9200", None, 400),
+                 (self.one.url, "nope", 400)]
+        for target, module, want in cases:
+            st, _, body = self.probe(d, target, module)
+            self.assertEqual(st, want, "%r %r: %r" % (target, module, body))
+            self.assertNotIn(PASSWORD.encode(), body)
+        st, _, body = d.get("/probe")
+        self.assertEqual(st, 400, body)
+        self.assertCleanExit(d)
+
+    def test_off_without_allowlist(self):
+        es = self.fake()
+        d = self.esvigil(["--es.uri=" + es.url], procfs=self.procfs())
+        st, _, body = self.probe(d, es.url)
+        self.assertEqual(st, 404, body)
+        self.assertCleanExit(d)
+
+    def test_concurrency_bound(self):
+        """A hung target holds its slot; one probe beyond the bound is 503 at once."""
+        d = self.start("  max-concurrent: 1\n  timeout: 3s\n")
+        self.two.set_mode("hang")
+        box = {}
+        t = threading.Thread(target=lambda: box.update(r=self.probe(d, self.two.url, "prod")))
+        t.start()
+        harness.wait_until(lambda: self.two.requests()["total"] > 0, 10 * harness.SCALE,
+                           msg="the first probe reached the target")
+        st, _, body = self.probe(d, self.one.url)
+        self.assertEqual(st, 503, body)
+        t.join(30 * harness.SCALE)
+        self.assertEqual(box["r"][0], 200)
+        self.assertRegex(box["r"][2].decode(), r"(?m)^esvigil_up 0$")
+        self.assertCleanExit(d)
+
+
+if __name__ == "__main__":
+    harness.main(timeout=180)
