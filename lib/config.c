@@ -794,7 +794,56 @@ static int is_list_key(const char *key)
     return s && s->type == T_LIST;
 }
 
-/* One field of auth_modules.NAME; file names relative to the config file. */
+/* A scalar field of auth_modules.NAME (key names it in errors); file names
+ * are relative to the config file. */
+static int set_auth_value(struct loader *l, probe_auth *m, const char *key, const char *field,
+                          const yaml_event_t *val)
+{
+    char why[256];
+    if (val->type != YAML_SCALAR_EVENT || is_null_scalar(val) || scalar_has_nul(val))
+        return load_fail(l, ev_line(val), key, "expected a single non-empty value");
+    const char *text = (const char *)val->data.scalar.value;
+    int path = strcmp(field, "password_file") == 0 || strcmp(field, "api_key_file") == 0;
+    char *v = path ? path_value(text, l->dir) : strdup(text);
+    int rc = 0;
+    if (!v)
+        rc = load_fail(l, ev_line(val), key, "out of memory");
+    else if (probe_auth_set(m, field, v, why, sizeof(why)))
+        rc = load_fail(l, ev_line(val), key, "%s", why);
+    free(v);
+    return rc;
+}
+
+/* The reference exporter's nested form: userpass: {username, password},
+ * aws: {region}; after its MAPPING_START. */
+static int load_auth_nested(struct loader *l, probe_auth *m, const char *section)
+{
+    for (;;) {
+        yaml_event_t kev, val;
+        if (next_event(l, &kev))
+            return -1;
+        if (kev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&kev);
+            return 0;
+        }
+        char key[300];
+        int rc = 0;
+        if (kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev)) {
+            rc = load_fail(l, ev_line(&kev), "auth_modules", "keys must be plain names");
+        } else if (!(rc = next_event(l, &val))) {
+            const char *field = (const char *)kev.data.scalar.value;
+            snprintf(key, sizeof(key), "auth_modules.%s.%s.%s", m->name, section, field);
+            rc = set_auth_value(l, m, key, field, &val);
+            yaml_event_delete(&val);
+        }
+        yaml_event_delete(&kev);
+        if (rc)
+            return rc;
+    }
+}
+
+/* One field of auth_modules.NAME: flat (username: ...) or the reference's
+ * nested sections; its "apikey: KEY" is api_key. */
 static int load_auth_field(struct loader *l, probe_auth *m, const yaml_event_t *kev)
 {
     const char *field = (const char *)kev->data.scalar.value;
@@ -803,20 +852,15 @@ static int load_auth_field(struct loader *l, probe_auth *m, const yaml_event_t *
     yaml_event_t val;
     if (next_event(l, &val))
         return -1;
-    int rc = 0;
-    char why[256];
-    if (val.type != YAML_SCALAR_EVENT || is_null_scalar(&val) || scalar_has_nul(&val)) {
-        rc = load_fail(l, ev_line(&val), key, "expected a single non-empty value");
-    } else {
-        const char *text = (const char *)val.data.scalar.value;
-        int path = strcmp(field, "password_file") == 0 || strcmp(field, "api_key_file") == 0;
-        char *v = path ? path_value(text, l->dir) : strdup(text);
-        if (!v)
-            rc = load_fail(l, ev_line(&val), key, "out of memory");
-        else if (probe_auth_set(m, field, v, why, sizeof(why)))
-            rc = load_fail(l, ev_line(&val), key, "%s", why);
-        free(v);
-    }
+    int nested = strcmp(field, "userpass") == 0 || strcmp(field, "aws") == 0;
+    int rc;
+    if (nested && val.type == YAML_MAPPING_START_EVENT)
+        rc = load_auth_nested(l, m, field);
+    else if (val.type == YAML_MAPPING_START_EVENT)
+        rc = load_fail(l, ev_line(kev), key,
+                       "not supported (only userpass: and aws: hold a mapping)");
+    else
+        rc = set_auth_value(l, m, key, strcmp(field, "apikey") == 0 ? "api_key" : field, &val);
     yaml_event_delete(&val);
     return rc;
 }

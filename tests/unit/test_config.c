@@ -513,6 +513,11 @@ static const struct {
     {"auth_modules: [a]\n", "1: auth_modules: expected a mapping of modules (NAME: {type: ...})"},
     {"auth_modules:\n  a:\n    type: apikey\n    api_key: [k]\n",
      "4: auth_modules.a.api_key: expected a single non-empty value"},
+    {"auth_modules:\n  a:\n    type: userpass\n    userpass:\n      user: u\n",
+     "5: auth_modules.a.userpass.user: unknown field (type, username, password, password_file, "
+     "api_key, api_key_file, region)"},
+    {"auth_modules:\n  a:\n    type: aws\n    tls:\n      ca_file: x\n",
+     "4: auth_modules.a.tls: not supported (only userpass: and aws: hold a mapping)"},
 };
 
 START_TEST(test_load_errors)
@@ -634,11 +639,16 @@ START_TEST(test_probe_settings)
 {
     config *c = config_new();
     char err[1024] = "";
+    const probe_auth *m;
     write_tmp("probe.pw", "hunter2\n", 8);
     const char *text = "probe:\n  allow:\n    - http://a:*\n    - https://*.b\n"
                        "  timeout: 3s\nauth_modules:\n  prod:\n    type: userpass\n"
                        "    username: mon\n    password_file: probe.pw\n"
-                       "  cloud:\n    type: apikey\n    api_key: k1\n";
+                       "  cloud:\n    type: apikey\n    api_key: k1\n"
+                       /* the reference exporter's layout */
+                       "  ref_basic:\n    type: userpass\n    userpass:\n      username: r\n"
+                       "      password: p2\n  ref_key:\n    type: apikey\n    apikey: k2\n"
+                       "  ref_aws:\n    type: aws\n    aws:\n      region: us-east-1\n";
     const char *path = write_tmp("probe.yml", text, strlen(text));
     ck_assert_msg(config_load_file(c, path, err, sizeof(err)) == 0, "%s", err);
     ck_assert_int_eq(config_key_line(c, "probe.allow"), 3);
@@ -653,9 +663,21 @@ START_TEST(test_probe_settings)
     ck_assert_str_eq(v, "http://a:*,https://*.b,http://c,http://d");
     ck_assert(c->probe_timeout_ms == 3000);
     ck_assert(c->probe_max_concurrent == 4);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDPROBE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "probe-secret", 1);
     ck_assert_msg(config_finalize(c, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_uint_eq(c->n_auth_modules, 2);
-    const probe_auth *m = probe_auth_find(c->auth_modules, c->n_auth_modules, "prod");
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    ck_assert_str_eq(c->aws.access_key_id, "AKIDPROBE"); /* for the aws module */
+    ck_assert_uint_eq(c->n_auth_modules, 5);
+    m = probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_basic");
+    ck_assert(m->type == PROBE_AUTH_USERPASS);
+    ck_assert_str_eq(m->username, "r");
+    ck_assert_str_eq(m->password, "p2");
+    ck_assert_str_eq(probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_key")->api_key, "k2");
+    ck_assert_str_eq(probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_aws")->region,
+                     "us-east-1");
+    m = probe_auth_find(c->auth_modules, c->n_auth_modules, "prod");
     ck_assert_ptr_nonnull(m);
     ck_assert_str_eq(m->password, "hunter2");
     m = probe_auth_find(c->auth_modules, c->n_auth_modules, "cloud");
