@@ -9,11 +9,12 @@ and never show in the log."""
 import base64
 import os
 import re
-import shutil
+import signal
 import threading
 from urllib.parse import quote
 
 import harness
+import test_sigv4
 
 PASSWORD = "pr0be-s3cret"
 
@@ -88,6 +89,50 @@ class Probe(harness.TestCase):
         st, _, body = d.get("/probe")
         self.assertEqual(st, 400, body)
         self.assertCleanExit(d)
+
+    def test_apikey_and_aws_modules(self):
+        """apikey's header and a SigV4 signature (the module's region) as ES receives them."""
+        key = base64.b64encode(b"id:probe-api-key").decode()
+        es = self.fake(extra=["--require-apikey", key])
+        aws = self.fake()
+        cfg = ("probe:\n  allow: ['http://127.0.0.1:*']\nauth_modules:\n"
+               "  cloud:\n    type: apikey\n    apikey: %s\n"
+               "  amazon:\n    type: aws\n    aws:\n      region: eu-central-1\n" % key)
+        env = {"AWS_ACCESS_KEY_ID": test_sigv4.KEY_ID,
+               "AWS_SECRET_ACCESS_KEY": test_sigv4.SECRET, "HOME": self.tmp}
+        d = self.esvigil(["--es.uri=" + es.url], config_text=cfg, procfs=self.procfs(), env=env)
+        st, _, body = self.probe(d, es.url, "cloud")
+        self.assertEqual(st, 200, body[:300])
+        self.assertRegex(body.decode(), r"(?m)^esvigil_up 1$")
+        self.assertEqual(es.requests()["last_authorization"], "ApiKey " + key)
+        st, _, body = self.probe(d, aws.url, "amazon")
+        self.assertRegex(body.decode(), r"(?m)^esvigil_up 1$")
+        sig = test_sigv4.expected_signature(aws.requests(), test_sigv4.SECRET, "eu-central-1")
+        self.assertEqual((sig["key_id"], sig["region"], sig["service"]),
+                         (test_sigv4.KEY_ID, "eu-central-1", "es"))
+        self.assertEqual(sig["got"], sig["want"], "signature does not verify")
+        self.assertCleanExit(d)
+        for secret in (key, test_sigv4.SECRET):
+            self.assertNotIn(secret, d.log())
+
+    def test_reload_changes_the_allowlist(self):
+        d = self.start()
+        self.assertEqual(self.probe(d, self.one.url)[0], 200)
+        self.config("probe:\n  allow: ['%s']\n" % self.two.url)
+        mark = d.mark()
+        d.kill(signal.SIGHUP)
+        d.wait_log(r"reloaded", 10 * harness.SCALE, "after SIGHUP", start=mark)
+        self.assertEqual(self.probe(d, self.one.url)[0], 403)
+        self.assertEqual(self.probe(d, self.two.url, "prod")[0], 400)  # module gone
+        self.assertEqual(self.probe(d, self.two.url)[0], 200)
+        self.assertCleanExit(d)
+
+    def test_bad_config_is_one_line(self):
+        cfg = self.config("auth_modules:\n  prod:\n    type: userpass\n    username: u\n")
+        rc, _, err = harness.run_esvigil(["--config.file=" + cfg])
+        self.assertEqual(rc, 2, err)
+        self.assertEqual(err.strip(), "esvigil: %s:2: auth_modules.prod: type userpass needs "
+                         "username and one of password, password_file" % cfg)
 
     def test_off_without_allowlist(self):
         es = self.fake()
