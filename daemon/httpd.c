@@ -536,7 +536,9 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTPD_PER_IP_CONNECTIONS, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTPD_POOL_BYTES, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS, NULL},
+        /* a probe holds its thread for up to probe.timeout: one more thread
+           per probe keeps HTTPD_THREADS free to accept /metrics scrapes */
+        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS + o->probe_threads, NULL},
     };
     size_t n = 7;
     if (t->cert) {

@@ -166,7 +166,8 @@ static int start(daemon_state *d)
         log_error("%s", d->slot ? err : "out of memory");
         return -1;
     }
-    if (!(d->probe = prober_new(d->cfg, PACKAGE_VERSION))) {
+    int probe_cap = d->cfg->probe_allow.n ? (int)d->cfg->probe_max_concurrent : 0;
+    if (!(d->probe = prober_new(d->cfg, PACKAGE_VERSION, probe_cap))) {
         log_error("out of memory");
         return -1;
     }
@@ -178,7 +179,8 @@ static int start(daemon_state *d)
                      .es_url = poller_es_url(d->poll),
                      .rules = d->rules,
                      .web_config_file = d->cfg->web_config_file,
-                     .probe = d->probe};
+                     .probe = d->probe,
+                     .probe_threads = (unsigned)probe_cap};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);

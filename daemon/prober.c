@@ -15,12 +15,13 @@ struct prober {
     pthread_mutex_t mu; /* guards cfg against a reload */
     const config *cfg;
     const char *version;
+    int cap;
     atomic_int running;
 };
 
 #define TEXT_TYPE "text/plain; charset=utf-8"
 
-prober *prober_new(const config *cfg, const char *version)
+prober *prober_new(const config *cfg, const char *version, int cap)
 {
     prober *p = calloc(1, sizeof(*p));
     if (!p)
@@ -28,6 +29,7 @@ prober *prober_new(const config *cfg, const char *version)
     pthread_mutex_init(&p->mu, NULL);
     p->cfg = cfg;
     p->version = version;
+    p->cap = cap;
     return p;
 }
 
@@ -129,7 +131,14 @@ unsigned prober_run(prober *p, const char *target, const char *auth_module, expo
     *ctype = TEXT_TYPE;
     pthread_mutex_lock(&p->mu);
     int max = (int)p->cfg->probe_max_concurrent;
+    size_t allowed = p->cfg->probe_allow.n;
     pthread_mutex_unlock(&p->mu);
+    if (allowed && p->cap == 0) {
+        buf_puts(out, "probe.allow was empty at start: /probe needs a restart\n");
+        return 503;
+    }
+    if (max > p->cap && p->cap > 0)
+        max = p->cap;
     /* Counted before admission so a flood of refused requests is as cheap
      * as one: nothing waits, the surplus gets 503 now. */
     if (atomic_fetch_add(&p->running, 1) >= max) {

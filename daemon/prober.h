@@ -9,8 +9,10 @@
 
 typedef struct prober prober;
 
-/* cfg stays the caller's and must outlive it or the next prober_update. */
-prober *prober_new(const config *cfg, const char *version);
+/* cfg stays the caller's and must outlive it or the next prober_update.
+ * cap: the most probes ever run at once, whatever a reload says (the HTTP
+ * server was sized for that many at start). */
+prober *prober_new(const config *cfg, const char *version, int cap);
 /* A reloaded config; the old one may be freed once this returns. */
 void prober_update(prober *p, const config *cfg);
 void prober_free(prober *p);

@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import threading
+import time
 from urllib.parse import quote
 
 import harness
@@ -142,19 +143,31 @@ class Probe(harness.TestCase):
         self.assertCleanExit(d)
 
     def test_concurrency_bound(self):
-        """A hung target holds its slot; one probe beyond the bound is 503 at once."""
-        d = self.start("  max-concurrent: 1\n  timeout: 3s\n")
+        """Hung targets hold their slots; one probe beyond the bound is 503 at
+        once, and as many hung probes as the server has threads (4) leave
+        /metrics answering: each probe slot has a thread of its own."""
+        d = self.start("  timeout: 3s\n")  # max-concurrent: the default 4
         self.two.set_mode("hang")
-        box = {}
-        t = threading.Thread(target=lambda: box.update(r=self.probe(d, self.two.url, "prod")))
-        t.start()
-        harness.wait_until(lambda: self.two.requests()["total"] > 0, 10 * harness.SCALE,
-                           msg="the first probe reached the target")
+        box, threads = {}, []
+        for i in range(4):
+            t = threading.Thread(target=lambda i=i: box.update(
+                {i: self.probe(d, self.two.url, "prod")}))
+            t.start()
+            threads.append(t)
+        harness.wait_until(lambda: self.two.requests()["total"] >= 4, 10 * harness.SCALE,
+                           msg="four probes reached the hung target")
         st, _, body = self.probe(d, self.one.url)
         self.assertEqual(st, 503, body)
-        t.join(30 * harness.SCALE)
-        self.assertEqual(box["r"][0], 200)
-        self.assertRegex(box["r"][2].decode(), r"(?m)^esvigil_up 0$")
+        t0 = time.monotonic()
+        st, _, body = d.get("/metrics", timeout=5 * harness.SCALE)
+        self.assertEqual(st, 200)
+        self.assertLess(time.monotonic() - t0, 2 * harness.SCALE)
+        for t in threads:
+            t.join(30 * harness.SCALE)
+        for i in range(4):
+            self.assertEqual(box[i][0], 200)
+            self.assertRegex(box[i][2].decode(), r"(?m)^esvigil_up 0$")
+        self.assertEqual(self.probe(d, self.one.url)[0], 200)  # the slots are free again
         self.assertCleanExit(d)
 
 
