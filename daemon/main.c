@@ -197,6 +197,7 @@ static void stop(daemon_state *d)
 {
     sd_notify(0, "STOPPING=1");
     poller_stop(d->poll);
+    prober_cancel(d->probe);
     httpd_stop(d->http);
     prober_free(d->probe);
     snapshot_slot_free(d->slot);

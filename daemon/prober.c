@@ -17,6 +17,7 @@ struct prober {
     const char *version;
     int cap;
     atomic_int running;
+    atomic_int cancel; /* shutdown: probes in flight give up within a second */
 };
 
 #define TEXT_TYPE "text/plain; charset=utf-8"
@@ -38,6 +39,12 @@ void prober_update(prober *p, const config *cfg)
     pthread_mutex_lock(&p->mu);
     p->cfg = cfg;
     pthread_mutex_unlock(&p->mu);
+}
+
+void prober_cancel(prober *p)
+{
+    if (p)
+        atomic_store(&p->cancel, 1);
 }
 
 void prober_free(prober *p)
@@ -149,8 +156,10 @@ unsigned prober_run(prober *p, const char *target, const char *auth_module, expo
     esclient *es = NULL;
     long long timeout_ms = 0;
     unsigned st = admit(p, target, auth_module, &es, &timeout_ms, out);
-    if (st == 0)
+    if (st == 0) {
+        esclient_set_cancel(es, &p->cancel);
         st = collect_target(p, es, timeout_ms, fmt, out, ctype);
+    }
     esclient_free(es);
     atomic_fetch_sub(&p->running, 1);
     return st;

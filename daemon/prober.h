@@ -15,6 +15,8 @@ typedef struct prober prober;
 prober *prober_new(const config *cfg, const char *version, int cap);
 /* A reloaded config; the old one may be freed once this returns. */
 void prober_update(prober *p, const config *cfg);
+/* Makes the probes in flight give up (shutdown must not wait probe.timeout). */
+void prober_cancel(prober *p);
 void prober_free(prober *p);
 
 /* Runs a probe: the HTTP status, the body in out (the exposition on 200,

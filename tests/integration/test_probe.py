@@ -135,6 +135,23 @@ class Probe(harness.TestCase):
         self.assertEqual(err.strip(), "esvigil: %s:2: auth_modules.prod: type userpass needs "
                          "username and one of password, password_file" % cfg)
 
+    def test_shutdown_during_a_hung_probe(self):
+        d = self.start("  timeout: 10m\n")
+        self.two.set_mode("hang")
+        box = {}
+
+        def hung_probe():
+            try:
+                box["r"] = self.probe(d, self.two.url, "prod", timeout=60)
+            except OSError as e:  # the daemon closed the connection on its way out
+                box["r"] = e
+        t = threading.Thread(target=hung_probe)
+        t.start()
+        harness.wait_until(lambda: self.two.requests()["total"] >= 1, 10 * harness.SCALE,
+                           msg="the probe reached the hung target")
+        self.assertLess(self.assertCleanExit(d, timeout=3), 3 * harness.SCALE)
+        t.join(10 * harness.SCALE)
+
     def test_off_without_allowlist(self):
         es = self.fake()
         d = self.esvigil(["--es.uri=" + es.url], procfs=self.procfs())
@@ -146,18 +163,21 @@ class Probe(harness.TestCase):
         """Hung targets hold their slots; one probe beyond the bound is 503 at
         once, and as many hung probes as the server has threads (4) leave
         /metrics answering: each probe slot has a thread of its own."""
-        d = self.start("  timeout: 3s\n")  # max-concurrent: the default 4
+        d = self.start("  timeout: 8s\n")  # max-concurrent: the default 4
         self.two.set_mode("hang")
         box, threads = {}, []
+        # one at a time: connections arriving together may be accepted by one
+        # server thread, and the later waits behind the earlier's probe
         for i in range(4):
             t = threading.Thread(target=lambda i=i: box.update(
                 {i: self.probe(d, self.two.url, "prod")}))
             t.start()
             threads.append(t)
-        harness.wait_until(lambda: self.two.requests()["total"] >= 4, 10 * harness.SCALE,
-                           msg="four probes reached the hung target")
+            harness.wait_until(lambda: self.two.requests()["total"] >= i + 1,
+                               10 * harness.SCALE, msg="probe %d reached the hung target" % i)
         st, _, body = self.probe(d, self.one.url)
-        self.assertEqual(st, 503, body)
+        self.assertEqual(st, 503, "%r %r %r" % (self.two.requests()["counts"],
+                                                {k: v[0] for k, v in box.items()}, body[:100]))
         t0 = time.monotonic()
         st, _, body = d.get("/metrics", timeout=5 * harness.SCALE)
         self.assertEqual(st, 200)
