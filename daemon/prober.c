@@ -116,12 +116,12 @@ static unsigned collect_target(prober *p, esclient *es, long long timeout_ms, ex
                        .deadline_ms = timeout_ms};
     collect_result res;
     unsigned st = 500;
-    if (coll && set && collect_run(coll, es, &co, set, &res) == 0) {
-        if (exposition_render(set, fmt, out) == 0) {
+    if (coll && set) {
+        if (collect_run(coll, es, &co, set, &res) == 0 && exposition_render(set, fmt, out) == 0) {
             st = 200;
             *ctype = exposition_content_type(fmt);
         }
-        collect_result_free(&res);
+        collect_result_free(&res); /* filled even when the run failed */
     }
     if (st != 200) {
         buf_reset(out);
