@@ -50,7 +50,8 @@ struct httpd {
     basicauth *auth;
     tls_files tls;
     char url[300];
-    prober *probe; /* NULL: /probe is not served */
+    prober *probe;          /* NULL: /probe is not served */
+    unsigned probe_threads; /* extra server threads, kept for TLS restarts */
     pthread_mutex_t log_mu;
     char last_error[256]; /* libmicrohttpd's last complaint, for a bind failure */
 };
@@ -538,7 +539,7 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         /* a probe holds its thread for up to probe.timeout: one more thread
            per probe keeps HTTPD_THREADS free to accept /metrics scrapes */
-        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS + o->probe_threads, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS + h->probe_threads, NULL},
     };
     size_t n = 7;
     if (t->cert) {
@@ -602,6 +603,7 @@ httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen)
     pthread_mutex_init(&h->log_mu, NULL);
     h->slot = o->slot;
     h->probe = o->probe;
+    h->probe_threads = o->probe_threads;
     h->version = strdup(o->version);
     h->auth = basicauth_new(HTTPD_AUTH_CACHE_S);
     httpd_update(h, o->telemetry_path, o->es_url, o->rules);
