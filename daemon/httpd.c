@@ -29,6 +29,7 @@
 #include "exposition.h"
 #include "httpheader.h"
 #include "logging.h"
+#include "prober.h"
 #include "statuspage.h"
 #include "webconfig.h"
 
@@ -50,6 +51,8 @@ struct httpd {
     basicauth *auth;
     tls_files tls;
     char url[300];
+    prober *probe;          /* NULL: /probe is not served */
+    unsigned probe_threads; /* extra server threads, kept for TLS restarts */
     pthread_mutex_t log_mu;
     char last_error[256]; /* libmicrohttpd's last complaint, for a bind failure */
 };
@@ -213,16 +216,38 @@ static enum MHD_Result route_landing(request *r)
     return send_response(r, MHD_HTTP_OK, resp);
 }
 
+/* /probe?target=URL&auth_module=NAME: the prober decides and renders. */
+static enum MHD_Result route_probe(request *r)
+{
+    if (!r->h->probe)
+        return send_text(r, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+    const char *target = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "target");
+    const char *mod = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "auth_module");
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    buf b;
+    buf_init(&b);
+    const char *ctype;
+    unsigned st = prober_run(r->h->probe, target, mod, exposition_negotiate(accept), &b, &ctype);
+    size_t len;
+    char *body = buf_steal(&b, &len);
+    struct MHD_Response *resp =
+        body ? MHD_create_response_from_buffer_with_free_callback(len, body, free) : NULL;
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    return send_response(r, st, resp);
+}
+
 /* Fixed routes; the telemetry path is matched separately because it is
  * configurable. */
 static const struct {
     const char *path;
     route_fn fn;
 } routes[] = {
-    {"/", route_landing},
-    {"/-/healthy", route_healthy},
-    {"/-/ready", route_ready},
-    {"/rules", route_rules},
+    {"/", route_landing},    {"/-/healthy", route_healthy}, {"/-/ready", route_ready},
+    {"/rules", route_rules}, {"/probe", route_probe},
 };
 
 static route_fn find_route(httpd *h, const char *url)
@@ -498,7 +523,9 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTPD_PER_IP_CONNECTIONS, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTPD_POOL_BYTES, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS, NULL},
+        /* a probe holds its thread for up to probe.timeout: one more thread
+           per probe keeps HTTPD_THREADS free to accept /metrics scrapes */
+        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS + h->probe_threads, NULL},
     };
     size_t n = 7;
     if (t->cert) {
@@ -561,6 +588,8 @@ httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen)
     }
     pthread_mutex_init(&h->log_mu, NULL);
     h->slot = o->slot;
+    h->probe = o->probe;
+    h->probe_threads = o->probe_threads;
     h->version = strdup(o->version);
     h->auth = basicauth_new(HTTPD_AUTH_CACHE_S);
     httpd_update(h, o->telemetry_path, o->es_url, o->rules);

@@ -16,6 +16,8 @@ typedef struct httpd_opts {
     const char *es_url;          /* display form, no secrets */
     const char *rules;           /* alert rules YAML served at /rules; NULL: 404 */
     const char *web_config_file; /* exporter-toolkit web config (TLS, auth); NULL: none */
+    struct prober *probe;        /* serves /probe; NULL: 404 */
+    unsigned probe_threads;      /* extra server threads, one per concurrent probe */
 } httpd_opts;
 
 typedef struct httpd httpd;

@@ -21,6 +21,7 @@
 #include "logging.h"
 #include "pacer.h"
 #include "poller.h"
+#include "prober.h"
 #include "snapshot.h"
 
 #define EXIT_CONFIG 2
@@ -80,6 +81,7 @@ static char *render_rules(const checks_thresholds *t)
 
 typedef struct daemon_state {
     config *cfg;
+    prober *probe;
     checks_thresholds *thresholds;
     char *rules;
     snapshot_slot *slot;
@@ -136,6 +138,7 @@ static void reload(daemon_state *d, int argc, char **argv)
     checks_thresholds_free(old_t);
     free(d->rules);
     d->rules = rules;
+    prober_update(d->probe, next);
     config_free(d->cfg);
     d->cfg = next;
     logging_set_level(logging_parse_level(next->log_level));
@@ -164,6 +167,11 @@ static int start(daemon_state *d)
         log_error("%s", d->slot ? err : "out of memory");
         return -1;
     }
+    int probe_cap = d->cfg->probe_allow.n ? (int)d->cfg->probe_max_concurrent : 0;
+    if (!(d->probe = prober_new(d->cfg, PACKAGE_VERSION, probe_cap))) {
+        log_error("out of memory");
+        return -1;
+    }
     httpd_opts ho = {.listen_address = d->cfg->web_listen_address,
                      .listen_fd = listen_fd,
                      .telemetry_path = d->cfg->web_telemetry_path,
@@ -171,7 +179,9 @@ static int start(daemon_state *d)
                      .version = PACKAGE_VERSION,
                      .es_url = poller_es_url(d->poll),
                      .rules = d->rules,
-                     .web_config_file = d->cfg->web_config_file};
+                     .web_config_file = d->cfg->web_config_file,
+                     .probe = d->probe,
+                     .probe_threads = (unsigned)probe_cap};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);
@@ -188,7 +198,9 @@ static void stop(daemon_state *d)
 {
     sd_notify(0, "STOPPING=1");
     poller_stop(d->poll);
+    prober_cancel(d->probe);
     httpd_stop(d->http);
+    prober_free(d->probe);
     snapshot_slot_free(d->slot);
     config_free(d->cfg);
     checks_thresholds_free(d->thresholds);

@@ -564,6 +564,8 @@ static procfs_es_where host_owner(collect *c, const collect_opts *o, const ident
 static int run_host_view(collect *c, const collect_opts *o, const identity *id, metric_set *out,
                          collect_result *res)
 {
+    if (!o->procfs_root) /* /probe: the target never runs on this host */
+        return 0;
     procfs_es_where where = host_owner(c, o, id, res);
     if (where == PROCFS_ES_ELSEWHERE) {
         res->host_elsewhere = 1;

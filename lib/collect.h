@@ -19,7 +19,7 @@ typedef enum {
 } collect_cluster_mode;
 
 typedef struct collect_opts {
-    const char *procfs_root; /* "/proc" or a fixture tree */
+    const char *procfs_root; /* "/proc" or a fixture tree; NULL: no host view */
     long es_pid;             /* >0: explicit ES pid (wins: containers see another pid) */
     const char *es_pidfile;  /* NULL: none; used when node info has no pid */
     int es_all;              /* poll every node, not only the local one */

@@ -24,8 +24,8 @@
 
 /* The field's C type follows: T_STRING, T_PATH (relative ones resolved against
  * the config file's directory) and T_ENUM are char *, T_BOOL is int, T_DURATION
- * (ms), T_BYTES and T_INT (0..INT_MAX) are long long. */
-enum setting_type { T_STRING, T_PATH, T_BOOL, T_DURATION, T_BYTES, T_INT, T_ENUM };
+ * (ms), T_BYTES and T_INT (0..INT_MAX) are long long, T_LIST is config_list. */
+enum setting_type { T_STRING, T_PATH, T_BOOL, T_DURATION, T_BYTES, T_INT, T_ENUM, T_LIST };
 
 struct setting {
     const char *key; /* YAML path; the flag is "--" key */
@@ -144,6 +144,13 @@ static const struct setting settings[] = {
      "exporter-toolkit web config (TLS, basic auth, headers), as node_exporter reads it."},
     {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
      "Log only messages at this level or above."},
+    {"probe.allow", T_LIST, AT(probe_allow), NULL, NULL,
+     "Targets /probe may poll: glob patterns over the whole URL (a star stops at \"/\"); "
+     "repeat the flag for more. Empty: /probe answers 404."},
+    {"probe.timeout", T_DURATION, AT(probe_timeout_ms), "10s", NULL,
+     "Give up on a /probe target after this long (the whole collection)."},
+    {"probe.max-concurrent", T_INT, AT(probe_max_concurrent), "4", NULL,
+     "Probes running at once; one more is answered 503 at once instead of queueing."},
     {"aws.region", T_STRING, AT(aws_region), NULL, NULL,
      "Sign requests with AWS SigV4 for this region (Amazon OpenSearch Service); keys from "
      "$AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."},
@@ -177,6 +184,7 @@ static const struct {
     [T_BYTES] = {"BYTES", "not a byte size (like 512kb, 64mb, 1gb)"},
     [T_INT] = {"INT", "not a whole number (0 or more)"},
     [T_ENUM] = {NULL, NULL}, /* the choices themselves */
+    [T_LIST] = {"PATTERN", NULL},
 };
 
 enum { ORIGIN_DEFAULT = 0, ORIGIN_FLAG = -1 }; /* > 0: line in config_file */
@@ -304,6 +312,32 @@ static long long *ll_field(config *c, const struct setting *s)
 static int *int_field(config *c, const struct setting *s)
 {
     return (int *)(void *)((char *)c + s->offset);
+}
+
+static config_list *list_field(config *c, const struct setting *s)
+{
+    return (config_list *)(void *)((char *)c + s->offset);
+}
+
+static void list_clear(config_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int list_append(config_list *l, const char *text)
+{
+    char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    l->v = v;
+    if (!(v[l->n] = strdup(text)))
+        return -1;
+    l->n++;
+    return 0;
 }
 
 size_t config_key_count(void)
@@ -447,6 +481,12 @@ static int setting_set(config *c, const struct setting *s, const char *text, con
         if (ok)
             *ll_field(c, s) = v;
         break;
+    case T_LIST: /* appends: a flag repeated, or each item of the file's list */
+        if (*text && list_append(list_field(c, s), text)) {
+            snprintf(why, n, "out of memory");
+            return -1;
+        }
+        return 0;
     }
     if (!ok)
         snprintf(why, n, "%s: %s", type_info[s->type].expect, q);
@@ -486,6 +526,16 @@ static void format_setting(const config *c, const struct setting *s, char *out, 
     case T_INT:
         snprintf(out, n, "%lld", *ll_field(m, s));
         break;
+    case T_LIST: {
+        const config_list *l = list_field(m, s);
+        size_t used = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < l->n && used < n; i++) {
+            int w = snprintf(out + used, n - used, "%s%s", i ? "," : "", l->v[i]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        break;
+    }
     }
 }
 
@@ -551,6 +601,11 @@ void config_free(config *c)
     for (size_t i = 0; i < N_SETTINGS; i++)
         if (is_string_type(settings[i].type))
             free(*str_field(c, &settings[i]));
+        else if (settings[i].type == T_LIST)
+            list_clear(list_field(c, &settings[i]));
+    for (size_t i = 0; i < c->n_auth_modules; i++)
+        probe_auth_clear(&c->auth_modules[i]);
+    free(c->auth_modules);
     free_secret(&c->es_password);
     free_secret(&c->es_api_key);
     awscreds_clear(&c->aws);
@@ -704,6 +759,192 @@ static void seen_free(struct seen *s)
 
 static int load_mapping(struct loader *l, const char *prefix);
 
+/* After SEQUENCE_START of a T_LIST key: each scalar item, to SEQUENCE_END. */
+static int load_list(struct loader *l, const char *key, const yaml_event_t *start)
+{
+    const struct setting *s = find_setting(key);
+    size_t idx = setting_index(s);
+    if (l->c->origin[idx] > 0)
+        return load_fail(l, ev_line(start), key, "duplicate key (first set on line %d)",
+                         l->c->origin[idx]);
+    list_clear(list_field(l->c, s));
+    for (;;) {
+        yaml_event_t ev;
+        if (next_event(l, &ev))
+            return -1;
+        int rc = 0, end = ev.type == YAML_SEQUENCE_END_EVENT;
+        char why[256];
+        if (!end && (ev.type != YAML_SCALAR_EVENT || is_null_scalar(&ev) || scalar_has_nul(&ev)))
+            rc = load_fail(l, ev_line(&ev), key, "expected a list of non-empty strings");
+        else if (!end &&
+                 setting_set(l->c, s, (const char *)ev.data.scalar.value, l->dir, why, sizeof(why)))
+            rc = load_fail(l, ev_line(&ev), key, "%s", why);
+        yaml_event_delete(&ev);
+        if (rc)
+            return rc;
+        if (end)
+            break;
+    }
+    l->c->origin[idx] = (int)ev_line(start);
+    return 0;
+}
+
+static int is_list_key(const char *key)
+{
+    const struct setting *s = find_setting(key);
+    return s && s->type == T_LIST;
+}
+
+/* A scalar field of auth_modules.NAME (key names it in errors); file names
+ * are relative to the config file. */
+static int set_auth_value(struct loader *l, probe_auth *m, const char *key, const char *field,
+                          const yaml_event_t *val)
+{
+    char why[256];
+    if (val->type != YAML_SCALAR_EVENT || is_null_scalar(val) || scalar_has_nul(val))
+        return load_fail(l, ev_line(val), key, "expected a single non-empty value");
+    const char *text = (const char *)val->data.scalar.value;
+    int path = strcmp(field, "password_file") == 0 || strcmp(field, "api_key_file") == 0;
+    char *v = path ? path_value(text, l->dir) : strdup(text);
+    int rc = 0;
+    if (!v)
+        rc = load_fail(l, ev_line(val), key, "out of memory");
+    else if (probe_auth_set(m, field, v, why, sizeof(why)))
+        rc = load_fail(l, ev_line(val), key, "%s", why);
+    free(v);
+    return rc;
+}
+
+/* The reference exporter's nested form: userpass: {username, password},
+ * aws: {region}; after its MAPPING_START. */
+static int load_auth_nested(struct loader *l, probe_auth *m, const char *section)
+{
+    for (;;) {
+        yaml_event_t kev, val;
+        if (next_event(l, &kev))
+            return -1;
+        if (kev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&kev);
+            return 0;
+        }
+        char key[300];
+        int rc = 0;
+        if (kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev)) {
+            rc = load_fail(l, ev_line(&kev), "auth_modules", "keys must be plain names");
+        } else if (!(rc = next_event(l, &val))) {
+            const char *field = (const char *)kev.data.scalar.value;
+            snprintf(key, sizeof(key), "auth_modules.%s.%s.%s", m->name, section, field);
+            rc = set_auth_value(l, m, key, field, &val);
+            yaml_event_delete(&val);
+        }
+        yaml_event_delete(&kev);
+        if (rc)
+            return rc;
+    }
+}
+
+/* One field of auth_modules.NAME: flat (username: ...) or the reference's
+ * nested sections; its "apikey: KEY" is api_key. */
+static int load_auth_field(struct loader *l, probe_auth *m, const yaml_event_t *kev)
+{
+    const char *field = (const char *)kev->data.scalar.value;
+    char key[300];
+    snprintf(key, sizeof(key), "auth_modules.%s.%s", m->name, field);
+    yaml_event_t val;
+    if (next_event(l, &val))
+        return -1;
+    int nested = strcmp(field, "userpass") == 0 || strcmp(field, "aws") == 0;
+    int rc;
+    if (nested && val.type == YAML_MAPPING_START_EVENT)
+        rc = load_auth_nested(l, m, field);
+    else if (val.type == YAML_MAPPING_START_EVENT)
+        rc = load_fail(l, ev_line(kev), key,
+                       "not supported (only userpass: and aws: hold a mapping)");
+    else
+        rc = set_auth_value(l, m, key, strcmp(field, "apikey") == 0 ? "api_key" : field, &val);
+    yaml_event_delete(&val);
+    return rc;
+}
+
+/* After MAPPING_START of auth_modules.NAME: its fields, then the check. */
+static int load_auth_module(struct loader *l, probe_auth *m)
+{
+    for (;;) {
+        yaml_event_t kev;
+        if (next_event(l, &kev))
+            return -1;
+        int end = kev.type == YAML_MAPPING_END_EVENT, rc = 0;
+        if (!end && (kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev)))
+            rc = load_fail(l, ev_line(&kev), "auth_modules", "keys must be plain names");
+        else if (!end)
+            rc = load_auth_field(l, m, &kev);
+        yaml_event_delete(&kev);
+        if (rc)
+            return rc;
+        if (end)
+            break;
+    }
+    char why[256], key[300];
+    snprintf(key, sizeof(key), "auth_modules.%s", m->name);
+    if (probe_auth_check(m, why, sizeof(why)))
+        return load_fail(l, (size_t)m->line, key, "%s", why);
+    return 0;
+}
+
+static int add_auth_module(struct loader *l, const yaml_event_t *kev, probe_auth **m)
+{
+    config *c = l->c;
+    const char *name = (const char *)kev->data.scalar.value;
+    const probe_auth *old = probe_auth_find(c->auth_modules, c->n_auth_modules, name);
+    if (old)
+        return load_fail(l, ev_line(kev), "auth_modules",
+                         "duplicate module %.64s (first on line %d)", name, old->line);
+    probe_auth *v = realloc(c->auth_modules, (c->n_auth_modules + 1) * sizeof(*v));
+    if (!v)
+        return load_fail(l, ev_line(kev), "auth_modules", "out of memory");
+    c->auth_modules = v;
+    *m = &v[c->n_auth_modules];
+    memset(*m, 0, sizeof(**m));
+    if (!((*m)->name = strdup(name)))
+        return load_fail(l, ev_line(kev), "auth_modules", "out of memory");
+    (*m)->line = (int)ev_line(kev);
+    c->n_auth_modules++;
+    return 0;
+}
+
+/* After MAPPING_START of auth_modules: NAME: {type: ..., ...} entries, the
+ * reference exporter's layout. */
+static int load_auth_modules(struct loader *l)
+{
+    if (l->c->n_auth_modules)
+        return load_fail(l, 0, "auth_modules", "duplicate key");
+    for (;;) {
+        yaml_event_t kev, val;
+        if (next_event(l, &kev))
+            return -1;
+        if (kev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&kev);
+            return 0;
+        }
+        probe_auth *m = NULL;
+        int rc = kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev) || is_null_scalar(&kev)
+                     ? load_fail(l, ev_line(&kev), "auth_modules", "module names must be plain")
+                     : add_auth_module(l, &kev, &m);
+        if (!rc && !(rc = next_event(l, &val))) {
+            if (val.type == YAML_MAPPING_START_EVENT)
+                rc = load_auth_module(l, m);
+            else
+                rc = load_fail(l, ev_line(&val), "auth_modules",
+                               "module %.64s: expected a mapping (type: userpass|apikey|aws, ...)",
+                               m->name);
+            yaml_event_delete(&val);
+        }
+        yaml_event_delete(&kev);
+        if (rc)
+            return rc;
+    }
+}
+
 /* One "key: value" of a mapping; key is the dotted path. */
 static int load_entry(struct loader *l, const char *key, size_t key_line)
 {
@@ -714,10 +955,18 @@ static int load_entry(struct loader *l, const char *key, size_t key_line)
     int row, level;
     int check = check_key(key, strlen(key), &row, &level);
     int leaf = find_setting(key) != NULL || check;
-    if (!leaf && !is_section(key) && !is_check_section(key))
+    if (strcmp(key, "auth_modules") == 0 && val.type == YAML_MAPPING_START_EVENT)
+        rc = load_auth_modules(l);
+    else if (strcmp(key, "auth_modules") == 0 && !is_null_scalar(&val))
+        rc = load_fail(l, ev_line(&val), key, "expected a mapping of modules (NAME: {type: ...})");
+    else if (strcmp(key, "auth_modules") == 0)
+        rc = 0;
+    else if (!leaf && !is_section(key) && !is_check_section(key))
         rc = load_fail(l, key_line, key, "unknown key");
     else if (val.type == YAML_ALIAS_EVENT)
         rc = load_fail(l, ev_line(&val), key, "YAML aliases are not supported");
+    else if (val.type == YAML_SEQUENCE_START_EVENT && is_list_key(key))
+        rc = load_list(l, key, &val);
     else if (val.type == YAML_SEQUENCE_START_EVENT)
         rc = load_fail(l, ev_line(&val), key,
                        leaf ? "expected a single value, not a list"
@@ -1287,6 +1536,7 @@ static const struct {
     {"collector.ilm.interval", 1000, 24 * 3600 * 1000LL},
     {"collector.health-report.interval", 1000, 24 * 3600 * 1000LL},
     {"collector.data-stream.interval", 1000, 24 * 3600 * 1000LL},
+    {"probe.timeout", 100, 10 * 60 * 1000LL}, /* like es.timeout */
 };
 #define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
 
@@ -1345,6 +1595,8 @@ static int check_values(const config *c, char *err, size_t errlen)
     }
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
+    if (c->probe_max_concurrent < 1 || c->probe_max_concurrent > 256)
+        return finalize_fail(c, "probe.max-concurrent", err, errlen, "must be from 1 to 256");
     const struct setting *lvl = find_setting("log.level");
     if (!c->log_level || !in_choices(lvl->choices, c->log_level))
         return finalize_fail(c, "log.level", err, errlen, "not one of %s", lvl->choices);
@@ -1404,8 +1656,32 @@ static int resolve_secret(const config *c, const char *key, const char *file, co
     return 0;
 }
 
+/* auth_modules' password_file and api_key_file, read now so a missing file
+ * fails at start, not at the first probe. */
+static int resolve_module_secrets(config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->n_auth_modules; i++) {
+        probe_auth *m = &c->auth_modules[i];
+        const char *file = m->password_file ? m->password_file : m->api_key_file;
+        char **slot = m->password_file ? &m->password : &m->api_key;
+        if (!file)
+            continue;
+        char why[1200];
+        free_secret(slot);
+        if (!(*slot = read_secret(file, why, sizeof(why)))) {
+            snprintf(err, errlen, "%s:%d: auth_modules.%s.%s: %s",
+                     c->config_file ? c->config_file : "-", m->line, m->name,
+                     m->password_file ? "password_file" : "api_key_file", why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int resolve_secrets(config *c, char *err, size_t errlen)
 {
+    if (resolve_module_secrets(c, err, errlen))
+        return -1;
     free_secret(&c->es_password);
     free_secret(&c->es_api_key);
     if (resolve_secret(c, "es.password-file", c->es_password_file, "ESVIGIL_ES_PASSWORD",
@@ -1430,6 +1706,17 @@ static const char *env_get(const char *name)
 static int resolve_aws(config *c, char *err, size_t errlen)
 {
     awscreds_clear(&c->aws);
+    int aws_module = 0;
+    for (size_t i = 0; i < c->n_auth_modules; i++)
+        aws_module |= c->auth_modules[i].type == PROBE_AUTH_AWS;
+    if (!c->aws_region && aws_module) {
+        char why[512];
+        if (awscreds_load(&c->aws, env_get, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "auth_modules: type aws: %s", why);
+            return -1;
+        }
+        return 0;
+    }
     if (!c->aws_region)
         return 0;
     char why[512];

@@ -8,9 +8,17 @@
 #include <stdio.h>
 
 #include "awscreds.h"
+#include "probe.h"
 
 #define CONFIG_DEFAULT_PORT 9649
 #define CONFIG_DEFAULT_FILE SYSCONFDIR "/esvigil.yml"
+
+/* A list of strings (probe.allow): from a YAML list in the file, or one flag
+ * per item (the flag repeated appends). */
+typedef struct config_list {
+    char **v;
+    size_t n;
+} config_list;
 
 /* Fields are public: the daemon reads them. Strings are owned by the config. */
 typedef struct config {
@@ -71,6 +79,14 @@ typedef struct config {
     char *log_level; /* --log.level: debug|info|warn|error, default info */
     /* aws.* */
     char *aws_region; /* --aws.region: sign with SigV4 (service es) */
+
+    /* probe.*: /probe?target=URL&auth_module=NAME (daemon/probe.c) */
+    config_list probe_allow;        /* --probe.allow: glob patterns; empty = /probe off */
+    long long probe_timeout_ms;     /* --probe.timeout, default 10s */
+    long long probe_max_concurrent; /* --probe.max-concurrent, default 4 */
+    /* auth_modules.NAME: file only (secrets never on the command line). */
+    probe_auth *auth_modules;
+    size_t n_auth_modules;
 
     /* Resolved secrets (never printed): filled by config_finalize. */
     char *es_password;

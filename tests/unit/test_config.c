@@ -171,6 +171,9 @@ START_TEST(test_table_introspection)
         "web.telemetry-path",
         "web.config.file",
         "log.level",
+        "probe.allow",
+        "probe.timeout",
+        "probe.max-concurrent",
         "aws.region",
     };
     size_t n = sizeof(keys) / sizeof(keys[0]);
@@ -492,6 +495,29 @@ static const struct {
     {"es:\n  uri: \xff\n", "2: YAML syntax error: invalid leading UTF-8 octet"},
     {"es:\n  uri: http://x\n  timeout: '5s\n",
      "4: YAML syntax error: found unexpected end of stream"},
+    {"probe:\n  allow:\n    - a\n    - {x: 1}\n",
+     "4: probe.allow: expected a list of non-empty strings"},
+    {"probe:\n  allow: [a, ~]\n", "2: probe.allow: expected a list of non-empty strings"},
+    {"probe:\n  allow: [a]\n  allow: [b]\n", "3: probe.allow: duplicate key (first set on line 2)"},
+    {"auth_modules:\n  prod:\n    type: basic\n",
+     "3: auth_modules.prod.type: not one of userpass|apikey|aws"},
+    {"auth_modules:\n  prod:\n    type: userpass\n    username: u\n",
+     "2: auth_modules.prod: type userpass needs username and one of password, password_file"},
+    {"auth_modules:\n  prod:\n    type: apikey\n    api_key: k\n    user: u\n",
+     "5: auth_modules.prod.user: unknown field (type, username, password, password_file, "
+     "api_key, api_key_file, region)"},
+    {"auth_modules:\n  a:\n    type: aws\n    region: x\n  a:\n    type: aws\n",
+     "5: auth_modules: duplicate module a (first on line 2)"},
+    {"auth_modules:\n  a: userpass\n",
+     "2: auth_modules: module a: expected a mapping (type: userpass|apikey|aws, ...)"},
+    {"auth_modules: [a]\n", "1: auth_modules: expected a mapping of modules (NAME: {type: ...})"},
+    {"auth_modules:\n  a:\n    type: apikey\n    api_key: [k]\n",
+     "4: auth_modules.a.api_key: expected a single non-empty value"},
+    {"auth_modules:\n  a:\n    type: userpass\n    userpass:\n      user: u\n",
+     "5: auth_modules.a.userpass.user: unknown field (type, username, password, password_file, "
+     "api_key, api_key_file, region)"},
+    {"auth_modules:\n  a:\n    type: aws\n    tls:\n      ca_file: x\n",
+     "4: auth_modules.a.tls: not supported (only userpass: and aws: hold a mapping)"},
 };
 
 START_TEST(test_load_errors)
@@ -603,6 +629,83 @@ START_TEST(test_flags_values)
                      0);
     ck_assert_str_eq(c->es_uri, "http://d");
     ck_assert_ptr_null(c->es_username);
+    config_free(c);
+}
+END_TEST
+
+/* probe.allow from a list in the file, flags append; auth modules with a
+ * password file relative to the config file, read by finalize. */
+START_TEST(test_probe_settings)
+{
+    config *c = config_new();
+    char err[1024] = "";
+    const probe_auth *m;
+    write_tmp("probe.pw", "hunter2\n", 8);
+    const char *text = "probe:\n  allow:\n    - http://a:*\n    - https://*.b\n"
+                       "  timeout: 3s\nauth_modules:\n  prod:\n    type: userpass\n"
+                       "    username: mon\n    password_file: probe.pw\n"
+                       "  cloud:\n    type: apikey\n    api_key: k1\n"
+                       /* the reference exporter's layout */
+                       "  ref_basic:\n    type: userpass\n    userpass:\n      username: r\n"
+                       "      password: p2\n  ref_key:\n    type: apikey\n    apikey: k2\n"
+                       "  ref_aws:\n    type: aws\n    aws:\n      region: us-east-1\n";
+    const char *path = write_tmp("probe.yml", text, strlen(text));
+    ck_assert_msg(config_load_file(c, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(config_key_line(c, "probe.allow"), 3);
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--probe.allow=http://c", "--probe.allow",
+                           "http://d", NULL),
+                     0);
+    ck_assert_uint_eq(c->probe_allow.n, 4);
+    ck_assert_str_eq(c->probe_allow.v[0], "http://a:*");
+    ck_assert_str_eq(c->probe_allow.v[3], "http://d");
+    char v[256];
+    ck_assert_int_eq(config_format_value(c, "probe.allow", v, sizeof(v)), 0);
+    ck_assert_str_eq(v, "http://a:*,https://*.b,http://c,http://d");
+    ck_assert(c->probe_timeout_ms == 3000);
+    ck_assert(c->probe_max_concurrent == 4);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDPROBE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "probe-secret", 1);
+    ck_assert_msg(config_finalize(c, err, sizeof(err)) == 0, "%s", err);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    ck_assert_str_eq(c->aws.access_key_id, "AKIDPROBE"); /* for the aws module */
+    ck_assert_uint_eq(c->n_auth_modules, 5);
+    m = probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_basic");
+    ck_assert(m->type == PROBE_AUTH_USERPASS);
+    ck_assert_str_eq(m->username, "r");
+    ck_assert_str_eq(m->password, "p2");
+    ck_assert_str_eq(probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_key")->api_key, "k2");
+    ck_assert_str_eq(probe_auth_find(c->auth_modules, c->n_auth_modules, "ref_aws")->region,
+                     "us-east-1");
+    m = probe_auth_find(c->auth_modules, c->n_auth_modules, "prod");
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(m->password, "hunter2");
+    m = probe_auth_find(c->auth_modules, c->n_auth_modules, "cloud");
+    ck_assert_str_eq(m->api_key, "k1");
+    config_free(c);
+
+    /* A missing password file: the module's line, never the secret. */
+    c = config_new();
+    text = "auth_modules:\n  prod:\n    type: userpass\n    username: mon\n"
+           "    password_file: nope.pw\n";
+    path = write_tmp("probe2.yml", text, strlen(text));
+    ck_assert_msg(config_load_file(c, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
+    char want[1024];
+    snprintf(want, sizeof(want), "%s:2: auth_modules.prod.password_file: cannot read ", path);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+    assert_one_line(err);
+    config_free(c);
+
+    c = config_new();
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--probe.max-concurrent=0", NULL), 0);
+    ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "flag --probe.max-concurrent: must be from 1 to 256");
+    ck_assert_int_eq(
+        apply(c, err, sizeof(err), NULL, "--probe.max-concurrent=2", "--probe.timeout=1h", NULL),
+        0);
+    ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "flag --probe.timeout: must be from 100ms to 10m, not 1h");
     config_free(c);
 }
 END_TEST
@@ -1288,6 +1391,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_load_errors, 0,
                         (int)(sizeof(load_errors) / sizeof(load_errors[0])));
     tcase_add_test(tc, test_unreadable_files);
+    tcase_add_test(tc, test_probe_settings);
     tcase_add_test(tc, test_failed_load_keeps_valid_values);
     tcase_add_test(tc, test_reload_resets_lines);
     suite_add_tcase(s, tc);
