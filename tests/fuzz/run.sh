@@ -26,16 +26,19 @@ all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheade
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, strmap, metric and exposition.
+# config and the ES client pull in what they call, named once here.
+config_deps="config checks checktable units indexfilter webconfig awscreds probe"
+client_deps="esclient awscreds clock"
 lib_sources() {
     case $1 in
     nodestats | health | nodeinfo | jsonwalk) echo "jsonwalk $1" ;;
     settings | shards) echo "jsonwalk units $1" ;;
-    config) echo "config checks units" ;;
+    config) echo "$config_deps" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
-    lifecycle) echo "jsonwalk esclient esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    lifecycle) echo "jsonwalk $client_deps esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     # the pacer's run functions pull in the client, the config and the optional collectors
-    indices) echo "jsonwalk indexfilter indexstats indexinfo pacer selfstats esclient config checks checktable units optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    indices) echo "jsonwalk indexstats indexinfo pacer selfstats $client_deps $config_deps optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
@@ -173,7 +176,7 @@ for t in $targets; do
     # shellcheck disable=SC2086
     if ! "$CLANG" -std=c11 -g -O1 $sanitize -Wall -Wextra -D_GNU_SOURCE \
         -DPACKAGE_VERSION='"fuzz"' -DSYSCONFDIR='"/etc"' -I"$srcdir/lib" -I"$here" \
-        $srcs $pkgs -lm -o "$bin"; then
+        $srcs $pkgs -lcrypt -lm -o "$bin"; then
         echo "fuzz: FAIL: $t: build failed"
         failed=1
         continue
