@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 /* Counters, as the reference types them (store size included). */
 static const metric_def defs[] = {
@@ -31,13 +31,14 @@ const metric_def *datastream_def(size_t i)
 }
 
 struct datastream {
+    jsonparser base;
     metric_set *out;
-    jsonwalk *walk;
     char name[256];
     double backing, store;
     size_t count;
     int have_list;
 };
+JSONPARSER_FIRST(datastream, base);
 
 static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
 {
@@ -61,7 +62,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     datastream *p = ctx;
     if (depth == 1 && strcmp(path[0], "data_streams") == 0) {
         if (!is_array)
-            return jsonwalk_fail(p->walk, "\"data_streams\" is not an array");
+            return jsonparser_fail(&p->base, "\"data_streams\" is not an array");
         p->have_list = 1;
     } else if (depth == 2 && strcmp(path[0], "data_streams") == 0) {
         p->name[0] = '\0';
@@ -80,20 +81,27 @@ static int on_leave(void *ctx, const char *const *path, size_t depth, int is_arr
     p->count++;
     if (metric_set_add(p->out, &defs[0], v, p->backing) ||
         metric_set_add(p->out, &defs[1], v, p->store))
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     return 0;
 }
 
+static int done(void *ctx)
+{
+    datastream *p = ctx;
+    return p->have_list ? 0
+                        : jsonparser_fail(&p->base, "no \"data_streams\" array in the response");
+}
+
+static const jsonparser_kind kind = {{on_scalar, on_enter, on_leave}, 0, done};
+
 datastream *datastream_new(metric_set *out)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
     datastream *p = calloc(1, sizeof(*p));
-    if (!p || !(p->walk = jsonwalk_new(&cb, p))) {
+    if (!p || jsonparser_begin(&p->base, &kind, "data stream stats") < 0) {
         free(p);
         return NULL;
     }
     p->out = out;
-    jsonwalk_set_label(p->walk, "data stream stats");
     return p;
 }
 
@@ -101,27 +109,23 @@ void datastream_free(datastream *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p);
 }
 
 int datastream_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((datastream *)p)->walk, data, len);
+    return jsonparser_feed(&((datastream *)p)->base, data, len);
 }
 
 int datastream_finish(datastream *p)
 {
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->have_list)
-        return jsonwalk_fail(p->walk, "no \"data_streams\" array in the response");
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *datastream_error(const datastream *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t datastream_count(const datastream *p)

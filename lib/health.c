@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 typedef struct hl_row {
     const char *field; /* top-level key of the response */
@@ -64,16 +64,15 @@ static const char *const hl_colors[] = {"green", "yellow", "red"};
 #define HL_NCOLORS (sizeof(hl_colors) / sizeof(hl_colors[0]))
 
 struct health {
+    jsonparser base;
     metric_set *out;
-    jsonwalk *walk;
     double value[HL_NROWS];
     int have[HL_NROWS];
     int color; /* index into hl_colors, -1 when none */
     int have_status_field;
     char *cluster;
-    int is_object;
-    int finished;
 };
+JSONPARSER_FIRST(health, base);
 
 static int color_index(const char *s, size_t len)
 {
@@ -91,7 +90,7 @@ static int on_string(health *p, const char *key, const jsonwalk_value *v)
     } else if (strcmp(key, "cluster_name") == 0) {
         free(p->cluster);
         if (!(p->cluster = strndup(v->str, v->len)))
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     }
     return 0;
 }
@@ -115,44 +114,44 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     return 0;
 }
 
-static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
-{
-    health *p = ctx;
-    (void)path;
-    if (depth == 0)
-        p->is_object = !is_array;
-    return 0;
-}
-
 static int emit(health *p)
 {
     const char *labels[2] = {p->cluster ? p->cluster : "", NULL};
     for (size_t i = 0; i < HL_NROWS; i++)
         if (p->have[i] && metric_set_add(p->out, &hl_table[i].def, labels, p->value[i]) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     if (p->color < 0)
         return 0;
     for (size_t c = 0; c < HL_NCOLORS; c++) {
         labels[1] = hl_colors[c];
         if (metric_set_add(p->out, &hl_status_def, labels, (int)c == p->color) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     }
     return 0;
 }
 
+/* The document is complete and an object: checks it and emits. */
+static int done(void *ctx)
+{
+    health *p = ctx;
+    if (!p->cluster && !p->have_status_field)
+        return jsonparser_fail(&p->base, "neither cluster_name nor status in the response");
+    return emit(p);
+}
+
+static const jsonparser_kind kind = {{on_scalar, NULL, NULL}, 1, done};
+
 health *health_new(metric_set *out)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, NULL};
     health *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     p->out = out;
     p->color = -1;
-    if (!(p->walk = jsonwalk_new(&cb, p))) {
+    if (jsonparser_begin(&p->base, &kind, "cluster health") < 0) {
         free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "cluster health");
     return p;
 }
 
@@ -160,43 +159,32 @@ void health_free(health *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p->cluster);
     free(p);
 }
 
 int health_feed(void *ctx, const char *data, size_t len)
 {
-    return jsonwalk_feed(((health *)ctx)->walk, data, len);
+    return jsonparser_feed(&((health *)ctx)->base, data, len);
 }
 
 int health_finish(health *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
-    if (!p->cluster && !p->have_status_field)
-        return jsonwalk_fail(p->walk, "neither cluster_name nor status in the response");
-    if (emit(p) < 0)
-        return -1;
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *health_error(const health *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 const char *health_status(const health *p)
 {
-    return p->finished && p->color >= 0 ? hl_colors[p->color] : NULL;
+    return jsonparser_finished(&p->base) && p->color >= 0 ? hl_colors[p->color] : NULL;
 }
 
 const char *health_cluster_name(const health *p)
 {
-    return p->finished && p->cluster ? p->cluster : "";
+    return jsonparser_finished(&p->base) && p->cluster ? p->cluster : "";
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 #define HR "elasticsearch_health_report_"
 #define MAX_INDICATORS 32
@@ -124,15 +124,16 @@ typedef struct indicator {
 } indicator;
 
 struct healthreport {
+    jsonparser base;
     metric_set *out;
     char *cluster; /* from the document, else the caller's */
-    jsonwalk *walk;
     double value[NDETAILS];
     char status[32];
     indicator ind[MAX_INDICATORS];
     size_t nind;
-    int have_indicators, is_object, finished;
+    int have_indicators;
 };
+JSONPARSER_FIRST(healthreport, base);
 
 static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
 {
@@ -172,7 +173,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
         } else if (strcmp(path[0], "cluster_name") == 0) {
             free(p->cluster);
             if (!(p->cluster = strndup(v->str, v->len)))
-                return jsonwalk_fail(p->walk, "out of memory");
+                return jsonparser_fail(&p->base, "out of memory");
         }
         return 0;
     }
@@ -193,8 +194,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     healthreport *p = ctx;
-    if (depth == 0)
-        p->is_object = !is_array;
+    (void)is_array;
     if (depth == 1 && strcmp(path[0], "indicators") == 0)
         p->have_indicators = 1;
     if (depth == 2 && strcmp(path[0], "indicators") == 0 && !find_indicator(p, path[1])) {
@@ -205,20 +205,20 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     return 0;
 }
 
+static int done(void *ctx);
+static const jsonparser_kind kind = {{on_scalar, on_enter, NULL}, 1, done};
+
 healthreport *healthreport_new(metric_set *out, const char *cluster)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, NULL};
     healthreport *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     p->out = out;
     p->cluster = strdup(cluster ? cluster : "");
-    p->walk = jsonwalk_new(&cb, p);
-    if (!p->cluster || !p->walk) {
+    if (!p->cluster || jsonparser_begin(&p->base, &kind, "health report") < 0) {
         healthreport_free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "health report");
     return p;
 }
 
@@ -226,14 +226,14 @@ void healthreport_free(healthreport *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p->cluster);
     free(p);
 }
 
 int healthreport_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((healthreport *)p)->walk, data, len);
+    return jsonparser_feed(&((healthreport *)p)->base, data, len);
 }
 
 static const char *status_of(const healthreport *p, const char *which)
@@ -275,25 +275,24 @@ static int emit(healthreport *p)
     return rc;
 }
 
+static int done(void *ctx)
+{
+    healthreport *p = ctx;
+    if (!p->have_indicators)
+        return jsonparser_fail(&p->base, "no \"indicators\" in the response");
+    if (emit(p) != 0)
+        return jsonparser_fail(&p->base, "out of memory");
+    return 0;
+}
+
 int healthreport_finish(healthreport *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
-    if (!p->have_indicators)
-        return jsonwalk_fail(p->walk, "no \"indicators\" in the response");
-    if (emit(p) != 0)
-        return jsonwalk_fail(p->walk, "out of memory");
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *healthreport_error(const healthreport *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t healthreport_indicator_count(const healthreport *p)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "esget.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 #define REASON_MAX 200
 
@@ -77,16 +77,17 @@ typedef struct entry {
 } entry;
 
 struct ilm {
+    jsonparser base;
     metric_set *out;
     char *cluster;
-    jsonwalk *walk;
     ilm_doc doc;
     entry cur;
     char mode[32];
     size_t indices, errors, failed;
     double managed_total;
-    int have_managed_total, is_object;
+    int have_managed_total;
 };
+JSONPARSER_FIRST(ilm, base);
 
 static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
 {
@@ -192,8 +193,7 @@ static int entry_depth(const ilm *p)
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     ilm *p = ctx;
-    if (depth == 0)
-        p->is_object = !is_array;
+    (void)is_array;
     if (p->doc == ILM_EXPLAIN && depth == 2 && strcmp(path[0], "indices") != 0)
         return 0;
     if (p->doc != ILM_STATUS && (int)depth == entry_depth(p)) {
@@ -238,7 +238,7 @@ static int on_leave(void *ctx, const char *const *path, size_t depth, int is_arr
         return 0;
     p->indices++;
     int rc = p->doc == ILM_EXPLAIN ? emit_ilm(p, &p->cur) : emit_ism(p, &p->cur);
-    return rc ? jsonwalk_fail(p->walk, "out of memory") : 0;
+    return rc ? jsonparser_fail(&p->base, "out of memory") : 0;
 }
 
 ilm *ilm_new(metric_set *out, const char *cluster)
@@ -258,27 +258,24 @@ void ilm_free(ilm *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p->cluster);
     free(p);
 }
 
+static int done(void *ctx);
+
 int ilm_begin(ilm *p, ilm_doc doc)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
+    static const jsonparser_kind kind = {{on_scalar, on_enter, on_leave}, 1, done};
     static const char *const labels[] = {"ILM status", "ILM explain", "ISM explain"};
-    jsonwalk_free(p->walk);
     p->doc = doc;
-    p->is_object = 0;
-    if (!(p->walk = jsonwalk_new(&cb, p)))
-        return -1;
-    jsonwalk_set_label(p->walk, labels[doc]);
-    return 0;
+    return jsonparser_begin(&p->base, &kind, labels[doc]);
 }
 
 int ilm_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((ilm *)p)->walk, data, len);
+    return jsonparser_feed(&((ilm *)p)->base, data, len);
 }
 
 static int emit_status(ilm *p)
@@ -296,12 +293,9 @@ static int emit_status(ilm *p)
     return rc;
 }
 
-int ilm_finish(ilm *p)
+static int done(void *ctx)
 {
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
+    ilm *p = ctx;
     const char *c[] = {p->cluster};
     int rc = 0;
     if (p->doc == ILM_STATUS)
@@ -312,12 +306,17 @@ int ilm_finish(ilm *p)
         rc = metric_set_add(p->out, &defs[D_ISM_FAILURES], c, (double)p->failed) |
              metric_set_add(p->out, &defs[D_ISM_MANAGED], c,
                             p->have_managed_total ? p->managed_total : (double)p->indices);
-    return rc ? jsonwalk_fail(p->walk, "out of memory") : 0;
+    return rc ? jsonparser_fail(&p->base, "out of memory") : 0;
+}
+
+int ilm_finish(ilm *p)
+{
+    return jsonparser_finish(&p->base);
 }
 
 const char *ilm_error(const ilm *p)
 {
-    return p->walk ? jsonwalk_error(p->walk) : "";
+    return jsonparser_error(&p->base);
 }
 
 size_t ilm_index_count(const ilm *p)

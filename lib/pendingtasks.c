@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 enum { D_COUNT, D_BY_PRIORITY, D_OLDEST, D_N };
 static const metric_def defs[D_N] = {
@@ -39,15 +39,16 @@ const metric_def *pendingtasks_def(size_t i)
 }
 
 struct pendingtasks {
+    jsonparser base;
     metric_set *out;
     char *cluster;
-    jsonwalk *walk;
     char prio[MAX_PRIORITIES][32];
     size_t per[MAX_PRIORITIES];
     size_t nprio, count;
     double oldest_ms;
-    int have_tasks, finished;
+    int have_tasks;
 };
+JSONPARSER_FIRST(pendingtasks, base);
 
 static size_t prio_slot(pendingtasks *p, const char *s, size_t len)
 {
@@ -80,7 +81,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     pendingtasks *p = ctx;
     if (depth == 1 && strcmp(path[0], "tasks") == 0) {
         if (!is_array)
-            return jsonwalk_fail(p->walk, "\"tasks\" is not an array");
+            return jsonparser_fail(&p->base, "\"tasks\" is not an array");
         p->have_tasks = 1;
     } else if (depth == 2 && strcmp(path[0], "tasks") == 0) {
         p->count++;
@@ -88,47 +89,11 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     return 0;
 }
 
-pendingtasks *pendingtasks_new(metric_set *out, const char *cluster)
+static int done(void *ctx)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, NULL};
-    pendingtasks *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
-    p->out = out;
-    p->cluster = strdup(cluster ? cluster : "");
-    p->walk = jsonwalk_new(&cb, p);
-    if (!p->cluster || !p->walk) {
-        pendingtasks_free(p);
-        return NULL;
-    }
-    for (size_t i = 0; i < NKNOWN; i++)
-        snprintf(p->prio[p->nprio++], sizeof(p->prio[0]), "%s", known[i]);
-    jsonwalk_set_label(p->walk, "pending tasks");
-    return p;
-}
-
-void pendingtasks_free(pendingtasks *p)
-{
-    if (!p)
-        return;
-    jsonwalk_free(p->walk);
-    free(p->cluster);
-    free(p);
-}
-
-int pendingtasks_feed(void *p, const char *data, size_t len)
-{
-    return jsonwalk_feed(((pendingtasks *)p)->walk, data, len);
-}
-
-int pendingtasks_finish(pendingtasks *p)
-{
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
+    pendingtasks *p = ctx;
     if (!p->have_tasks)
-        return jsonwalk_fail(p->walk, "no \"tasks\" array in the response");
+        return jsonparser_fail(&p->base, "no \"tasks\" array in the response");
     const char *c[] = {p->cluster, NULL};
     int rc = metric_set_add(p->out, &defs[D_COUNT], c, (double)p->count);
     rc |= metric_set_add(p->out, &defs[D_OLDEST], c, p->oldest_ms / 1000);
@@ -136,15 +101,49 @@ int pendingtasks_finish(pendingtasks *p)
         c[1] = p->prio[i];
         rc |= metric_set_add(p->out, &defs[D_BY_PRIORITY], c, (double)p->per[i]);
     }
-    if (rc)
-        return jsonwalk_fail(p->walk, "out of memory");
-    p->finished = 1;
-    return 0;
+    return rc ? jsonparser_fail(&p->base, "out of memory") : 0;
+}
+
+static const jsonparser_kind kind = {{on_scalar, on_enter, NULL}, 0, done};
+
+pendingtasks *pendingtasks_new(metric_set *out, const char *cluster)
+{
+    pendingtasks *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->out = out;
+    p->cluster = strdup(cluster ? cluster : "");
+    if (!p->cluster || jsonparser_begin(&p->base, &kind, "pending tasks") < 0) {
+        pendingtasks_free(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < NKNOWN; i++)
+        snprintf(p->prio[p->nprio++], sizeof(p->prio[0]), "%s", known[i]);
+    return p;
+}
+
+void pendingtasks_free(pendingtasks *p)
+{
+    if (!p)
+        return;
+    jsonparser_cleanup(&p->base);
+    free(p->cluster);
+    free(p);
+}
+
+int pendingtasks_feed(void *p, const char *data, size_t len)
+{
+    return jsonparser_feed(&((pendingtasks *)p)->base, data, len);
+}
+
+int pendingtasks_finish(pendingtasks *p)
+{
+    return jsonparser_finish(&p->base);
 }
 
 const char *pendingtasks_error(const pendingtasks *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t pendingtasks_count(const pendingtasks *p)

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 #include "units.h"
 
 /* In precedence order: a value in an earlier section wins. */
@@ -135,17 +135,17 @@ typedef struct slot {
 typedef enum { R_ABSENT, R_OK, R_UNSET, R_INVALID } st_result;
 
 struct settings {
+    jsonparser base;
     metric_set *out;
-    jsonwalk *walk;
     slot raw[NKEYS][NSEC];
     /* after finish */
     st_result res[NKEYS];
     double val[NKEYS];
     settings_wm_kind wm_kind[3];
     buf warn;
-    int is_object, nsections;
-    int finished;
+    int nsections;
 };
+JSONPARSER_FIRST(settings, base);
 
 /* ---- streaming: keep the raw values of the wanted keys ---- */
 
@@ -215,9 +215,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     settings *p = ctx;
-    if (depth == 0)
-        p->is_object = !is_array;
-    else if (depth == 1 && p->is_object && !is_array && section_index(path[0]) >= 0)
+    if (depth == 1 && jsonparser_is_object(&p->base) && !is_array && section_index(path[0]) >= 0)
         p->nsections++;
     return 0;
 }
@@ -417,25 +415,36 @@ static int emit(settings *p)
 {
     for (int k = 0; k < NKEYS; k++)
         if (p->res[k] == R_OK && emit_key(p, k) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     return 0;
 }
 
 /* ---- public API ---- */
 
+static int done(void *ctx)
+{
+    settings *p = ctx;
+    if (p->nsections == 0)
+        return jsonparser_fail(&p->base,
+                               "no persistent, transient or defaults section in the response");
+    resolve(p);
+    if (p->warn.failed || emit(p) < 0)
+        return jsonparser_fail(&p->base, "out of memory");
+    return 0;
+}
+
 settings *settings_new(metric_set *out)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, NULL};
+    static const jsonparser_kind kind = {{on_scalar, on_enter, NULL}, 1, done};
     settings *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     p->out = out;
     buf_init(&p->warn);
-    if (!(p->walk = jsonwalk_new(&cb, p))) {
+    if (jsonparser_begin(&p->base, &kind, "cluster settings") < 0) {
         free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "cluster settings");
     return p;
 }
 
@@ -443,42 +452,29 @@ void settings_free(settings *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     buf_free(&p->warn);
     free(p);
 }
 
 int settings_feed(void *ctx, const char *data, size_t len)
 {
-    return jsonwalk_feed(((settings *)ctx)->walk, data, len);
+    return jsonparser_feed(&((settings *)ctx)->base, data, len);
 }
 
 int settings_finish(settings *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
-    if (p->nsections == 0)
-        return jsonwalk_fail(p->walk,
-                             "no persistent, transient or defaults section in the response");
-    resolve(p);
-    if (p->warn.failed || emit(p) < 0)
-        return jsonwalk_fail(p->walk, "out of memory");
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *settings_error(const settings *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 const char *settings_warning(const settings *p)
 {
-    return p->finished && p->warn.len ? p->warn.data : "";
+    return jsonparser_finished(&p->base) && p->warn.len ? p->warn.data : "";
 }
 
 int settings_get_watermark(const settings *p, const char *which, settings_watermark *out)
@@ -487,8 +483,8 @@ int settings_get_watermark(const settings *p, const char *which, settings_waterm
     for (int i = 0; i < 3; i++) {
         if (strcmp(which, names[i]) != 0)
             continue;
-        int ok = p->finished && p->res[K_WM_LOW + i] == R_OK;
-        int hr = p->finished && p->res[K_HR_LOW + i] == R_OK;
+        int ok = jsonparser_finished(&p->base) && p->res[K_WM_LOW + i] == R_OK;
+        int hr = jsonparser_finished(&p->base) && p->res[K_HR_LOW + i] == R_OK;
         out->kind = ok ? p->wm_kind[i] : SETTINGS_WM_NONE;
         out->value = ok ? p->val[K_WM_LOW + i] : 0;
         out->max_headroom = hr ? p->val[K_HR_LOW + i] : -1;
@@ -507,10 +503,13 @@ double settings_watermark_required_free(const settings_watermark *w, double size
 
 int settings_threshold_enabled(const settings *p)
 {
-    return p->finished && p->res[K_THRESHOLD] == R_OK ? (int)p->val[K_THRESHOLD] : -1;
+    return jsonparser_finished(&p->base) && p->res[K_THRESHOLD] == R_OK ? (int)p->val[K_THRESHOLD]
+                                                                        : -1;
 }
 
 const char *settings_allocation_enable(const settings *p)
 {
-    return p->finished && p->res[K_ENABLE] == R_OK ? st_modes[(int)p->val[K_ENABLE]] : NULL;
+    return jsonparser_finished(&p->base) && p->res[K_ENABLE] == R_OK
+               ? st_modes[(int)p->val[K_ENABLE]]
+               : NULL;
 }

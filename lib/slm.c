@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "esget.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 #define SL "elasticsearch_slm_stats_"
 #define DETAIL_MAX 200
@@ -123,7 +123,7 @@ typedef struct policy {
 } policy;
 
 struct slm {
-    jsonwalk *walk;
+    jsonparser base;
     slm_doc doc;
     char mode[32];
     double stats[NSTAT];
@@ -133,8 +133,8 @@ struct slm {
     policy *cur; /* the policy being read */
     pstat *pstats;
     size_t np, pcap;
-    int is_object;
 };
+JSONPARSER_FIRST(slm, base);
 
 static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
 {
@@ -186,7 +186,7 @@ static void on_stats(slm *p, const char *const *path, size_t depth, const jsonwa
     if (v->kind == JSONWALK_STRING && strcmp(path[2], "policy") == 0) {
         free(ps->name);
         if (!(ps->name = strndup(v->str, v->len)))
-            jsonwalk_fail(p->walk, "out of memory");
+            jsonparser_fail(&p->base, "out of memory");
     } else if (v->kind == JSONWALK_NUMBER) {
         for (size_t i = 0; i < NPOLSTAT; i++)
             if (strcmp(path[2], policy_rows[i].field) == 0)
@@ -230,25 +230,22 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     } else {
         on_policy(p, path, depth, v);
     }
-    return jsonwalk_failed(p->walk) ? -1 : 0;
+    return jsonparser_failed(&p->base) ? -1 : 0;
 }
 
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     slm *p = ctx;
-    if (depth == 0) {
-        p->is_object = !is_array;
-        return 0;
-    }
+    (void)is_array;
     if (p->doc == SLM_POLICY && depth == 1) {
         if (!(p->cur = policy_get(p, path[0])))
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     } else if (p->doc == SLM_STATS && depth == 2 && strcmp(path[0], "policy_stats") == 0) {
         if (p->np == p->pcap) {
             size_t cap = p->pcap ? p->pcap * 2 : 8;
             pstat *np = realloc(p->pstats, cap * sizeof(*np));
             if (!np)
-                return jsonwalk_fail(p->walk, "out of memory");
+                return jsonparser_fail(&p->base, "out of memory");
             p->pstats = np;
             p->pcap = cap;
         }
@@ -282,41 +279,32 @@ void slm_free(slm *p)
     for (size_t i = 0; i < p->np; i++)
         free(p->pstats[i].name);
     free(p->pstats);
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p);
 }
 
 int slm_begin(slm *p, slm_doc doc)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
+    static const jsonparser_kind kind = {{on_scalar, on_enter, on_leave}, 1, NULL};
     static const char *const labels[] = {"SLM status", "SLM stats", "SLM policies"};
-    jsonwalk_free(p->walk);
     p->doc = doc;
     p->cur = NULL;
-    p->is_object = 0;
-    if (!(p->walk = jsonwalk_new(&cb, p)))
-        return -1;
-    jsonwalk_set_label(p->walk, labels[doc]);
-    return 0;
+    return jsonparser_begin(&p->base, &kind, labels[doc]);
 }
 
 int slm_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((slm *)p)->walk, data, len);
+    return jsonparser_feed(&((slm *)p)->base, data, len);
 }
 
 int slm_finish(slm *p)
 {
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *slm_error(const slm *p)
 {
-    return p->walk ? jsonwalk_error(p->walk) : "";
+    return jsonparser_error(&p->base);
 }
 
 const char *slm_operation_mode(const slm *p)

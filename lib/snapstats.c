@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "esget.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 #define SS "elasticsearch_snapshot_stats_"
 #define REF_LATEST_LABELS                                                                          \
@@ -100,44 +100,40 @@ const metric_def *snapstats_def(size_t i)
 /* ---- repository names ---- */
 
 struct snapstats_repos {
-    jsonwalk *walk;
+    jsonparser base;
     char **names;
     size_t n, cap;
-    int is_object, finished;
 };
+JSONPARSER_FIRST(snapstats_repos, base);
 
 static int repos_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     snapstats_repos *p = ctx;
-    if (depth == 0) {
-        p->is_object = !is_array;
-        return 0;
-    }
+    (void)is_array;
     if (depth != 1)
         return 0;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
         char **names = realloc(p->names, cap * sizeof(*names));
         if (!names)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
         p->names = names;
         p->cap = cap;
     }
     if (!(p->names[p->n] = strdup(path[0])))
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     p->n++;
     return 0;
 }
 
 snapstats_repos *snapstats_repos_new(void)
 {
-    static const jsonwalk_callbacks cb = {NULL, repos_enter, NULL};
+    static const jsonparser_kind kind = {{NULL, repos_enter, NULL}, 1, NULL};
     snapstats_repos *p = calloc(1, sizeof(*p));
-    if (!p || !(p->walk = jsonwalk_new(&cb, p))) {
+    if (!p || jsonparser_begin(&p->base, &kind, "snapshot repositories") < 0) {
         free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "snapshot repositories");
     return p;
 }
 
@@ -148,40 +144,33 @@ void snapstats_repos_free(snapstats_repos *p)
     for (size_t i = 0; i < p->n; i++)
         free(p->names[i]);
     free(p->names);
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p);
 }
 
 int snapstats_repos_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((snapstats_repos *)p)->walk, data, len);
+    return jsonparser_feed(&((snapstats_repos *)p)->base, data, len);
 }
 
 int snapstats_repos_finish(snapstats_repos *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->is_object)
-        return jsonwalk_fail(p->walk, "the response is not a JSON object");
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *snapstats_repos_error(const snapstats_repos *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t snapstats_repos_count(const snapstats_repos *p)
 {
-    return p->finished ? p->n : 0;
+    return jsonparser_finished(&p->base) ? p->n : 0;
 }
 
 const char *snapstats_repos_name(const snapstats_repos *p, size_t i)
 {
-    return p->finished && i < p->n ? p->names[i] : NULL;
+    return jsonparser_finished(&p->base) && i < p->n ? p->names[i] : NULL;
 }
 
 /* ---- one repository's listing ---- */
@@ -196,14 +185,15 @@ typedef struct snap {
 } snap;
 
 struct snapstats_list {
-    jsonwalk *walk;
+    jsonparser base;
     snap cur, last;
     size_t count;
     double oldest_start_ms; /* the first listed snapshot's */
     double ref_latest_ms;   /* the last SUCCESS or PARTIAL one's start */
     double success_end_ms;  /* the newest SUCCESS one's end */
-    int have_success, have_list, finished;
+    int have_success, have_list;
 };
+JSONPARSER_FIRST(snapstats_list, base);
 
 static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
 {
@@ -262,7 +252,7 @@ static int list_enter(void *ctx, const char *const *path, size_t depth, int is_a
     snapstats_list *p = ctx;
     if (depth == 1 && strcmp(path[0], "snapshots") == 0) {
         if (!is_array)
-            return jsonwalk_fail(p->walk, "\"snapshots\" is not an array");
+            return jsonparser_fail(&p->base, "\"snapshots\" is not an array");
         p->have_list = 1;
     } else if (depth == 2 && is_snapshot(path, depth)) {
         memset(&p->cur, 0, sizeof(p->cur));
@@ -291,15 +281,20 @@ static int list_leave(void *ctx, const char *const *path, size_t depth, int is_a
     return 0;
 }
 
+static int list_done(void *ctx)
+{
+    snapstats_list *p = ctx;
+    return p->have_list ? 0 : jsonparser_fail(&p->base, "no \"snapshots\" array in the response");
+}
+
 snapstats_list *snapstats_list_new(void)
 {
-    static const jsonwalk_callbacks cb = {list_scalar, list_enter, list_leave};
+    static const jsonparser_kind kind = {{list_scalar, list_enter, list_leave}, 0, list_done};
     snapstats_list *p = calloc(1, sizeof(*p));
-    if (!p || !(p->walk = jsonwalk_new(&cb, p))) {
+    if (!p || jsonparser_begin(&p->base, &kind, "snapshots") < 0) {
         free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "snapshots");
     return p;
 }
 
@@ -307,30 +302,23 @@ void snapstats_list_free(snapstats_list *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p);
 }
 
 int snapstats_list_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((snapstats_list *)p)->walk, data, len);
+    return jsonparser_feed(&((snapstats_list *)p)->base, data, len);
 }
 
 int snapstats_list_finish(snapstats_list *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->have_list)
-        return jsonwalk_fail(p->walk, "no \"snapshots\" array in the response");
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *snapstats_list_error(const snapstats_list *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t snapstats_list_count(const snapstats_list *p)

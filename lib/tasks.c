@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "esget.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 static const metric_def def_action = {"elasticsearch_task_stats_action",
                                       METRIC_GAUGE,
@@ -51,12 +51,13 @@ typedef struct action_count {
 } action_count;
 
 struct tasks {
+    jsonparser base;
     metric_set *out;
-    jsonwalk *walk;
     action_count *a;
     size_t na, cap, count;
-    int have_list, finished;
+    int have_list;
 };
+JSONPARSER_FIRST(tasks, base);
 
 static int count_action(tasks *p, const char *s, size_t len)
 {
@@ -84,7 +85,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     tasks *p = ctx;
     if (depth == 3 && strcmp(path[0], "tasks") == 0 && strcmp(path[2], "action") == 0 &&
         v->kind == JSONWALK_STRING && count_action(p, v->str, v->len) < 0)
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     return 0;
 }
 
@@ -93,7 +94,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     tasks *p = ctx;
     if (depth == 1 && strcmp(path[0], "tasks") == 0) {
         if (!is_array)
-            return jsonwalk_fail(p->walk, "\"tasks\" is not an array (group_by=none)");
+            return jsonparser_fail(&p->base, "\"tasks\" is not an array (group_by=none)");
         p->have_list = 1;
     } else if (depth == 2 && strcmp(path[0], "tasks") == 0) {
         p->count++;
@@ -101,16 +102,29 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
     return 0;
 }
 
+static int done(void *ctx)
+{
+    tasks *p = ctx;
+    if (!p->have_list)
+        return jsonparser_fail(&p->base, "no \"tasks\" array in the response");
+    for (size_t i = 0; i < p->na; i++) {
+        const char *v[] = {p->a[i].action};
+        if (metric_set_add(p->out, &def_action, v, (double)p->a[i].n) < 0)
+            return jsonparser_fail(&p->base, "out of memory");
+    }
+    return 0;
+}
+
+static const jsonparser_kind kind = {{on_scalar, on_enter, NULL}, 0, done};
+
 tasks *tasks_new(metric_set *out)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, NULL};
     tasks *p = calloc(1, sizeof(*p));
-    if (!p || !(p->walk = jsonwalk_new(&cb, p))) {
+    if (!p || jsonparser_begin(&p->base, &kind, "tasks") < 0) {
         free(p);
         return NULL;
     }
     p->out = out;
-    jsonwalk_set_label(p->walk, "tasks");
     return p;
 }
 
@@ -121,35 +135,23 @@ void tasks_free(tasks *p)
     for (size_t i = 0; i < p->na; i++)
         free(p->a[i].action);
     free(p->a);
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p);
 }
 
 int tasks_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((tasks *)p)->walk, data, len);
+    return jsonparser_feed(&((tasks *)p)->base, data, len);
 }
 
 int tasks_finish(tasks *p)
 {
-    if (p->finished)
-        return 0;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->have_list)
-        return jsonwalk_fail(p->walk, "no \"tasks\" array in the response");
-    for (size_t i = 0; i < p->na; i++) {
-        const char *v[] = {p->a[i].action};
-        if (metric_set_add(p->out, &def_action, v, (double)p->a[i].n) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
-    }
-    p->finished = 1;
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 const char *tasks_error(const tasks *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t tasks_count(const tasks *p)
