@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 enum {
     D_ALIAS,
@@ -85,11 +85,11 @@ typedef struct prop_state {
 } prop_state;
 
 struct indexinfo {
+    jsonparser base;
     indexinfo_kind kind;
     metric_set *out;
     char *cluster;
     const indexfilter *filter;
-    jsonwalk *walk;
     int keep;         /* the current index passes the filter */
     double read_only; /* indices with read_only_allow_delete */
     /* settings of the current index: the string value, NULL when absent */
@@ -99,17 +99,19 @@ struct indexinfo {
     double fields;
     prop_state prop[MAX_DEPTH];
 };
+JSONPARSER_FIRST(indexinfo, base);
 
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array);
 static int on_leave(void *ctx, const char *const *path, size_t depth, int is_array);
 static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v);
+static int done(void *ctx);
 
 static const char *const labels[] = {"aliases", "index health", "index settings", "index mappings"};
 
 indexinfo *indexinfo_new(indexinfo_kind kind, metric_set *out, const char *cluster,
                          const indexfilter *filter)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
+    static const jsonparser_kind parser_kind = {{on_scalar, on_enter, on_leave}, 0, done};
     indexinfo *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
@@ -117,12 +119,10 @@ indexinfo *indexinfo_new(indexinfo_kind kind, metric_set *out, const char *clust
     p->out = out;
     p->filter = filter;
     p->cluster = strdup(cluster ? cluster : "");
-    p->walk = jsonwalk_new(&cb, p);
-    if (!p->cluster || !p->walk) {
+    if (!p->cluster || jsonparser_begin(&p->base, &parser_kind, labels[kind]) < 0) {
         indexinfo_free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, labels[kind]);
     return p;
 }
 
@@ -142,19 +142,19 @@ void indexinfo_free(indexinfo *p)
     if (!p)
         return;
     reset_index(p);
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p->cluster);
     free(p);
 }
 
 int indexinfo_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((indexinfo *)p)->walk, data, len);
+    return jsonparser_feed(&((indexinfo *)p)->base, data, len);
 }
 
 const char *indexinfo_error(const indexinfo *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 const char *indexinfo_path(indexinfo_kind kind)
@@ -166,7 +166,7 @@ const char *indexinfo_path(indexinfo_kind kind)
 
 static int add(indexinfo *p, int d, const char *const *v, double x)
 {
-    return metric_set_add(p->out, &defs[d], v, x) ? jsonwalk_fail(p->walk, "out of memory") : 0;
+    return metric_set_add(p->out, &defs[d], v, x) ? jsonparser_fail(&p->base, "out of memory") : 0;
 }
 
 /* Go's strconv.ParseFloat on the setting string, with the reference's
@@ -221,7 +221,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
 {
     indexinfo *p = ctx;
     if (depth == 0 && is_array)
-        return jsonwalk_fail(p->walk, "expected a JSON object");
+        return jsonparser_fail(&p->base, "expected a JSON object");
     if (depth == (size_t)index_depth(p) &&
         (p->kind != INDEXINFO_HEALTH || !strcmp(path[0], "indices"))) {
         const char *name = path[depth - 1];
@@ -294,7 +294,7 @@ static int set_string(indexinfo *p, int which, const jsonwalk_value *v)
     } else {
         return 0;
     }
-    return p->setting[which] ? 0 : jsonwalk_fail(p->walk, "out of memory");
+    return p->setting[which] ? 0 : jsonparser_fail(&p->base, "out of memory");
 }
 
 static int settings_scalar(indexinfo *p, const char *const *path, size_t depth,
@@ -338,7 +338,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 {
     indexinfo *p = ctx;
     if (depth == 0)
-        return jsonwalk_fail(p->walk, "expected a JSON object");
+        return jsonparser_fail(&p->base, "expected a JSON object");
     if (!p->keep && p->kind != INDEXINFO_SETTINGS)
         return 0;
     switch (p->kind) {
@@ -353,13 +353,15 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     }
 }
 
+static int done(void *ctx)
+{
+    indexinfo *p = ctx;
+    return p->kind == INDEXINFO_SETTINGS ? add(p, D_READ_ONLY, NULL, p->read_only) : 0;
+}
+
 int indexinfo_finish(indexinfo *p)
 {
-    if (jsonwalk_finish(p->walk) != 0)
-        return -1;
-    if (p->kind == INDEXINFO_SETTINGS)
-        return add(p, D_READ_ONLY, NULL, p->read_only);
-    return 0;
+    return jsonparser_finish(&p->base);
 }
 
 size_t indexinfo_def_count(void)

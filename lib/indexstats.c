@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 enum { OPTIONAL = 1 }; /* exported only when the field is present (reference: a pointer) */
 
@@ -199,10 +199,10 @@ typedef struct index_row {
 } index_row;
 
 struct indexstats {
+    jsonparser base;
     metric_set *out;
     indexstats_opts o;
     char *cluster;
-    jsonwalk *walk;
     const is_row *order[NROWS]; /* rows sorted by path, for bsearch */
     index_row *idx;
     size_t n, cap;
@@ -210,10 +210,12 @@ struct indexstats {
     shard_copy *copy; /* the shard copy being read */
     size_t matched, dropped;
 };
+JSONPARSER_FIRST(indexstats, base);
 
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array);
 static int on_leave(void *ctx, const char *const *path, size_t depth, int is_array);
 static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v);
+static int done(void *ctx);
 
 static int cmp_order(const void *a, const void *b)
 {
@@ -222,19 +224,17 @@ static int cmp_order(const void *a, const void *b)
 
 indexstats *indexstats_new(metric_set *out, const indexstats_opts *o)
 {
-    static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
+    static const jsonparser_kind kind = {{on_scalar, on_enter, on_leave}, 0, done};
     indexstats *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     p->out = out;
     p->o = *o;
     p->cluster = strdup(o->cluster ? o->cluster : "");
-    p->walk = jsonwalk_new(&cb, p);
-    if (!p->cluster || !p->walk) {
+    if (!p->cluster || jsonparser_begin(&p->base, &kind, "index stats") < 0) {
         indexstats_free(p);
         return NULL;
     }
-    jsonwalk_set_label(p->walk, "index stats");
     for (size_t i = 0; i < NROWS; i++)
         p->order[i] = &rows[i];
     qsort(p->order, NROWS, sizeof(p->order[0]), cmp_order);
@@ -259,19 +259,19 @@ void indexstats_free(indexstats *p)
     for (size_t i = 0; i < p->n; i++)
         index_row_free(&p->idx[i]);
     free(p->idx);
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     free(p->cluster);
     free(p);
 }
 
 int indexstats_feed(void *p, const char *data, size_t len)
 {
-    return jsonwalk_feed(((indexstats *)p)->walk, data, len);
+    return jsonparser_feed(&((indexstats *)p)->base, data, len);
 }
 
 const char *indexstats_error(const indexstats *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 size_t indexstats_matched(const indexstats *p)
@@ -294,14 +294,14 @@ static int begin_index(indexstats *p, const char *name)
         size_t cap = p->cap ? p->cap * 2 : 64;
         index_row *r = realloc(p->idx, cap * sizeof(*r));
         if (!r)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
         p->idx = r;
         p->cap = cap;
     }
     index_row *r = &p->idx[p->n];
     memset(r, 0, sizeof(*r));
     if (!(r->name = strdup(name)))
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     p->n++;
     p->cur = r;
     return 0;
@@ -314,14 +314,14 @@ static int begin_copy(indexstats *p, const char *shard)
         size_t cap = r->cap ? r->cap * 2 : 4;
         shard_copy *c = realloc(r->copies, cap * sizeof(*c));
         if (!c)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
         r->copies = c;
         r->cap = cap;
     }
     shard_copy *c = &r->copies[r->ncopies];
     memset(c, 0, sizeof(*c));
     if (!(c->shard = strdup(shard)))
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     r->ncopies++;
     p->copy = c;
     return 0;
@@ -333,11 +333,11 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
 {
     indexstats *p = ctx;
     if (depth == 0 && is_array)
-        return jsonwalk_fail(p->walk, "expected a JSON object");
+        return jsonparser_fail(&p->base, "expected a JSON object");
     if (depth < 2 || strcmp(path[0], "indices") != 0)
         return 0;
     if (depth == 2)
-        return is_array ? jsonwalk_fail(p->walk, "expected each index to be an object")
+        return is_array ? jsonparser_fail(&p->base, "expected each index to be an object")
                         : begin_index(p, path[1]);
     if (depth == 5 && p->cur && p->o.shards && !is_array && strcmp(path[2], "shards") == 0)
         return begin_copy(p, path[3]);
@@ -380,7 +380,7 @@ static int copy_scalar(indexstats *p, const char *const *path, const jsonwalk_va
     if (strcmp(g, "routing") == 0 && strcmp(f, "node") == 0 && v->kind == JSONWALK_STRING) {
         free(c->node);
         if (!(c->node = strndup(v->str, v->len)))
-            return jsonwalk_fail(p->walk, "out of memory");
+            return jsonparser_fail(&p->base, "out of memory");
     } else if (strcmp(g, "routing") == 0 && strcmp(f, "primary") == 0) {
         c->primary = v->kind == JSONWALK_BOOL && v->num != 0;
     } else if (strcmp(g, "docs") == 0 && strcmp(f, "count") == 0) {
@@ -459,13 +459,13 @@ static int emit_index(indexstats *p, const index_row *r)
     return rc;
 }
 
-int indexstats_finish(indexstats *p)
+/* The whole document is read: the largest indices, up to max, are emitted. */
+static int done(void *ctx)
 {
-    if (jsonwalk_finish(p->walk) != 0)
-        return -1;
+    indexstats *p = ctx;
     index_row **sorted = malloc((p->n ? p->n : 1) * sizeof(*sorted));
     if (!sorted)
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     for (size_t i = 0; i < p->n; i++)
         sorted[i] = &p->idx[i];
     size_t keep = p->n;
@@ -480,7 +480,12 @@ int indexstats_finish(indexstats *p)
     const char *cv[] = {p->cluster};
     rc |= metric_set_add(p->out, &def_dropped, cv, (double)p->dropped);
     free(sorted);
-    return rc ? jsonwalk_fail(p->walk, "out of memory") : 0;
+    return rc ? jsonparser_fail(&p->base, "out of memory") : 0;
+}
+
+int indexstats_finish(indexstats *p)
+{
+    return jsonparser_finish(&p->base);
 }
 
 size_t indexstats_def_count(void)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "jsonwalk.h"
+#include "jsonparser.h"
 
 /* The reference exporter's getRoles roles, in es_*_node label order. */
 enum { ROLE_MASTER, ROLE_DATA, ROLE_INGEST, ROLE_CLIENT, NROLES };
@@ -61,8 +61,8 @@ static const metric_def nodeinfo_defs[NDEFS] = {
 };
 
 struct nodeinfo {
+    jsonparser base;
     metric_set *out;
-    jsonwalk *walk;
     buf str[NSTRS];
     int in_node, have_node;
     long pid;
@@ -72,14 +72,14 @@ struct nodeinfo {
     int has_roles, has_http, data_tier;
     int role[NROLES];
     int attr_set[NROLES], attr_val[NROLES];
-    int finished;
 };
+JSONPARSER_FIRST(nodeinfo, base);
 
 static int set_str(nodeinfo *p, int which, const char *s, size_t len)
 {
     buf_reset(&p->str[which]);
     if (buf_append(&p->str[which], s, len) < 0)
-        return jsonwalk_fail(p->walk, "out of memory");
+        return jsonparser_fail(&p->base, "out of memory");
     return 0;
 }
 
@@ -187,7 +187,7 @@ static int on_enter(void *ctx, const char *const *path, size_t depth, int is_arr
 {
     nodeinfo *p = ctx;
     if (depth == 0 && is_array)
-        return jsonwalk_fail(p->walk, "expected a JSON object (node info)");
+        return jsonparser_fail(&p->base, "expected a JSON object (node info)");
     if (is_node(path, depth) && !is_array && !p->have_node) {
         p->in_node = 1;
         p->have_node = 1;
@@ -210,7 +210,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
 {
     nodeinfo *p = ctx;
     if (depth == 0)
-        return jsonwalk_fail(p->walk, "expected a JSON object (node info)");
+        return jsonparser_fail(&p->base, "expected a JSON object (node info)");
     if (depth == 1 && strcmp(path[0], "cluster_name") == 0 && v->kind == JSONWALK_STRING)
         return set_str(p, S_CLUSTER, v->str, v->len);
     if (!p->in_node || depth < 3)
@@ -222,7 +222,8 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     return 0;
 }
 
-static const jsonwalk_callbacks nodeinfo_cbs = {on_scalar, on_enter, on_leave};
+static int done(void *ctx);
+static const jsonparser_kind nodeinfo_kind = {{on_scalar, on_enter, on_leave}, 0, done};
 
 nodeinfo *nodeinfo_new(metric_set *out)
 {
@@ -234,8 +235,7 @@ nodeinfo *nodeinfo_new(metric_set *out)
     p->oops = -1;
     for (int i = 0; i < NSTRS; i++)
         buf_init(&p->str[i]);
-    p->walk = jsonwalk_new(&nodeinfo_cbs, p);
-    if (!p->walk) {
+    if (jsonparser_begin(&p->base, &nodeinfo_kind, NULL) < 0) {
         nodeinfo_free(p);
         return NULL;
     }
@@ -246,7 +246,7 @@ void nodeinfo_free(nodeinfo *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    jsonparser_cleanup(&p->base);
     for (int i = 0; i < NSTRS; i++)
         buf_free(&p->str[i]);
     free(p);
@@ -254,7 +254,7 @@ void nodeinfo_free(nodeinfo *p)
 
 int nodeinfo_feed(void *ctx, const char *data, size_t len)
 {
-    return jsonwalk_feed(((nodeinfo *)ctx)->walk, data, len);
+    return jsonparser_feed(&((nodeinfo *)ctx)->base, data, len);
 }
 
 /* The reference's getRoles: roles win, else attributes; client unless no http. */
@@ -278,7 +278,7 @@ static int add(nodeinfo *p, int def, const char *const *values, double v)
     if (metric_set_add(p->out, &nodeinfo_defs[def], values, v) < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "cannot add %s sample", nodeinfo_defs[def].name);
-        return jsonwalk_fail(p->walk, msg);
+        return jsonparser_fail(&p->base, msg);
     }
     return 0;
 }
@@ -303,26 +303,27 @@ static int emit(nodeinfo *p)
     return add(p, DEF_INFO, values, 1);
 }
 
+static int done(void *ctx)
+{
+    nodeinfo *p = ctx;
+    if (!p->have_node)
+        return jsonparser_fail(&p->base, "no node under \"nodes\" in the node info");
+    return emit(p);
+}
+
 int nodeinfo_finish(nodeinfo *p)
 {
-    if (p->finished)
-        return jsonwalk_failed(p->walk) ? -1 : 0;
-    p->finished = 1;
-    if (jsonwalk_finish(p->walk) < 0)
-        return -1;
-    if (!p->have_node)
-        return jsonwalk_fail(p->walk, "no node under \"nodes\" in the node info");
-    return emit(p);
+    return jsonparser_finish(&p->base);
 }
 
 const char *nodeinfo_error(const nodeinfo *p)
 {
-    return jsonwalk_error(p->walk);
+    return jsonparser_error(&p->base);
 }
 
 static int ready(const nodeinfo *p)
 {
-    return p->finished && !jsonwalk_failed(p->walk);
+    return jsonparser_finished(&p->base);
 }
 
 static const char *field(const nodeinfo *p, int which)
@@ -402,18 +403,18 @@ const metric_def *nodeinfo_def(size_t i)
 /* ---- /_cluster/state/master_node ---- */
 
 struct nodeinfo_master {
-    jsonwalk *walk;
+    jsonparser base;
     buf id;
     int has_id;
-    int finished;
 };
+JSONPARSER_FIRST(nodeinfo_master, base);
 
 static int master_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     (void)path;
     if (depth == 0 && is_array)
-        return jsonwalk_fail(((nodeinfo_master *)ctx)->walk,
-                             "expected a JSON object (cluster state)");
+        return jsonparser_fail(&((nodeinfo_master *)ctx)->base,
+                               "expected a JSON object (cluster state)");
     return 0;
 }
 
@@ -421,7 +422,7 @@ static int master_scalar(void *ctx, const char *const *path, size_t depth, const
 {
     nodeinfo_master *m = ctx;
     if (depth == 0)
-        return jsonwalk_fail(m->walk, "expected a JSON object (cluster state)");
+        return jsonparser_fail(&m->base, "expected a JSON object (cluster state)");
     if (depth != 1 || strcmp(path[0], "master_node") != 0)
         return 0;
     buf_reset(&m->id);
@@ -429,12 +430,12 @@ static int master_scalar(void *ctx, const char *const *path, size_t depth, const
     if (v->kind != JSONWALK_STRING || v->len == 0)
         return 0; /* null: no master elected right now */
     if (buf_append(&m->id, v->str, v->len) < 0)
-        return jsonwalk_fail(m->walk, "out of memory");
+        return jsonparser_fail(&m->base, "out of memory");
     m->has_id = 1;
     return 0;
 }
 
-static const jsonwalk_callbacks master_cbs = {master_scalar, master_enter, NULL};
+static const jsonparser_kind master_kind = {{master_scalar, master_enter, NULL}, 0, NULL};
 
 nodeinfo_master *nodeinfo_master_new(void)
 {
@@ -442,8 +443,7 @@ nodeinfo_master *nodeinfo_master_new(void)
     if (!m)
         return NULL;
     buf_init(&m->id);
-    m->walk = jsonwalk_new(&master_cbs, m);
-    if (!m->walk) {
+    if (jsonparser_begin(&m->base, &master_kind, NULL) < 0) {
         free(m);
         return NULL;
     }
@@ -454,32 +454,27 @@ void nodeinfo_master_free(nodeinfo_master *m)
 {
     if (!m)
         return;
-    jsonwalk_free(m->walk);
+    jsonparser_cleanup(&m->base);
     buf_free(&m->id);
     free(m);
 }
 
 int nodeinfo_master_feed(void *ctx, const char *data, size_t len)
 {
-    return jsonwalk_feed(((nodeinfo_master *)ctx)->walk, data, len);
+    return jsonparser_feed(&((nodeinfo_master *)ctx)->base, data, len);
 }
 
 int nodeinfo_master_finish(nodeinfo_master *m)
 {
-    if (m->finished)
-        return jsonwalk_failed(m->walk) ? -1 : 0;
-    m->finished = 1;
-    if (jsonwalk_finish(m->walk) < 0)
-        return -1;
-    return 0;
+    return jsonparser_finish(&m->base);
 }
 
 const char *nodeinfo_master_error(const nodeinfo_master *m)
 {
-    return jsonwalk_error(m->walk);
+    return jsonparser_error(&m->base);
 }
 
 const char *nodeinfo_master_id(const nodeinfo_master *m)
 {
-    return m->finished && !jsonwalk_failed(m->walk) && m->has_id ? m->id.data : NULL;
+    return jsonparser_finished(&m->base) && m->has_id ? m->id.data : NULL;
 }
