@@ -15,6 +15,7 @@
 #include "jsonwalk.h"
 #include "nodeinfo.h"
 #include "nodestats.h"
+#include "parserops.h"
 #include "procfs.h"
 #include "selfstats.h"
 #include "settings.h"
@@ -40,25 +41,10 @@ typedef struct es_collector {
     void (*close)(void *p);
 } es_collector;
 
-#define ADAPT(mod)                                                                                 \
-    static int mod##_finish_v(void *p)                                                             \
-    {                                                                                              \
-        return mod##_finish(p);                                                                    \
-    }                                                                                              \
-    static const char *mod##_error_v(void *p)                                                      \
-    {                                                                                              \
-        return mod##_error(p);                                                                     \
-    }
-#define ADAPT_TABLE(mod)                                                                           \
-    ADAPT(mod)                                                                                     \
-    static void mod##_close(void *p)                                                               \
-    {                                                                                              \
-        mod##_free(p);                                                                             \
-    }
-ADAPT_TABLE(nodestats)
-ADAPT_TABLE(health)
-ADAPT_TABLE(settings)
-ADAPT_TABLE(shards)
+PARSEROPS_ADAPT_CLOSE(nodestats)
+PARSEROPS_ADAPT_CLOSE(health)
+PARSEROPS_ADAPT_CLOSE(settings)
+PARSEROPS_ADAPT_CLOSE(shards)
 
 static void *nodestats_open(metric_set *out, const char *cluster)
 {
@@ -235,8 +221,8 @@ void collect_result_free(collect_result *res)
     checks_result_free(&res->checks);
 }
 
-ADAPT(nodeinfo)
-ADAPT(nodeinfo_master)
+PARSEROPS_ADAPT(nodeinfo)
+PARSEROPS_ADAPT(nodeinfo_master)
 
 /* GETs path into a parser; on failure err says which collector and why. */
 static esclient_err fetch(esclient *es, const char *name, const char *path,

@@ -8,6 +8,7 @@
 
 #include "esget.h"
 #include "jsonparser.h"
+#include "parserops.h"
 
 #define REASON_MAX 200
 
@@ -334,14 +335,7 @@ size_t ilm_failed_count(const ilm *p)
     return p->failed;
 }
 
-static int finish_v(void *p)
-{
-    return ilm_finish(p);
-}
-static const char *error_v(void *p)
-{
-    return ilm_error(p);
-}
+PARSEROPS_ADAPT(ilm)
 
 static esget_status fetch(esclient *es, ilm *p, ilm_doc doc, const char *path, int probe,
                           esclient_err *e, char *err, size_t errlen)
@@ -351,7 +345,7 @@ static esget_status fetch(esclient *es, ilm *p, ilm_doc doc, const char *path, i
         *e = ESCLIENT_ERR_OTHER;
         return ESGET_FAILED;
     }
-    esget_parser pp = {p, ilm_feed, finish_v, error_v};
+    esget_parser pp = {p, ilm_feed, ilm_finish_v, ilm_error_v};
     esget_result r;
     if (esget_run(es, path, &pp, probe, &r) != ESGET_OK)
         snprintf(err, errlen, "ilm: %.200s", r.error);

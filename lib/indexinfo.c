@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsonparser.h"
+#include "parserops.h"
 
 enum {
     D_ALIAS,
@@ -374,14 +375,7 @@ const metric_def *indexinfo_def(size_t i)
     return i < D_N ? &defs[i] : NULL;
 }
 
-static int finish_v(void *p)
-{
-    return indexinfo_finish(p);
-}
-static const char *error_v(void *p)
-{
-    return indexinfo_error(p);
-}
+PARSEROPS_ADAPT(indexinfo)
 
 static esclient_err run(indexinfo_kind kind, const char *name, esclient *es, const pacer_ctx *ctx,
                         metric_set *out, char *err, size_t errlen)
@@ -394,8 +388,8 @@ static esclient_err run(indexinfo_kind kind, const char *name, esclient *es, con
     esclient_err e = ESCLIENT_ERR_OTHER;
     snprintf(err, errlen, "%s: out of memory", name);
     if (p)
-        e = pacer_fetch(es, name, indexinfo_path(kind), indexinfo_feed, finish_v, error_v, p, err,
-                        errlen);
+        e = pacer_fetch(es, name, indexinfo_path(kind), indexinfo_feed, indexinfo_finish_v,
+                        indexinfo_error_v, p, err, errlen);
     indexinfo_free(p);
     indexfilter_free(f);
     return e;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonparser.h"
+#include "parserops.h"
 
 enum { OPTIONAL = 1 }; /* exported only when the field is present (reference: a pointer) */
 
@@ -502,14 +503,7 @@ const metric_def *indexstats_def(size_t i)
     return i == NROWS + SH_N ? &def_dropped : NULL;
 }
 
-static int finish_v(void *p)
-{
-    return indexstats_finish(p);
-}
-static const char *error_v(void *p)
-{
-    return indexstats_error(p);
-}
+PARSEROPS_ADAPT(indexstats)
 
 esclient_err indexstats_run(esclient *es, const pacer_ctx *ctx, metric_set *out, char *err,
                             size_t errlen)
@@ -527,7 +521,7 @@ esclient_err indexstats_run(esclient *es, const pacer_ctx *ctx, metric_set *out,
     snprintf(err, errlen, "indices: out of memory");
     if (p)
         e = pacer_fetch(es, "indices", o.shards ? INDEXSTATS_PATH_SHARDS : INDEXSTATS_PATH,
-                        indexstats_feed, finish_v, error_v, p, err, errlen);
+                        indexstats_feed, indexstats_finish_v, indexstats_error_v, p, err, errlen);
     indexstats_free(p);
     indexfilter_free(f);
     return e;

@@ -10,6 +10,7 @@
 #include "esget.h"
 #include "healthreport.h"
 #include "ilm.h"
+#include "parserops.h"
 #include "pendingtasks.h"
 #include "slm.h"
 #include "snapstats.h"
@@ -95,23 +96,10 @@ static esclient_err run_doc(const one_doc *d, const char *path, esclient *es, co
     return r.err;
 }
 
-#define DOC_ADAPT(mod)                                                                             \
-    static int mod##_finish_v(void *p)                                                             \
-    {                                                                                              \
-        return mod##_finish(p);                                                                    \
-    }                                                                                              \
-    static const char *mod##_error_v(void *p)                                                      \
-    {                                                                                              \
-        return mod##_error(p);                                                                     \
-    }                                                                                              \
-    static void mod##_close(void *p)                                                               \
-    {                                                                                              \
-        mod##_free(p);                                                                             \
-    }
-DOC_ADAPT(healthreport)
-DOC_ADAPT(datastream)
-DOC_ADAPT(tasks)
-DOC_ADAPT(pendingtasks)
+PARSEROPS_ADAPT_CLOSE(healthreport)
+PARSEROPS_ADAPT_CLOSE(datastream)
+PARSEROPS_ADAPT_CLOSE(tasks)
+PARSEROPS_ADAPT_CLOSE(pendingtasks)
 
 static void *healthreport_open(metric_set *out, const char *cluster)
 {

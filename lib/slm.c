@@ -9,6 +9,7 @@
 
 #include "esget.h"
 #include "jsonparser.h"
+#include "parserops.h"
 
 #define SL "elasticsearch_slm_stats_"
 #define DETAIL_MAX 200
@@ -384,14 +385,7 @@ int slm_emit(const slm *p, metric_set *out, const char *cluster)
     return rc ? -1 : 0;
 }
 
-static int finish_v(void *p)
-{
-    return slm_finish(p);
-}
-static const char *error_v(void *p)
-{
-    return slm_error(p);
-}
+PARSEROPS_ADAPT(slm)
 
 static esget_status fetch(esclient *es, slm *p, slm_doc doc, const char *path, int probe,
                           esclient_err *e, char *err, size_t errlen)
@@ -401,7 +395,7 @@ static esget_status fetch(esclient *es, slm *p, slm_doc doc, const char *path, i
         *e = ESCLIENT_ERR_OTHER;
         return ESGET_FAILED;
     }
-    esget_parser pp = {p, slm_feed, finish_v, error_v};
+    esget_parser pp = {p, slm_feed, slm_finish_v, slm_error_v};
     esget_result r;
     if (esget_run(es, path, &pp, probe, &r) != ESGET_OK)
         snprintf(err, errlen, "slm: %.200s", r.error);

@@ -9,6 +9,7 @@
 
 #include "esget.h"
 #include "jsonparser.h"
+#include "parserops.h"
 
 #define SS "elasticsearch_snapshot_stats_"
 #define REF_LATEST_LABELS                                                                          \
@@ -434,26 +435,13 @@ static repo_count *repo_counter(snapstats *s, const char *name)
     return r;
 }
 
-static int repos_finish_v(void *p)
-{
-    return snapstats_repos_finish(p);
-}
-static const char *repos_error_v(void *p)
-{
-    return snapstats_repos_error(p);
-}
-static int list_finish_v(void *p)
-{
-    return snapstats_list_finish(p);
-}
-static const char *list_error_v(void *p)
-{
-    return snapstats_list_error(p);
-}
+PARSEROPS_ADAPT(snapstats_repos)
+PARSEROPS_ADAPT(snapstats_list)
 
 static esclient_err list_repos(esclient *es, snapstats_repos *repos, char *err, size_t errlen)
 {
-    esget_parser pp = {repos, snapstats_repos_feed, repos_finish_v, repos_error_v};
+    esget_parser pp = {repos, snapstats_repos_feed, snapstats_repos_finish_v,
+                       snapstats_repos_error_v};
     esget_result r;
     if (esget_run(es, "/_snapshot", &pp, 0, &r) != ESGET_OK)
         snprintf(err, errlen, "snapshots: %.200s", r.error);
@@ -475,7 +463,7 @@ static int list_one(esclient *es, const char *cluster, const char *repo, double 
     snapstats_list *p = snapstats_list_new();
     int rc = -1;
     if (scratch && p) {
-        esget_parser pp = {p, snapstats_list_feed, list_finish_v, list_error_v};
+        esget_parser pp = {p, snapstats_list_feed, snapstats_list_finish_v, snapstats_list_error_v};
         esget_result r;
         if (esget_run(es, path, &pp, 0, &r) != ESGET_OK)
             snprintf(err, errlen, "snapshots: %.200s", r.error);
