@@ -36,10 +36,13 @@ static const metric_def def_unsupported = {
 typedef esclient_err (*run_fn)(optcoll *s, esclient *es, const char *cluster, double now,
                                metric_set *out, optcoll_result *res);
 
+typedef struct one_doc one_doc;
+
 typedef struct row {
     const char *name;
     double interval;
-    run_fn run;
+    run_fn run;         /* NULL: doc */
+    const one_doc *doc; /* a collector of one document at a fixed path */
     size_t (*def_count)(void);
     const metric_def *(*def)(size_t i);
 } row;
@@ -70,13 +73,14 @@ static esclient_err run_ilm(optcoll *s, esclient *es, const char *cluster, doubl
 }
 
 /* A collector of one document: a parser made for out and the cluster. */
-typedef struct one_doc {
+struct one_doc {
     const char *label;
-    int probe; /* the API may be missing (ES < 8.7, < 7.9, OpenSearch) */
+    const char *path; /* NULL: its run function makes it */
+    int probe;        /* the API may be missing (ES < 8.7, < 7.9, OpenSearch) */
     void *(*open)(metric_set *out, const char *cluster);
     esget_parser ops; /* .p unused */
     void (*close)(void *p);
-} one_doc;
+};
 
 static esclient_err run_doc(const one_doc *d, const char *path, esclient *es, const char *cluster,
                             metric_set *out, optcoll_result *res)
@@ -120,30 +124,15 @@ static void *pendingtasks_open(metric_set *out, const char *cluster)
     return pendingtasks_new(out, cluster);
 }
 
-#define DOC(label, probe, mod)                                                                     \
+#define DOC(label, path, probe, mod)                                                               \
     {                                                                                              \
-        label, probe, mod##_open, {NULL, mod##_feed, mod##_finish_v, mod##_error_v}, mod##_close   \
+        label, path, probe, mod##_open, {NULL, mod##_feed, mod##_finish_v, mod##_error_v},         \
+            mod##_close                                                                            \
     }
-static const one_doc doc_health = DOC("health_report", 1, healthreport);
-static const one_doc doc_datastream = DOC("data_stream", 1, datastream);
-static const one_doc doc_tasks = DOC("tasks", 0, tasks);
-static const one_doc doc_pending = DOC("pending_tasks", 0, pendingtasks);
-
-static esclient_err run_health(optcoll *s, esclient *es, const char *cluster, double now,
-                               metric_set *out, optcoll_result *res)
-{
-    (void)s;
-    (void)now;
-    return run_doc(&doc_health, HEALTHREPORT_PATH, es, cluster, out, res);
-}
-
-static esclient_err run_datastream(optcoll *s, esclient *es, const char *cluster, double now,
-                                   metric_set *out, optcoll_result *res)
-{
-    (void)s;
-    (void)now;
-    return run_doc(&doc_datastream, DATASTREAM_PATH, es, cluster, out, res);
-}
+static const one_doc doc_health = DOC("health_report", HEALTHREPORT_PATH, 1, healthreport);
+static const one_doc doc_datastream = DOC("data_stream", DATASTREAM_PATH, 1, datastream);
+static const one_doc doc_tasks = DOC("tasks", NULL, 0, tasks);
+static const one_doc doc_pending = DOC("pending_tasks", PENDINGTASKS_PATH, 0, pendingtasks);
 
 static esclient_err run_tasks(optcoll *s, esclient *es, const char *cluster, double now,
                               metric_set *out, optcoll_result *res)
@@ -157,26 +146,19 @@ static esclient_err run_tasks(optcoll *s, esclient *es, const char *cluster, dou
     return run_doc(&doc_tasks, path, es, cluster, out, res);
 }
 
-static esclient_err run_pending(optcoll *s, esclient *es, const char *cluster, double now,
-                                metric_set *out, optcoll_result *res)
-{
-    (void)s;
-    (void)now;
-    return run_doc(&doc_pending, PENDINGTASKS_PATH, es, cluster, out, res);
-}
-
 /* Defaults: listing snapshots is the expensive one (minutes on a big S3
  * repository); pending tasks are cheap and urgent. */
 static const row table[OPTCOLL_COUNT] = {
-    [OPTCOLL_SNAPSHOTS] = {"snapshots", 300, run_snapshots, snapstats_def_count, snapstats_def},
-    [OPTCOLL_SLM] = {"slm", 60, run_slm, slm_def_count, slm_def},
-    [OPTCOLL_ILM] = {"ilm", 60, run_ilm, ilm_def_count, ilm_def},
-    [OPTCOLL_HEALTH_REPORT] = {"health_report", 60, run_health, healthreport_def_count,
+    [OPTCOLL_SNAPSHOTS] = {"snapshots", 300, run_snapshots, NULL, snapstats_def_count,
+                           snapstats_def},
+    [OPTCOLL_SLM] = {"slm", 60, run_slm, NULL, slm_def_count, slm_def},
+    [OPTCOLL_ILM] = {"ilm", 60, run_ilm, NULL, ilm_def_count, ilm_def},
+    [OPTCOLL_HEALTH_REPORT] = {"health_report", 60, NULL, &doc_health, healthreport_def_count,
                                healthreport_def},
-    [OPTCOLL_DATA_STREAM] = {"data_stream", 60, run_datastream, datastream_def_count,
+    [OPTCOLL_DATA_STREAM] = {"data_stream", 60, NULL, &doc_datastream, datastream_def_count,
                              datastream_def},
-    [OPTCOLL_TASKS] = {"tasks", 0, run_tasks, tasks_def_count, tasks_def},
-    [OPTCOLL_PENDING_TASKS] = {"pending_tasks", 0, run_pending, pendingtasks_def_count,
+    [OPTCOLL_TASKS] = {"tasks", 0, run_tasks, NULL, tasks_def_count, tasks_def},
+    [OPTCOLL_PENDING_TASKS] = {"pending_tasks", 0, NULL, &doc_pending, pendingtasks_def_count,
                                pendingtasks_def},
 };
 
@@ -249,7 +231,10 @@ esclient_err optcoll_run(optcoll *s, optcoll_id id, esclient *es, const char *cl
         snprintf(res->error, sizeof(res->error), "%s: out of memory", table[id].name);
         return res->err = ESCLIENT_ERR_OTHER;
     }
-    res->err = table[id].run(s, es, cluster ? cluster : "", now, scratch, res);
+    const row *r = &table[id];
+    cluster = cluster ? cluster : "";
+    res->err = r->run ? r->run(s, es, cluster, now, scratch, res)
+                      : run_doc(r->doc, r->doc->path, es, cluster, scratch, res);
     s->unsupported_at[id] = res->unsupported ? now : 0;
     if (res->unsupported) { /* an absent feature is a fact, not a failure */
         metric_set_free(scratch);
