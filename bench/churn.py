@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """churn: no memory growth over many polls while nodes and indices come and go. Serves a
-bench/gen_big.py cluster whose node names, node ids and index names change every poll, runs
-bench/churn.c (the poller's collect-render-publish loop, with no interval) against it, and
-fails when VmRSS of the last quarter of the run exceeds that of the second quarter by more
-than 2 MiB + 5 %.
+bench/gen_big.py cluster plus --indices indices (tests/gen_index_fixtures.py: index stats,
+aliases, index health) whose node names, node ids and index names change every poll, runs
+bench/churn.c (the poller's collect-render-publish loop and a run of the index collectors
+with every index exported, with no interval) against it, and fails when VmRSS of the last
+quarter of the run exceeds that of the second quarter by more than 2 MiB + 5 %.
 
-    bench/churn.py [--polls 10000] [--nodes 8] [--shards 80] [--esvigil-build build]
+    bench/churn.py [--polls 10000] [--nodes 8] [--shards 80] [--indices 50] [--esvigil-build build]
 
 Exit 0 flat, 1 growing, 2 when it cannot run. Loopback only; every process it starts is
 stopped by its pid. A few minutes on 2 CPUs for 10,000 polls.
 """
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -25,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRCDIR, "tests"))
 import fake_es  # noqa: E402 - its routing table, not a copy of it
+import gen_index_fixtures  # noqa: E402
 
 ID_RE = re.compile(r'"([A-Za-z0-9_-]{22})":\{')
 
@@ -55,7 +58,23 @@ class Churning:
         for i in self.ids:  # a node id is 22 characters: keep the length
             text = text.replace(i, i[:16] + tag)
         return (text.replace('"big-data-', '"big-g%d-data-' % gen)
-                .replace('"logs-', '"logs-g%d-' % gen)).encode()
+                .replace('"logs-', '"logs-g%d-' % gen)
+                .replace('"idx-', '"idx-g%d-' % gen)).encode()
+
+
+def write_indices(fixture_dir, n, nodes):
+    """n one-shard indices (named idx-NNNNN, which Churning renames) in the answers of the
+    index collectors esvigil --es.indices runs: /_all/_stats, /_alias, index health."""
+    rows = gen_index_fixtures.index_docs(n, nodes=nodes)
+    with open(os.path.join(fixture_dir, "cluster_health.json"), encoding="utf-8") as f:
+        health = json.load(f)
+    health["indices"] = gen_index_fixtures.health_indices(rows)
+    docs = {"indices_stats.json": gen_index_fixtures.stats_doc(rows, (7, 17)),
+            "aliases.json": gen_index_fixtures.alias_doc(rows),
+            "cluster_health_indices.json": health}
+    for name, doc in docs.items():
+        with open(os.path.join(fixture_dir, name), "w", encoding="utf-8") as f:
+            json.dump(doc, f, separators=(",", ":"))
 
 
 def serve(churn):
@@ -67,7 +86,8 @@ def serve(churn):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_GET(self):  # noqa: N802 - http.server's name
-            name = fake_es.fixture_for(self.path.split("?", 1)[0])
+            path, _, query = self.path.partition("?")
+            name = fake_es.fixture_for(path, query)
             if name not in churn.files:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
@@ -96,7 +116,7 @@ def build_driver(builddir, work):
     out = os.path.join(work, "churn")
     subprocess.run([os.environ.get("CC", "cc"), "-O2", "-I", os.path.join(SRCDIR, "lib"), "-o",
                     out, os.path.join(HERE, "churn.c"), lib, "-lcurl", "-lyajl", "-lyaml", "-lz",
-                    "-lm", "-lpthread"], check=True, timeout=120)
+                    "-lcrypt", "-lm", "-lpthread"], check=True, timeout=120)
     return out
 
 
@@ -105,6 +125,7 @@ def main(argv):
     ap.add_argument("--polls", type=int, default=10000)
     ap.add_argument("--nodes", type=int, default=8)
     ap.add_argument("--shards", type=int, default=80)
+    ap.add_argument("--indices", type=int, default=50)
     ap.add_argument("--esvigil-build", default=os.path.join(SRCDIR, "build"))
     a = ap.parse_args(argv)
     step = max(1, a.polls // 40)
@@ -112,6 +133,9 @@ def main(argv):
         subprocess.run([sys.executable, os.path.join(HERE, "gen_big.py"), "--out",
                         os.path.join(work, "es"), "--nodes", str(a.nodes), "--shards",
                         str(a.shards)], check=True, stdout=subprocess.DEVNULL, timeout=120)
+        with open(os.path.join(work, "es", "nodes_stats.json"), encoding="utf-8") as f:
+            node_names = [n["name"] for n in json.load(f)["nodes"].values()]
+        write_indices(os.path.join(work, "es"), a.indices, node_names[:3])
         procfs = os.path.join(work, "proc")
         subprocess.run([sys.executable, os.path.join(SRCDIR, "tests", "gen_procfs.py"), procfs],
                        check=True, stdout=subprocess.DEVNULL, timeout=60)
@@ -124,9 +148,10 @@ def main(argv):
         samples = []
         try:
             for line in proc.stdout:
-                poll, rss, _ = (int(x) for x in line.split())
+                poll, rss, body = (int(x) for x in line.split())
                 samples.append((poll, rss))
-                print("poll %6d  VmRSS %7d KiB" % (poll, rss), flush=True)
+                print("poll %6d  VmRSS %7d KiB%s" % (poll, rss, "  text body %d bytes" % body
+                                                       if body else ""), flush=True)
             rc = proc.wait(timeout=60)
         finally:
             if proc.poll() is None:
@@ -140,9 +165,9 @@ def main(argv):
     second = max(r for _, r in samples[n // 4:n // 2])
     last = max(r for _, r in samples[3 * n // 4:])
     limit = second * 1.05 + 2048
-    print("churn: %d polls, %d generations of node and index names; VmRSS max %d KiB in the "
-          "second quarter, %d KiB in the last (limit %d)" % (a.polls, churn.gen, second, last,
-                                                             limit))
+    print("churn: %d polls, %d generations of node and index names (%d indices each); VmRSS "
+          "max %d KiB in the second quarter, %d KiB in the last (limit %d)"
+          % (a.polls, churn.gen, a.indices, second, last, limit))
     return 0 if last <= limit else 1
 
 
