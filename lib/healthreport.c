@@ -135,16 +135,6 @@ struct healthreport {
 };
 JSONPARSER_FIRST(healthreport, base);
 
-static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
-{
-    size_t len = v->len < n - 1 ? v->len : n - 1;
-    memcpy(dst, v->str, len);
-    dst[len] = '\0';
-    for (char *q = dst; *q; q++)
-        if ((unsigned char)*q < ' ')
-            *q = ' ';
-}
-
 static indicator *find_indicator(healthreport *p, const char *name)
 {
     for (size_t i = 0; i < p->nind; i++)
@@ -169,7 +159,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     healthreport *p = ctx;
     if (depth == 1 && v->kind == JSONWALK_STRING) {
         if (strcmp(path[0], "status") == 0) {
-            copy_str(p->status, sizeof(p->status), v);
+            jsonparser_copy_label(p->status, sizeof(p->status), v);
         } else if (strcmp(path[0], "cluster_name") == 0) {
             free(p->cluster);
             if (!(p->cluster = strndup(v->str, v->len)))
@@ -182,9 +172,9 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     indicator *in = find_indicator(p, path[1]);
     if (depth == 3 && in && v->kind == JSONWALK_STRING) {
         if (strcmp(path[2], "status") == 0)
-            copy_str(in->status, sizeof(in->status), v);
+            jsonparser_copy_label(in->status, sizeof(in->status), v);
         else if (strcmp(path[2], "symptom") == 0)
-            copy_str(in->symptom, sizeof(in->symptom), v);
+            jsonparser_copy_label(in->symptom, sizeof(in->symptom), v);
     } else if (depth >= 4 && v->kind == JSONWALK_NUMBER && strcmp(path[2], "details") == 0) {
         on_detail(p, path, depth, v->num);
     }

@@ -90,16 +90,6 @@ struct ilm {
 };
 JSONPARSER_FIRST(ilm, base);
 
-static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
-{
-    size_t len = v->len < n - 1 ? v->len : n - 1;
-    memcpy(dst, v->str, len);
-    dst[len] = '\0';
-    for (char *q = dst; *q; q++)
-        if ((unsigned char)*q < ' ')
-            *q = ' ';
-}
-
 /* _all/_ilm/explain: indices.NAME.{managed, policy, phase, action, step,
  * failed_step, step_info.{type, reason}} */
 static void on_ilm(entry *e, const char *const *path, size_t depth, const jsonwalk_value *v)
@@ -124,12 +114,12 @@ static void on_ilm(entry *e, const char *const *path, size_t depth, const jsonwa
         };
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
             if (strcmp(path[2], f[i].key) == 0)
-                copy_str((char *)e + f[i].off, f[i].size, v);
+                jsonparser_copy_label((char *)e + f[i].off, f[i].size, v);
     } else if (depth == 4 && strcmp(path[2], "step_info") == 0) {
         if (strcmp(path[3], "reason") == 0)
-            copy_str(e->reason, sizeof(e->reason), v);
+            jsonparser_copy_label(e->reason, sizeof(e->reason), v);
         else if (strcmp(path[3], "type") == 0)
-            copy_str(e->type, sizeof(e->type), v);
+            jsonparser_copy_label(e->type, sizeof(e->type), v);
     }
 }
 
@@ -140,9 +130,9 @@ static void on_ism(entry *e, const char *const *path, size_t depth, const jsonwa
     const char *k = path[1];
     if (depth == 2 && v->kind == JSONWALK_STRING) {
         if (strcmp(k, "index") == 0)
-            copy_str(e->index, sizeof(e->index), v);
+            jsonparser_copy_label(e->index, sizeof(e->index), v);
         else if (strcmp(k, "policy_id") == 0)
-            copy_str(e->policy, sizeof(e->policy), v);
+            jsonparser_copy_label(e->policy, sizeof(e->policy), v);
         return;
     }
     if (depth != 3)
@@ -153,17 +143,17 @@ static void on_ism(entry *e, const char *const *path, size_t depth, const jsonwa
         e->failed |= v->num != 0;
     } else if (v->kind == JSONWALK_STRING) {
         if (strcmp(k, "state") == 0 && strcmp(f, "name") == 0)
-            copy_str(e->phase, sizeof(e->phase), v);
+            jsonparser_copy_label(e->phase, sizeof(e->phase), v);
         else if (strcmp(k, "action") == 0 && strcmp(f, "name") == 0)
-            copy_str(e->action, sizeof(e->action), v);
+            jsonparser_copy_label(e->action, sizeof(e->action), v);
         else if (strcmp(k, "step") == 0 && strcmp(f, "name") == 0)
-            copy_str(e->step, sizeof(e->step), v);
+            jsonparser_copy_label(e->step, sizeof(e->step), v);
         else if (strcmp(k, "step") == 0 && strcmp(f, "step_status") == 0)
             e->failed |= v->len == 6 && strncmp(v->str, "failed", 6) == 0;
         else if (strcmp(k, "info") == 0 && strcmp(f, "message") == 0)
-            copy_str(e->reason, sizeof(e->reason), v);
+            jsonparser_copy_label(e->reason, sizeof(e->reason), v);
         else if (strcmp(k, "info") == 0 && strcmp(f, "cause") == 0)
-            copy_str(e->type, sizeof(e->type), v);
+            jsonparser_copy_label(e->type, sizeof(e->type), v);
     }
 }
 
@@ -172,7 +162,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     ilm *p = ctx;
     if (p->doc == ILM_STATUS) {
         if (depth == 1 && v->kind == JSONWALK_STRING && strcmp(path[0], "operation_mode") == 0)
-            copy_str(p->mode, sizeof(p->mode), v);
+            jsonparser_copy_label(p->mode, sizeof(p->mode), v);
     } else if (p->doc == ILM_EXPLAIN) {
         if (depth >= 3 && strcmp(path[0], "indices") == 0)
             on_ilm(&p->cur, path, depth, v);

@@ -2,6 +2,8 @@
  * enter, which passes by here first to learn what the root is. */
 #include "jsonparser.h"
 
+#include <string.h>
+
 static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
 {
     jsonparser *jp = ctx; /* the parser, whose first member jp is */
@@ -60,6 +62,16 @@ int jsonparser_failed(const jsonparser *jp)
 const char *jsonparser_error(const jsonparser *jp)
 {
     return jp->walk ? jsonwalk_error(jp->walk) : "";
+}
+
+void jsonparser_copy_label(char *dst, size_t n, const jsonwalk_value *v)
+{
+    size_t len = v->len < n - 1 ? v->len : n - 1;
+    memcpy(dst, v->str, len);
+    dst[len] = '\0';
+    for (char *q = dst; *q; q++)
+        if ((unsigned char)*q < ' ')
+            *q = ' ';
 }
 
 int jsonparser_is_object(const jsonparser *jp)

@@ -49,6 +49,10 @@ int jsonparser_failed(const jsonparser *jp);
  * document was begun). */
 const char *jsonparser_error(const jsonparser *jp);
 
+/* Copies string value v into dst (size n > 0), cut to fit and NUL-terminated,
+ * control characters made spaces so that a label value stays on one line. */
+void jsonparser_copy_label(char *dst, size_t n, const jsonwalk_value *v);
+
 /* Whether the document's root is an object: known from its first "{". */
 int jsonparser_is_object(const jsonparser *jp);
 /* Whether finish succeeded: the parser's results are complete. */

@@ -137,16 +137,6 @@ struct slm {
 };
 JSONPARSER_FIRST(slm, base);
 
-static void copy_str(char *dst, size_t n, const jsonwalk_value *v)
-{
-    size_t len = v->len < n - 1 ? v->len : n - 1;
-    memcpy(dst, v->str, len);
-    dst[len] = '\0';
-    for (char *q = dst; *q; q++) /* a label value stays on one line */
-        if ((unsigned char)*q < ' ')
-            *q = ' ';
-}
-
 /* The policy called name, created on first sight; NULL on OOM. */
 static policy *policy_get(slm *p, const char *name)
 {
@@ -214,9 +204,9 @@ static void on_policy(slm *p, const char *const *path, size_t depth, const jsonw
             pol->failure_ms = v->num;
     } else if (!success && v->kind == JSONWALK_STRING) {
         if (strcmp(path[2], "snapshot_name") == 0)
-            copy_str(pol->failed_snapshot, sizeof(pol->failed_snapshot), v);
+            jsonparser_copy_label(pol->failed_snapshot, sizeof(pol->failed_snapshot), v);
         else if (strcmp(path[2], "details") == 0)
-            copy_str(pol->detail, sizeof(pol->detail), v);
+            jsonparser_copy_label(pol->detail, sizeof(pol->detail), v);
     }
 }
 
@@ -225,7 +215,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     slm *p = ctx;
     if (p->doc == SLM_STATUS) {
         if (depth == 1 && v->kind == JSONWALK_STRING && strcmp(path[0], "operation_mode") == 0)
-            copy_str(p->mode, sizeof(p->mode), v);
+            jsonparser_copy_label(p->mode, sizeof(p->mode), v);
     } else if (p->doc == SLM_STATS) {
         on_stats(p, path, depth, v);
     } else {

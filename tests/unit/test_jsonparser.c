@@ -200,6 +200,18 @@ START_TEST(never_begun)
 }
 END_TEST
 
+START_TEST(copy_label)
+{
+    char out[6];
+    jsonwalk_value v = {.kind = JSONWALK_STRING, .str = "a\nb\tc-long", .len = 11};
+    jsonparser_copy_label(out, sizeof(out), &v);
+    ck_assert_str_eq(out, "a b c"); /* one line, cut to fit */
+    v.len = 0;
+    jsonparser_copy_label(out, sizeof(out), &v);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jsonparser");
@@ -212,6 +224,7 @@ static Suite *suite(void)
     tcase_add_test(tc, done_refuses);
     tcase_add_test(tc, begin_again);
     tcase_add_test(tc, never_begun);
+    tcase_add_test(tc, copy_label);
     suite_add_tcase(s, tc);
     return s;
 }
