@@ -29,7 +29,8 @@ typedef struct jsonparser {
     _Static_assert(offsetof(type, member) == 0, #type ": the jsonparser must come first")
 
 /* Starts a document: jp is zeroed (calloc) or was begun before, when the old
- * walk is dropped. label prefixes every error line ("cluster health").
+ * walk is dropped. label (static; NULL: none) prefixes every error line
+ * ("cluster health").
  * 0, or -1 when out of memory (jp then has no walk). */
 int jsonparser_begin(jsonparser *jp, const jsonparser_kind *kind, const char *label);
 /* Frees what jp holds, not jp. */
@@ -44,6 +45,7 @@ int jsonparser_finish(jsonparser *jp);
 /* Records msg (unless something failed before) and returns -1, so a callback
  * or done can `return jsonparser_fail(jp, "...")`. */
 int jsonparser_fail(jsonparser *jp, const char *msg);
+/* Whether anything failed (or no document was begun). */
 int jsonparser_failed(const jsonparser *jp);
 /* Why it failed, one line with the label; "" when nothing failed (or no
  * document was begun). */
