@@ -15,6 +15,7 @@ is stopped by its pid.
 """
 
 import argparse
+import contextlib
 import gzip
 import os
 import re
@@ -32,6 +33,29 @@ FLAGS = ["--es.all", "--cluster.metrics=always", "--es.max-response-size=1gb",
          "--es.timeout=120s"]
 
 
+@contextlib.contextmanager
+def serving(esvigil, work, fix, tag, flags):
+    """A fake ES on fixture dir fix and esvigil with flags against it: (process, port)."""
+    port_file = os.path.join(work, "fake-%s.port" % tag)
+    fake = B.Proc("fake_es", [sys.executable, B.FAKE_ES, "--fixture-dir", fix, "--port", "0",
+                              "--port-file", port_file, "--max-seconds", "1800"],
+                  os.path.join(work, "fake-%s.log" % tag))
+    try:
+        fake.wait_line(re.compile(r"fake_es listening on"), 20)
+        with open(port_file) as f:
+            port = int(f.read())
+        ev = B.Proc("esvigil", [esvigil, "--es.uri=http://127.0.0.1:%d" % port,
+                                "--web.listen-address=127.0.0.1:0", "--log.level=debug"] + flags,
+                    os.path.join(work, "esvigil-%s.log" % tag))
+        try:
+            _, _, m = ev.wait_line(B.LISTEN_RE, 20)
+            yield ev, int(m.group(1).rsplit(":", 1)[1])
+        finally:
+            ev.stop()
+    finally:
+        fake.stop()
+
+
 def run_size(esvigil, work, nodes, polls):
     fix = os.path.join(work, "es-%d" % nodes)
     subprocess.run([sys.executable, B.GEN_BIG, "--out", fix, "--nodes", str(nodes), "--shards",
@@ -39,51 +63,33 @@ def run_size(esvigil, work, nodes, polls):
     procfs = os.path.join(work, "proc-%d" % nodes)
     subprocess.run([sys.executable, B.GEN_PROCFS, procfs], check=True,
                    stdout=subprocess.DEVNULL, timeout=60)
-    port_file = os.path.join(work, "fake-%d.port" % nodes)
-    fake = B.Proc("fake_es", [sys.executable, B.FAKE_ES, "--fixture-dir", fix, "--port", "0",
-                              "--port-file", port_file, "--max-seconds", "1800"],
-                  os.path.join(work, "fake-%d.log" % nodes))
-    try:
-        fake.wait_line(re.compile(r"fake_es listening on"), 20)
-        with open(port_file) as f:
-            port = int(f.read())
-        ev = B.Proc("esvigil", [esvigil, "--es.uri=http://127.0.0.1:%d" % port,
-                                "--web.listen-address=127.0.0.1:0", "--log.level=debug",
-                                "--poll.interval=1s", "--poll.deadline=300s",
-                                "--path.procfs=" + procfs] + FLAGS,
-                    os.path.join(work, "esvigil-%d.log" % nodes))
-        try:
-            _, _, m = ev.wait_line(B.LISTEN_RE, 20)
-            evport = int(m.group(1).rsplit(":", 1)[1])
-            polls_seen, idx, between = 0, 0, []
+    flags = ["--poll.interval=1s", "--poll.deadline=300s", "--path.procfs=" + procfs] + FLAGS
+    with serving(esvigil, work, fix, "%d" % nodes, flags) as (ev, evport):
+        polls_seen, idx, between = 0, 0, []
 
-            def next_poll():
-                nonlocal idx
-                idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1 if polls_seen else 0)
-                between.append(B.proc_status(ev.pid)["VmRSS"])  # before the next poll starts
-                if m.group(3) != "ok":
-                    raise B.BenchError("%d nodes: poll failed: %s" % (nodes, m.group(3)))
-                _, body, _ = B.scrape(evport, 120, gz=True)
-                return gzip.decompress(body)
-            next_poll()
-            polls_seen = 1
-            next_poll()  # the first poll's render time shows in the second
-            cpu0 = B.proc_cpu(ev.pid)
-            durs, renders = [], []
-            del between[:]
-            for _ in range(polls):
-                body = next_poll()
-                durs.append(B.metric_value(body, "esvigil_poll_duration_seconds"))
-                renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
-            cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
-            st = B.proc_status(ev.pid)
-            return {"nodes": nodes, "samples": B.samples_in(body), "poll": B.median(durs),
-                    "render": B.median(renders), "cpu": cpu, "hwm": st["VmHWM"],
-                    "rss": B.median(between)}
-        finally:
-            ev.stop()
-    finally:
-        fake.stop()
+        def next_poll():
+            nonlocal idx
+            idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1 if polls_seen else 0)
+            between.append(B.proc_status(ev.pid)["VmRSS"])  # before the next poll starts
+            if m.group(3) != "ok":
+                raise B.BenchError("%d nodes: poll failed: %s" % (nodes, m.group(3)))
+            _, body, _ = B.scrape(evport, 120, gz=True)
+            return gzip.decompress(body)
+        next_poll()
+        polls_seen = 1
+        next_poll()  # the first poll's render time shows in the second
+        cpu0 = B.proc_cpu(ev.pid)
+        durs, renders = [], []
+        del between[:]
+        for _ in range(polls):
+            body = next_poll()
+            durs.append(B.metric_value(body, "esvigil_poll_duration_seconds"))
+            renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
+        cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
+        st = B.proc_status(ev.pid)
+        return {"nodes": nodes, "samples": B.samples_in(body), "poll": B.median(durs),
+                "render": B.median(renders), "cpu": cpu, "hwm": st["VmHWM"],
+                "rss": B.median(between)}
 
 
 # One cycle: the indices collector (its own thread) and a node poll that renders what it found,
@@ -107,82 +113,64 @@ def run_indices(esvigil, work, fix, n, max_, polls):
     if not os.path.isdir(procfs):
         subprocess.run([sys.executable, B.GEN_PROCFS, procfs], check=True,
                        stdout=subprocess.DEVNULL, timeout=60)
-    tag = "indices-%d-max%d" % (n, max_)
-    port_file = os.path.join(work, tag + ".port")
-    fake = B.Proc("fake_es", [sys.executable, B.FAKE_ES, "--fixture-dir", fix, "--port", "0",
-                              "--port-file", port_file, "--max-seconds", "1800"],
-                  os.path.join(work, "fake-%s.log" % tag))
-    try:
-        fake.wait_line(re.compile(r"fake_es listening on"), 20)
-        with open(port_file) as f:
-            port = int(f.read())
-        ev = B.Proc("esvigil", [esvigil, "--es.uri=http://127.0.0.1:%d" % port,
-                                "--web.listen-address=127.0.0.1:0", "--log.level=debug",
-                                "--es.indices.max=%d" % max_, "--path.procfs=" + procfs]
-                    + INDEX_FLAGS, os.path.join(work, "esvigil-%s.log" % tag))
-        try:
-            _, _, m = ev.wait_line(B.LISTEN_RE, 20)
-            evport = int(m.group(1).rsplit(":", 1)[1])
-            idx, seen, durs, renders, between = -1, [], [], [], []
-            cpu0 = body = None
-            # the first two collections are warm-up; then `polls` more, CPU from the end of
-            # the second to the end of the last, every node poll and scrape between included
-            while len(durs) < polls:
-                idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1)
-                rss = B.proc_status(ev.pid)["VmRSS"]
-                if m.group(3) != "ok":
-                    raise B.BenchError("%d indices: poll failed: %s" % (n, m.group(3)))
-                _, gz, _ = B.scrape(evport, 120, gz=True)
-                body = gzip.decompress(gz)
-                ts, dur = indices_collected(body)
-                if cpu0 is not None:
-                    between.append(rss)
-                    renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
-                if ts is None or ts in seen:
-                    continue
-                seen.append(ts)
-                if cpu0 is not None:
-                    durs.append(dur)
-                elif len(seen) == 2:
-                    cpu0 = B.proc_cpu(ev.pid)
-            cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
-            st = B.proc_status(ev.pid)
-            return {"indices": n, "max": max_, "samples": B.samples_in(body),
-                    "poll": B.median(durs), "render": B.median(renders[1:] or renders),
-                    "cpu": cpu, "hwm": st["VmHWM"], "rss": B.median(between)}
-        finally:
-            ev.stop()
-    finally:
-        fake.stop()
+    flags = ["--es.indices.max=%d" % max_, "--path.procfs=" + procfs] + INDEX_FLAGS
+    with serving(esvigil, work, fix, "indices-%d-max%d" % (n, max_), flags) as (ev, evport):
+        idx, seen, durs, renders, between = -1, [], [], [], []
+        cpu0 = body = None
+        # the first two collections are warm-up; then `polls` more, CPU from the end of
+        # the second to the end of the last, every node poll and scrape between included
+        while len(durs) < polls:
+            idx, _, m = ev.wait_line(B.POLL_RE, 600, idx + 1)
+            rss = B.proc_status(ev.pid)["VmRSS"]
+            if m.group(3) != "ok":
+                raise B.BenchError("%d indices: poll failed: %s" % (n, m.group(3)))
+            _, gz, _ = B.scrape(evport, 120, gz=True)
+            body = gzip.decompress(gz)
+            ts, dur = indices_collected(body)
+            if cpu0 is not None:
+                between.append(rss)
+                renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
+            if ts is None or ts in seen:
+                continue
+            seen.append(ts)
+            if cpu0 is not None:
+                durs.append(dur)
+            elif len(seen) == 2:
+                cpu0 = B.proc_cpu(ev.pid)
+        cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
+        st = B.proc_status(ev.pid)
+        return {"indices": n, "max": max_, "samples": B.samples_in(body),
+                "poll": B.median(durs), "render": B.median(renders[1:] or renders),
+                "cpu": cpu, "hwm": st["VmHWM"], "rss": B.median(between)}
 
 
-def table(rows):
-    out = ["| nodes (shards) | samples | poll | render+gzip | CPU per poll+scrape | "
-           "peak RSS | RSS between polls | per node: CPU, peak, between |",
-           "|---|---|---|---|---|---|---|---|"]
+NODE_HEAD = ("nodes (shards)", "poll", "CPU per poll+scrape", "node")
+INDEX_HEAD = ("indices (exported)", "collect /_all/_stats", "CPU per cycle", "index")
+
+
+def node_row(r):
+    """(first cell, what the per-unit column divides by, CPU per unit, KiB decimals)"""
+    n = r["nodes"]
+    return "%d (%d)" % (n, 200 * n), n, "%.2f ms" % (r["cpu"] * 1e3 / n), 0
+
+
+def index_row(r):
+    n, mx = r["indices"], r["max"]
+    kept = "%d, every one" % n if mx == 0 or mx >= n else "%d, the %d largest" % (n, mx)
+    return kept, n, "%.1f us" % (r["cpu"] * 1e6 / n), 1
+
+
+def table(rows, head, describe):
+    out = ["| %s | samples | %s | render+gzip | %s | peak RSS | RSS between polls | "
+           "per %s: CPU, peak, between |" % head, "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        n = r["nodes"]
-        out.append("| %d (%d) | %d | %.0f ms | %.0f ms | %.0f ms | %.0f MiB | %.0f MiB | "
-                   "%.2f ms, %.0f KiB, %.0f KiB |" % (
-                       n, 200 * n, r["samples"], r["poll"] * 1e3, r["render"] * 1e3,
-                       r["cpu"] * 1e3, r["hwm"] / 1048576, r["rss"] / 1048576,
-                       r["cpu"] * 1e3 / n, r["hwm"] / 1024 / n, r["rss"] / 1024 / n))
-    return "\n".join(out)
-
-
-def index_table(rows):
-    out = ["| indices (exported) | samples | collect /_all/_stats | render+gzip | CPU per cycle | "
-           "peak RSS | RSS between polls | per index: CPU, peak, between |",
-           "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        n = r["indices"]
-        kept = "%d, every one" % n if r["max"] == 0 or r["max"] >= n else "%d, the %d largest" % (
-            n, r["max"])
-        out.append("| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f MiB | %.0f MiB | "
-                   "%.1f us, %.1f KiB, %.1f KiB |" % (
-                       kept, r["samples"], r["poll"] * 1e3, r["render"] * 1e3, r["cpu"] * 1e3,
-                       r["hwm"] / 1048576, r["rss"] / 1048576, r["cpu"] * 1e6 / n,
-                       r["hwm"] / 1024 / n, r["rss"] / 1024 / n))
+        first, n, cpu_per, digits = describe(r)
+        kib = "%%.%df KiB" % digits
+        out.append(("| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f MiB | %.0f MiB | %s, " + kib
+                    + ", " + kib + " |") % (
+                        first, r["samples"], r["poll"] * 1e3, r["render"] * 1e3, r["cpu"] * 1e3,
+                        r["hwm"] / 1048576, r["rss"] / 1048576, cpu_per, r["hwm"] / 1024 / n,
+                        r["rss"] / 1024 / n))
     return "\n".join(out)
 
 
@@ -215,10 +203,9 @@ def main(argv):
                           file=sys.stderr)
         finally:
             B.stop_all()
-    if rows:
-        print(table(rows))
-    if irows:
-        print("\n" + index_table(irows) if rows else index_table(irows))
+    tables = [table(rows, NODE_HEAD, node_row)] if rows else []
+    tables += [table(irows, INDEX_HEAD, index_row)] if irows else []
+    print("\n\n".join(tables))
     return 0
 
 
