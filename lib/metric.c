@@ -608,22 +608,30 @@ const char *metric_family_label_value(const metric_family *f, size_t i, size_t j
     return p;
 }
 
-static int sample_matches(const metric_family *f, size_t i, const char *const *pairs)
+/* The label names are resolved once per lookup, then each sample's packed
+ * values are walked once: checks look up per subject, ~1000 per big poll. */
+int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v)
 {
+    if (!f)
+        return 0;
+    const char *want[METRIC_MAX_LABELS] = {0}; /* per label: the value asked for, or NULL */
+    size_t last = 0;                           /* labels past the last one asked are skipped */
     for (size_t k = 0; pairs && pairs[k]; k += 2) {
         size_t j = 0;
         while (j < f->nlabels && strcmp(f->labels[j], pairs[k]) != 0)
             j++;
-        if (j == f->nlabels || strcmp(metric_family_label_value(f, i, j), pairs[k + 1]) != 0)
-            return 0;
+        if (j == f->nlabels || (want[j] && strcmp(want[j], pairs[k + 1]) != 0))
+            return 0; /* no sample can match */
+        want[j] = pairs[k + 1];
+        last = j + 1 > last ? j + 1 : last;
     }
-    return 1;
-}
-
-int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v)
-{
-    for (size_t i = 0; f && i < f->nsamples; i++) {
-        if (sample_matches(f, i, pairs)) {
+    for (size_t i = 0; i < f->nsamples; i++) {
+        const char *p = f->samples[i].values;
+        size_t j = 0;
+        for (; j < last; j++, p += strlen(p) + 1)
+            if (want[j] && strcmp(p, want[j]) != 0)
+                break;
+        if (j == last) {
             *v = f->samples[i].v;
             return 1;
         }
