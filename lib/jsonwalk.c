@@ -154,7 +154,8 @@ static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
     size_t start = d ? w->off[d - 1] + w->seglen[d - 1] + 1 : 0;
     char *old = w->keys.data;
     w->keys.len = start;
-    if (buf_reserve(&w->keys, len + 1) < 0)
+    /* the arena is nearly always big enough: test before calling out */
+    if (start + len + 2 > w->keys.cap && buf_reserve(&w->keys, len + 1) < 0)
         return fail(w, "out of memory");
     memcpy(w->keys.data + start, s, len);
     w->keys.data[start + len] = '\0';

@@ -1,6 +1,7 @@
 /* strmap: keys back to back in one arena, per-id arrays for offsets, hashes
  * and values, and a power-of-two slot table at most half full (linear
- * probing, a word-at-a-time multiply hash). Growth is geometric everywhere, so n puts cost O(n). */
+ * probing, a word-at-a-time multiply hash). Growth is geometric everywhere,
+ * so n puts cost O(n). */
 #include "strmap.h"
 
 #include <assert.h>
