@@ -92,21 +92,40 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return 0;
 }
 
-/* s itself when it is valid UTF-8, else a copy in w->utf8 with every
- * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
- * when out of memory. */
-static const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
+/* Whether u[0..n) is all ASCII, a word at a time: nearly every key and value
+ * is, and this test runs on each. Short strings are covered by two
+ * overlapping loads rather than a loop. */
+static int all_ascii(const unsigned char *u, size_t n)
+{
+    uint64_t w8, acc = 0;
+    uint32_t w4a, w4b;
+    uint16_t w2a, w2b;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w8, u + i, 8);
+            acc |= w8;
+        }
+        memcpy(&w8, u + n - 8, 8); /* the tail, overlapping */
+        acc |= w8;
+    } else if (n >= 4) {
+        memcpy(&w4a, u, 4);
+        memcpy(&w4b, u + n - 4, 4);
+        acc = w4a | w4b;
+    } else if (n >= 2) {
+        memcpy(&w2a, u, 2);
+        memcpy(&w2b, u + n - 2, 2);
+        acc = (uint64_t)(w2a | w2b);
+    } else if (n == 1) {
+        acc = u[0];
+    }
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* valid_utf8 beyond ASCII, kept out of line so the common case stays cheap. */
+static const char *repair_utf8(jsonwalk *w, const char *s, size_t *len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, n = *len, bad = 0, ok;
-    /* nearly every key and value is ASCII: 8 bytes per test until a high bit */
-    for (uint64_t word; i + 8 <= n; i += 8) {
-        memcpy(&word, u + i, 8);
-        if (word & 0x8080808080808080ull)
-            break;
-    }
-    while (i < n && u[i] < 0x80)
-        i++;
     while (i < n && (ok = utf8_seq(u + i, n - i, &bad)) != 0)
         i += ok;
     if (i == n)
@@ -129,6 +148,14 @@ static const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
     atomic_fetch_add_explicit(&invalid_utf8_total, 1, memory_order_relaxed);
     *len = w->utf8.len;
     return w->utf8.data;
+}
+
+/* s itself when it is valid UTF-8, else a copy in w->utf8 with every
+ * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
+ * when out of memory. */
+static inline const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
+{
+    return all_ascii((const unsigned char *)s, *len) ? s : repair_utf8(w, s, len);
 }
 
 unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w)

@@ -665,6 +665,36 @@ START_TEST(test_error_in_held_back_input)
 }
 END_TEST
 
+/* One bad byte at every position of strings of 1 to 20 bytes, as a key and
+ * as a value: the ASCII test loads overlapping words, each must see it. */
+START_TEST(test_invalid_byte_at_every_position)
+{
+    for (size_t n = 1; n <= 20; n++) {
+        for (size_t at = 0; at <= n; at++) { /* at == n: all ASCII */
+            char str[32], doc[96], want[128];
+            memset(str, 'a', n);
+            str[n] = '\0';
+            if (at < n)
+                str[at] = '\xff';
+            snprintf(doc, sizeof(doc), "{\"%s\":\"%s\"}", str, str);
+            logctx c = {0};
+            buf_init(&c.log);
+            jsonwalk *w = jsonwalk_new(&log_cb, &c);
+            ck_assert_int_eq(jsonwalk_feed(w, doc, strlen(doc)), 0);
+            ck_assert_int_eq(jsonwalk_finish(w), 0);
+            ck_assert_uint_eq(jsonwalk_invalid_utf8(w), at < n ? 2 : 0);
+            char fixed[40];
+            snprintf(fixed, sizeof(fixed), "%.*s%s%s", (int)at, str, at < n ? FFFD : "",
+                     at < n ? str + at + 1 : "");
+            snprintf(want, sizeof(want), "{ \n%s = s:%s\n} \n", fixed, fixed);
+            ck_assert_str_eq(c.log.data, want);
+            jsonwalk_free(w);
+            buf_free(&c.log);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jsonwalk");
@@ -688,6 +718,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_invalid_utf8_repaired, 0,
                         (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
     tcase_add_test(tc, test_invalid_utf8_in_path);
+    tcase_add_test(tc, test_invalid_byte_at_every_position);
     tcase_add_test(tc, test_long_string_linear);
     tcase_add_test(tc, test_small_tokens_not_held_back);
     tcase_add_test(tc, test_error_in_held_back_input);
