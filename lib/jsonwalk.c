@@ -244,24 +244,29 @@ int jsonwalk_number(const char *s, size_t len, double *out)
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    size_t i = 0, digits = 0, scale = 0; /* digits: significant ones, for m's range */
-    int neg = len > 0 && s[0] == '-', frac = 0, any = 0;
-    uint64_t m = 0;
-    for (i = (size_t)neg; i < len; i++) {
-        char c = s[i];
-        if (c >= '0' && c <= '9') {
-            any = 1;
-            if ((m || c != '0') && ++digits > 18) /* keeps m below 2^63 */
-                return -1;
-            m = m * 10 + (uint64_t)(c - '0');
-            scale += (size_t)frac;
-        } else if (c == '.' && !frac) {
-            frac = 1;
-        } else {
-            return -1; /* exponent, sign, blank...: strtod's job */
-        }
+    int neg = len > 0 && s[0] == '-';
+    size_t i = (size_t)neg, scale = 0;
+    uint64_t m = 0;                /* wraps past 19 digits, but is then never used */
+    while (i < len && s[i] == '0') /* leading zeros are not significant */
+        i++;
+    size_t lead = i - (size_t)neg, start = i;
+    for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    size_t sig = i - start, any = lead + sig;
+    if (i < len && s[i] == '.') {
+        size_t frac = ++i;
+        if (m == 0)
+            while (i < len && s[i] == '0')
+                i++;
+        size_t digits = i;
+        for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        sig += i - digits;
+        scale = i - frac;
+        any += scale;
     }
-    if (!any || m > (1ull << 53) || scale > 22)
+    /* an exponent, a sign other than '-', a blank...: strtod's job */
+    if (i != len || !any || sig > 18 || m > (1ull << 53) || scale > 22)
         return -1;
     double v = (double)m / pow10[scale];
     *out = neg ? -v : v;
