@@ -288,9 +288,12 @@ static int row_value(eval *e, size_t row, const metric_family *f, size_t i, doub
     while ((r /= 10) != 0);
     buf_reset(key);
     buf_append(key, p, (size_t)(num + sizeof(num) - p));
-    for (size_t j = 0; j < metric_family_label_count(f); j++) {
+    const char *lv = metric_family_label_values(f, i); /* one pass over the packed values */
+    for (size_t j = 0, n = metric_family_label_count(f); j < n; j++) {
+        size_t l = strlen(lv);
         buf_putc(key, '\x1f');
-        buf_puts(key, metric_family_label_value(f, i, j));
+        buf_append(key, lv, l);
+        lv += l + 1;
     }
     double prev = 0;
     int had = !key->failed && state_swap(e->st, key->data, *v, &prev);
