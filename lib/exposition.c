@@ -78,15 +78,19 @@ static size_t format_short(double v, char *out, size_t n)
     return 0;
 }
 
-/* exposition_format_value, returning the length written (the writer needs no strlen). */
-static size_t format_value(double v, char *out, size_t n)
+/* exposition_format_value into out[EXPOSITION_VALUE_MAX], returning the length written (the
+ * writer needs no strlen). */
+static size_t format_value(double v, char *out)
 {
     static const double exact_limit = 9007199254740992.0; /* 2^53 */
+    const size_t n = EXPOSITION_VALUE_MAX;
     size_t len;
-    if (isnan(v))
-        return (size_t)snprintf(out, n, "NaN");
-    if (isinf(v))
-        return (size_t)snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
+    if (isnan(v) || isinf(v)) {
+        const char *w = isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+        len = strlen(w);
+        memcpy(out, w, len + 1);
+        return len;
+    }
     if (fabs(v) <= exact_limit && v == trunc(v))
         return format_integer((int64_t)v, out, n);
     if ((len = format_short(v, out, n)) > 0)
@@ -102,8 +106,14 @@ static size_t format_value(double v, char *out, size_t n)
 
 void exposition_format_value(double v, char *out, size_t n)
 {
-    if (out && n > 0)
-        format_value(v, out, n);
+    char tmp[EXPOSITION_VALUE_MAX];
+    if (!out || n == 0)
+        return;
+    size_t len = format_value(v, tmp);
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, tmp, len);
+    out[len] = '\0';
 }
 
 /* ---- escaping ---- */
@@ -348,7 +358,7 @@ static void put_sample(writer *w, const metric_family *f, const names *n, size_t
     if (n->nlabels)
         w_putc(w, '}');
     w_putc(w, ' ');
-    w_put(w, value, format_value(metric_family_value(f, i), value, sizeof(value)));
+    w_put(w, value, format_value(metric_family_value(f, i), value));
     w_putc(w, '\n');
 }
 

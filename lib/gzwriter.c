@@ -107,7 +107,8 @@ static void compress_slot(z_stream *z, slot *s)
     }
     z->next_in = (Bytef *)s->in;
     z->avail_in = (uInt)s->in_len;
-    size_t room = deflateBound(z, s->in_len) + 64;
+    /* a page compresses ~20x: an eighth is ample, and incompressible data just grows it */
+    size_t room = s->in_len / 8 + 4096;
     int rc;
     do {
         if (buf_reserve(&s->out, room) < 0) {
@@ -118,7 +119,7 @@ static void compress_slot(z_stream *z, slot *s)
         z->avail_out = (uInt)(s->out.cap - s->out.len - 1);
         rc = deflate(z, flush);
         s->out.len = (size_t)((char *)z->next_out - s->out.data);
-        room = 65536;
+        room = s->in_len / 4 + 4096;
     } while (rc == Z_OK && (z->avail_out == 0 || flush == Z_FINISH));
     /* Z_BUF_ERROR: a flush that had just filled the buffer exactly had nothing left to do */
     if (flush == Z_FINISH ? rc != Z_STREAM_END : (rc != Z_OK && rc != Z_BUF_ERROR))
@@ -141,7 +142,7 @@ static void *worker_main(void *arg)
     int ready = raw_init(&z) == 0;
     pthread_mutex_lock(&g->mu);
     for (;;) {
-        slot *s;
+        slot *s = NULL;
         while (!g->stop && !(s = pending(g)))
             pthread_cond_wait(&g->cv, &g->mu);
         if (g->stop)
