@@ -153,6 +153,7 @@ static void poll_once(poller *p)
     metric_set *set = metric_set_new();
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
     co.pacer = p->pacer;
+    co.nodeinfo_interval_ms = p->o.cfg->es_nodeinfo_interval_ms; /* one-shot --check: no use */
     collect_result res;
     set_busy(p, co.deadline_ms);
     int rc = set ? collect_run(p->coll, p->es, &co, set, &res) : -1;
@@ -376,6 +377,7 @@ int poller_reload(poller *p, const config *cfg, const checks_thresholds *t, char
     p->o.cfg = cfg;
     p->o.thresholds = t;
     p->es = es;
+    collect_forget_identity(p->coll); /* the URL or the cluster mode may have changed */
     if (start_side(p, err, errlen) == 0 && launch(p) == 0) {
         esclient_free(old_es);
         return 0;
