@@ -175,6 +175,7 @@ struct collect {
     procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
     identity last;              /* cluster and node name of the last node info answer */
     identity_cache kept;
+    int probed_here; /* this poll's identity_reusable saw the kept pid still be the JVM */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -429,7 +430,7 @@ static esclient_err read_identity(collect *c, esclient *es, const collect_opts *
 
 /* The kept answers still hold: young enough, and (when the node runs here)
  * the process node info named is still the one running. */
-static int identity_reusable(collect *c, const collect_opts *o, double now)
+static int identity_reusable(collect *c, const collect_opts *o, collect_result *res, double now)
 {
     const identity_cache *k = &c->kept;
     if (!k->families || o->nodeinfo_interval_ms <= 0 ||
@@ -437,10 +438,10 @@ static int identity_reusable(collect *c, const collect_opts *o, double now)
         return 0;
     if (o->procfs_root && o->es_pid <= 0 && !o->es_pidfile && c->host_where == PROCFS_ES_HERE &&
         k->id.pid > 0) {
-        char why[256];
-        if (procfs_probe_es(o->procfs_root, k->id.pid, k->id.jvm_start_ms, why, sizeof(why)) !=
-            PROCFS_ES_HERE)
+        if (procfs_probe_es(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
+                            sizeof(res->host_why)) != PROCFS_ES_HERE)
             return 0;
+        c->probed_here = 1; /* host_owner need not look again */
     }
     return 1;
 }
@@ -636,6 +637,8 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
+    if (start && c->es_starttime && start != c->es_starttime)
+        collect_forget_identity(c); /* another process at the pid: node info may name a new one */
     if (start)
         c->es_starttime = start;
     selfstats_add_run(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
@@ -654,6 +657,8 @@ static procfs_es_where host_owner(collect *c, const collect_opts *o, const ident
     }
     if (!id->known)
         return c->host_where;
+    if (c->probed_here)
+        return c->host_where = PROCFS_ES_HERE;
     if (id->pid <= 0) {
         snprintf(res->host_why, sizeof(res->host_why),
                  "node info names no pid, so this host cannot be told to be the node's");
@@ -770,7 +775,8 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         esclient_set_deadline(es, t0 + (double)o->deadline_ms / 1000.0);
     esclient_err ni = ESCLIENT_ERR_OTHER;
     int rc = 0;
-    if (es && identity_reusable(c, o, t0)) {
+    c->probed_here = 0;
+    if (es && identity_reusable(c, o, res, t0)) {
         rc |= reuse_identity(c, out, &id, node_id, sizeof(node_id));
         ni = ESCLIENT_OK;
     } else if (es)

@@ -73,7 +73,7 @@ void collect_forget_identity(collect *c);
  * figures repeated) until the interval has passed since they were read, or at
  * once when a poll fails to read node info, the master or node stats, or when
  * the node restarted: its JVM uptime went back, or the process node info named
- * is gone from this host's procfs.
+ * is gone from this host's procfs or was replaced (another start time).
  * Returns 0, or -1 when out could not be filled (allocation failure). */
 int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out,
                 collect_result *res);

@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -188,9 +190,9 @@ class NodeInfoReuse(harness.TestCase):
         fixdir = os.path.join(self.tmp, "es")
         shutil.copytree(harness.fixture_dir("es-8.9"), fixdir)
         es = self.fake(fixture=fixdir)
+        self.proc = self.procfs(fixture=fixdir)
         d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s",
-                          "--es.nodeinfo.interval=" + interval],
-                         procfs=self.procfs(fixture=fixdir))
+                          "--es.nodeinfo.interval=" + interval], procfs=self.proc)
         return fixdir, es, d
 
     def polls(self, d, n, what):
@@ -219,6 +221,17 @@ class NodeInfoReuse(harness.TestCase):
         harness.wait_until(lambda: node_info_asked(es)[0] > asked, 10, msg="re-read on failure")
         m = d.wait_metric(lambda m: m.get("esvigil_up") == 1, 10, "up again")
         self.assertEqual(len(m.find("elasticsearch_node_info")), 1)
+        self.assertCleanExit(d)
+
+    def test_reread_when_the_process_is_replaced(self):
+        fixdir, es, d = self.start("1h")
+        self.polls(d, 3, "three polls")
+        self.assertEqual(node_info_asked(es)[0], 1)
+        # the pid node info named now belongs to a process started days later
+        subprocess.run([sys.executable, harness.GEN_PROCFS, self.proc, "--pid",
+                        str(harness.fixture_pid(fixdir)), "--starttime", "99999999"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        harness.wait_until(lambda: node_info_asked(es)[0] >= 2, 10, msg="re-read")
         self.assertCleanExit(d)
 
     def test_master_change_seen_within_interval(self):
