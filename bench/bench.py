@@ -681,7 +681,7 @@ def rows_for(name, data):
     if ev.get("poll_wall"):
         add("poll time incl. render+gzip, median (first ES answer->'poll N done')",
             median(ev["poll_wall"]), median(ref["poll"]), ms)
-    add("CPU per poll+scrape (esvigil) / scrape (ref), utime+stime over %d" % k,
+    add("CPU per poll+scrape (esvigil) / scrape (ref), CPU clock over %d" % k,
         ev["cpu"] / k, ref["cpu"] / k, ms)
     for kind in ("plain", "gzip"):
         tail = "p99" if r >= 100 else "max"
