@@ -116,7 +116,7 @@ def build_driver(builddir, work):
     out = os.path.join(work, "churn")
     subprocess.run([os.environ.get("CC", "cc"), "-O2", "-I", os.path.join(SRCDIR, "lib"), "-o",
                     out, os.path.join(HERE, "churn.c"), lib, "-lcurl", "-lyajl", "-lyaml", "-lz",
-                    "-lcrypt", "-lm", "-lpthread"], check=True, timeout=120)
+                    "-ldeflate", "-lcrypt", "-lm", "-lpthread"], check=True, timeout=120)
     return out
 
 
