@@ -91,6 +91,7 @@ collect_opts poller_collect_opts(const config *cfg, const checks_thresholds *t, 
         .thresholds = t,
         .version = version,
         .deadline_ms = poller_deadline_ms(cfg),
+        .es_concurrency = (int)cfg->poll_concurrency,
     };
     return co;
 }

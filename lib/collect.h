@@ -1,8 +1,8 @@
 /* collect: one complete poll. Node info and the elected master first, then
- * every ES collector of the endpoint table and the procfs readers, then the
- * derived ratios and the checks, into a fresh metric_set. An ES collector
- * that fails contributes nothing (never half a response); its error is
- * counted with a reason label. */
+ * every ES collector of the endpoint table (several at once when asked, the
+ * output the same) and the procfs readers, then the derived ratios and the
+ * checks, into a fresh metric_set. An ES collector that fails contributes
+ * nothing (never half a response); its error is counted with a reason label. */
 #ifndef ESVIGIL_COLLECT_H
 #define ESVIGIL_COLLECT_H
 
@@ -29,6 +29,8 @@ typedef struct collect_opts {
     long long deadline_ms; /* >0: ES requests not done this long after the poll began fail
                               as timeouts */
     pacer *pacer;          /* NULL: no paced collectors; else their last good sets are merged */
+    int es_concurrency;    /* table collectors run at once, each on its own sibling client of
+                              es (esclient_sibling); <= 1: one after the other */
 } collect_opts;
 
 /* One collector that failed in this poll, for --check. */
