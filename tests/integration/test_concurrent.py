@@ -40,7 +40,8 @@ class Concurrent(harness.TestCase):
 
     def compare(self, fixture, extra):
         es = self.fake(fixture)
-        serial, both = self.daemon(es, 1, extra), self.daemon(es, 2, extra)
+        procfs = self.procfs()  # one tree: a second one would be written under the first daemon
+        serial, both = self.daemon(es, 1, extra, procfs), self.daemon(es, 2, extra, procfs)
         a, b = self.first_poll(serial), self.first_poll(both)
         self.assertGreater(len(a.samples), 100)
         self.assertEqual(stable(a.text), stable(b.text), "%s %s" % (fixture, extra))
