@@ -480,7 +480,7 @@ static size_t threads_for(const collect *c, const collect_opts *o, const es_batc
 /* The poll thread drains the batch too; a sibling or thread that cannot be
  * had only means fewer threads. Every worker is joined before this returns,
  * and none outlives the poll deadline: the siblings carry it. */
-static void run_batch(collect *c, esclient *es, const collect_opts *o, es_batch *b)
+static size_t run_batch(collect *c, esclient *es, const collect_opts *o, es_batch *b)
 {
     es_worker w[ESCLIENT_MAX_SIBLINGS];
     size_t want = threads_for(c, o, b), started = 0;
@@ -495,6 +495,7 @@ static void run_batch(collect *c, esclient *es, const collect_opts *o, es_batch 
     drain(b, es);
     for (size_t k = 0; k < started; k++)
         pthread_join(w[k].thread, NULL);
+    return started + 1;
 }
 
 /* A job's answer into dst, with its bookkeeping, as if it had just run. */
@@ -532,7 +533,7 @@ static void run_es(collect *c, esclient *es, const collect_opts *o, const identi
         jobs[b.njobs++].index = i;
     }
     heaviest_first(c, &b, order);
-    run_batch(c, es, o, &b);
+    res->es_threads = (int)run_batch(c, es, o, &b);
     for (size_t k = 0; k < b.njobs; k++) {
         const es_collector *ec = &es_collectors[jobs[k].index];
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;

@@ -46,6 +46,7 @@ typedef struct collect_result {
     int es_up;             /* the node's own stats were read (node info and nodes_stats) */
     int cluster_reporter;  /* this poll exported the cluster-level families */
     double duration;       /* seconds */
+    int es_threads;        /* threads the table collectors ran on; 0: none ran */
     char es_error[256];    /* first ES failure, core or not, one line without secrets */
     char es_error_key[64]; /* stable "collector:reason", for log rate limiting */
     char host_error[256];  /* first procfs failure; "" when none */
