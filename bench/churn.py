@@ -95,7 +95,7 @@ def build_driver(builddir, work):
         sys.exit("churn: %s is missing: run scripts/build first" % lib)
     out = os.path.join(work, "churn")
     subprocess.run([os.environ.get("CC", "cc"), "-O2", "-I", os.path.join(SRCDIR, "lib"), "-o",
-                    out, os.path.join(HERE, "churn.c"), lib, "-lcurl", "-lyajl", "-lyaml", "-lz",
+                    out, os.path.join(HERE, "churn.c"), lib, "-lcurl", "-lyajl", "-lyaml", "-lz", "-ldeflate",
                     "-lm", "-lpthread"], check=True, timeout=120)
     return out
 

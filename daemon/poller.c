@@ -20,6 +20,10 @@
 #include "sidepoller.h"
 #include "statuspage.h"
 
+/* Below this many series a poll frees too little to be worth malloc_trim (a single node
+ * exports ~1500; 10 nodes with --es.all ~4000). */
+#define POLLER_TRIM_MIN_SAMPLES 20000
+
 struct poller {
     poller_opts o; /* cfg and thresholds change on reload */
     esclient *es;
@@ -150,14 +154,15 @@ static void poll_once(poller *p)
     metric_set *set = metric_set_new();
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
     co.pacer = p->pacer;
+    co.nodeinfo_interval_ms = p->o.cfg->es_nodeinfo_interval_ms; /* one-shot --check: no use */
     collect_result res;
     set_busy(p, co.deadline_ms);
     int rc = set ? collect_run(p->coll, p->es, &co, set, &res) : -1;
     atomic_store(&p->busy_since, 0);
-    /* The parsers' freed buffers of a poll that ran on several threads sit in the workers'
-     * malloc arenas, which rendering on this thread cannot reuse: hand them back first, so
-     * they do not add to the peak (2-3 MiB at 500 nodes). */
-    if (rc == 0 && res.es_threads > 1)
+    /* The parsers' freed buffers of a big poll that ran on several threads sit in the
+     * workers' malloc arenas, which rendering on this thread cannot reuse: hand them back
+     * first, so they do not add to the peak (2-3 MiB at 500 nodes). */
+    if (rc == 0 && res.es_threads > 1 && metric_set_sample_count(set) >= POLLER_TRIM_MIN_SAMPLES)
         malloc_trim(0);
     if (rc != 0) {
         logging_failure("oom", LOGGING_ERROR, "poll skipped: out of memory");
@@ -171,13 +176,16 @@ static void poll_once(poller *p)
                           .es_up = res.es_up,
                           .polls = ++p->polls};
     snprintf(info.status, sizeof(info.status), "%s", res.es_up ? "ok" : res.es_error);
+    size_t samples = metric_set_sample_count(set);
     snapshot *s = publishable(p, set, &info); /* s owns set from here */
     if (s) {
         attach_page(p, s, set, &res, info.finished_at);
         snapshot_slot_publish(p->o.slot, s);
         /* A big cluster's poll frees tens of MB in small blocks; hand them back between polls
-         * rather than hold the peak as steady RSS. */
-        malloc_trim(0);
+         * rather than hold the peak as steady RSS. A small poll's garbage is reused by the
+         * next one, and walking the heap for it cost a twentieth of a single node's poll. */
+        if (samples >= POLLER_TRIM_MIN_SAMPLES)
+            malloc_trim(0);
     } else
         logging_failure("oom", LOGGING_ERROR, "snapshot not rendered: out of memory");
     report_es(p, &res);
@@ -375,6 +383,7 @@ int poller_reload(poller *p, const config *cfg, const checks_thresholds *t, char
     p->o.cfg = cfg;
     p->o.thresholds = t;
     p->es = es;
+    collect_forget_identity(p->coll); /* the URL or the cluster mode may have changed */
     if (start_side(p, err, errlen) == 0 && launch(p) == 0) {
         esclient_free(old_es);
         return 0;

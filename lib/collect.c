@@ -155,6 +155,17 @@ typedef struct identity {
     int reporter;
 } identity;
 
+/* The last good node info and master verdict, reused between refreshes: both
+ * change only when the node restarts or the cluster elects another master. */
+typedef struct identity_cache {
+    metric_set *families; /* node info's samples; NULL: nothing kept, the next poll asks */
+    identity id;          /* before follow_stats_name, which each poll applies again */
+    char node_id[128];
+    double read_at;                   /* monotonic */
+    double secs[IDENTITY_COLLECTORS]; /* each request's duration; <0: not asked */
+    double uptime; /* the node's JVM uptime in the last poll's node stats; <0: unknown */
+} identity_cache;
+
 struct collect {
     unsigned long long es_errors[ES_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long id_errors[IDENTITY_COLLECTORS][ESCLIENT_ERR_COUNT];
@@ -167,6 +178,8 @@ struct collect {
     unsigned long long es_starttime;
     procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
     identity last;              /* cluster and node name of the last node info answer */
+    identity_cache kept;
+    int probed_here; /* this poll's identity_reusable saw the kept pid still be the JVM */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -224,10 +237,17 @@ collect *collect_new(void)
     return c;
 }
 
+void collect_forget_identity(collect *c)
+{
+    metric_set_free(c->kept.families);
+    c->kept.families = NULL;
+}
+
 void collect_free(collect *c)
 {
     if (!c)
         return;
+    collect_forget_identity(c);
     derived_state_free(c->derived);
     checks_state_free(c->checks);
     checks_thresholds_free(c->defaults);
@@ -307,7 +327,7 @@ static void note_es(unsigned long long *counters, const char *name, esclient_err
 
 /* Node info: whose stats these are, the pid, the cluster name. */
 static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, collect_result *res,
-                                  identity *id, char *node_id, size_t idlen)
+                                  identity *id, char *node_id, size_t idlen, double *secs)
 {
     double t0 = clock_mono();
     char err[512];
@@ -318,6 +338,8 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
     if (ni)
         e = fetch(es, "node_info", NODEINFO_PATH, nodeinfo_feed, nodeinfo_finish_v,
                   nodeinfo_error_v, ni, err, sizeof(err));
+    if (e == ESCLIENT_OK && c->kept.families && metric_set_merge(c->kept.families, scratch) != 0)
+        collect_forget_identity(c); /* out of memory: the next poll asks again */
     if (e == ESCLIENT_OK && metric_set_absorb(out, scratch) != 0)
         e = ESCLIENT_ERR_OTHER;
     if (e == ESCLIENT_OK) {
@@ -328,7 +350,8 @@ static esclient_err run_node_info(collect *c, esclient *es, metric_set *out, col
         id->jvm_start_ms = nodeinfo_jvm_start_ms(ni);
         id->known = 1;
     }
-    selfstats_add_run(out, identity_names[NODE_INFO], clock_mono() - t0, e == ESCLIENT_OK);
+    *secs = clock_mono() - t0;
+    selfstats_add_run(out, identity_names[NODE_INFO], *secs, e == ESCLIENT_OK);
     note_es(c->id_errors[NODE_INFO], identity_names[NODE_INFO], e, err, res);
     nodeinfo_free(ni);
     metric_set_free(scratch);
@@ -358,12 +381,13 @@ static int unreachable(esclient_err e)
 }
 
 /* auto: report for the cluster only when our node is the elected master. */
-static void run_master(collect *c, esclient *es, const collect_opts *o, metric_set *out,
-                       collect_result *res, identity *id, const char *node_id)
+static esclient_err run_master(collect *c, esclient *es, const collect_opts *o, metric_set *out,
+                               collect_result *res, identity *id, const char *node_id, double *secs)
 {
     id->reporter = o->cluster == COLLECT_CLUSTER_ALWAYS;
+    *secs = -1;
     if (o->cluster != COLLECT_CLUSTER_AUTO || !node_id[0])
-        return;
+        return ESCLIENT_OK;
     double t0 = clock_mono();
     char err[512];
     nodeinfo_master *m = nodeinfo_master_new();
@@ -374,9 +398,90 @@ static void run_master(collect *c, esclient *es, const collect_opts *o, metric_s
                   nodeinfo_master_finish_v, nodeinfo_master_error_v, m, err, sizeof(err));
     if (e == ESCLIENT_OK)
         id->reporter = nodeinfo_master_id(m) && strcmp(nodeinfo_master_id(m), node_id) == 0;
-    selfstats_add_run(out, identity_names[MASTER_NODE], clock_mono() - t0, e == ESCLIENT_OK);
+    *secs = clock_mono() - t0;
+    selfstats_add_run(out, identity_names[MASTER_NODE], *secs, e == ESCLIENT_OK);
     note_es(c->id_errors[MASTER_NODE], identity_names[MASTER_NODE], e, err, res);
     nodeinfo_master_free(m);
+    return e;
+}
+
+/* Node info, then (unless the node is unreachable) the master verdict; both
+ * kept for the polls that follow when o->nodeinfo_interval_ms asks for it. */
+static esclient_err read_identity(collect *c, esclient *es, const collect_opts *o, metric_set *out,
+                                  collect_result *res, identity *id, char *node_id, size_t idlen,
+                                  double now)
+{
+    identity_cache *k = &c->kept;
+    collect_forget_identity(c);
+    if (o->nodeinfo_interval_ms > 0)
+        k->families = metric_set_new(); /* NULL (out of memory): nothing is kept */
+    double secs[IDENTITY_COLLECTORS] = {-1, -1};
+    esclient_err ni = run_node_info(c, es, out, res, id, node_id, idlen, &secs[NODE_INFO]);
+    esclient_err m = unreachable(ni)
+                         ? ESCLIENT_OK
+                         : run_master(c, es, o, out, res, id, node_id, &secs[MASTER_NODE]);
+    if (ni != ESCLIENT_OK || m != ESCLIENT_OK)
+        collect_forget_identity(c);
+    if (!k->families)
+        return ni;
+    k->id = *id;
+    snprintf(k->node_id, sizeof(k->node_id), "%s", node_id);
+    k->read_at = now;
+    memcpy(k->secs, secs, sizeof(secs));
+    k->uptime = -1;
+    return ni;
+}
+
+/* The kept answers still hold: young enough, and (when the node runs here)
+ * the process node info named is still the one running. */
+static int identity_reusable(collect *c, const collect_opts *o, collect_result *res, double now)
+{
+    const identity_cache *k = &c->kept;
+    if (!k->families || o->nodeinfo_interval_ms <= 0 ||
+        now - k->read_at >= (double)o->nodeinfo_interval_ms / 1000.0)
+        return 0;
+    if (o->procfs_root && o->es_pid <= 0 && !o->es_pidfile && c->host_where == PROCFS_ES_HERE &&
+        k->id.pid > 0) {
+        if (procfs_probe_es(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
+                            sizeof(res->host_why)) != PROCFS_ES_HERE)
+            return 0;
+        c->probed_here = 1; /* host_owner need not look again */
+    }
+    return 1;
+}
+
+/* A poll that reuses the kept answers: their families and figures, as read. */
+static int reuse_identity(collect *c, metric_set *out, identity *id, char *node_id, size_t idlen)
+{
+    const identity_cache *k = &c->kept;
+    *id = k->id;
+    snprintf(node_id, idlen, "%s", k->node_id);
+    int rc = metric_set_merge(out, k->families);
+    rc |= selfstats_add_run(out, identity_names[NODE_INFO], k->secs[NODE_INFO], 1);
+    if (k->secs[MASTER_NODE] >= 0)
+        rc |= selfstats_add_run(out, identity_names[MASTER_NODE], k->secs[MASTER_NODE], 1);
+    return rc ? -1 : 0;
+}
+
+/* A restart shows in node stats before the kept node info expires: the JVM's
+ * uptime went back. Failed node stats (a node going down) drop it too. */
+static void check_identity(collect *c, const identity *id, const metric_set *out, int stats_ok)
+{
+    identity_cache *k = &c->kept;
+    if (!k->families)
+        return;
+    if (!stats_ok) {
+        collect_forget_identity(c);
+        return;
+    }
+    const char *pairs[] = {"name", id->name, NULL};
+    double up;
+    if (!metric_set_lookup(out, "elasticsearch_jvm_uptime_seconds", pairs, &up))
+        return;
+    if (k->uptime >= 0 && up < k->uptime)
+        collect_forget_identity(c);
+    else
+        k->uptime = up;
 }
 
 /* Table collectors that took this little in the last poll run on the poll
@@ -655,6 +760,8 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
+    if (start && c->es_starttime && start != c->es_starttime)
+        collect_forget_identity(c); /* another process at the pid: node info may name a new one */
     if (start)
         c->es_starttime = start;
     selfstats_add_run(out, host_collector_names[PROCESS_COLLECTOR], clock_mono() - t0, !failed);
@@ -673,6 +780,8 @@ static procfs_es_where host_owner(collect *c, const collect_opts *o, const ident
     }
     if (!id->known)
         return c->host_where;
+    if (c->probed_here)
+        return c->host_where = PROCFS_ES_HERE;
     if (id->pid <= 0) {
         snprintf(res->host_why, sizeof(res->host_why),
                  "node info names no pid, so this host cannot be told to be the node's");
@@ -787,14 +896,21 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         outcome[i] = -1;
     if (es && o->deadline_ms > 0)
         esclient_set_deadline(es, t0 + (double)o->deadline_ms / 1000.0);
-    esclient_err ni =
-        es ? run_node_info(c, es, out, res, &id, node_id, sizeof(node_id)) : ESCLIENT_ERR_OTHER;
+    esclient_err ni = ESCLIENT_ERR_OTHER;
+    int rc = 0;
+    c->probed_here = 0;
+    if (es && identity_reusable(c, o, res, t0)) {
+        rc |= reuse_identity(c, out, &id, node_id, sizeof(node_id));
+        ni = ESCLIENT_OK;
+    } else if (es)
+        ni = read_identity(c, es, o, out, res, &id, node_id, sizeof(node_id), t0);
     keep_identity(c, &id);
     if (es && !unreachable(ni)) {
-        run_master(c, es, o, out, res, &id, node_id);
         run_es(c, es, o, &id, out, hidden, res, outcome);
         follow_stats_name(&id, node_id, out);
     }
+    if (es)
+        check_identity(c, &id, out, outcome[0] == 1 /* nodes_stats, the first row */);
     if (es && add_reference_bookkeeping(c, o, &id, outcome, out, hidden) < 0) {
         metric_set_free(hidden);
         return -1;
@@ -802,7 +918,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     if (es)
         esclient_set_deadline(es, 0);
     res->cluster_reporter = id.reporter;
-    int rc = o->pacer ? pacer_report(o->pacer, id.reporter, id.cluster, out) : 0;
+    rc |= o->pacer ? pacer_report(o->pacer, id.reporter, id.cluster, out) : 0;
     rc |= run_host_view(c, o, &id, out, res);
     c->polls++;
     if (res->es_up)

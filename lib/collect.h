@@ -29,8 +29,10 @@ typedef struct collect_opts {
     long long deadline_ms; /* >0: ES requests not done this long after the poll began fail
                               as timeouts */
     pacer *pacer;          /* NULL: no paced collectors; else their last good sets are merged */
-    int es_concurrency;    /* table collectors run at once, each on its own sibling client of
-                              es (esclient_sibling); <= 1: one after the other */
+    long long nodeinfo_interval_ms; /* >0: node info and the master verdict are reused for this
+                                       long (see collect_run); 0: read in every poll */
+    int es_concurrency; /* table collectors run at once, each on its own sibling client of
+                           es (esclient_sibling); <= 1: one after the other */
 } collect_opts;
 
 /* One collector that failed in this poll, for --check. */
@@ -65,8 +67,16 @@ typedef struct collect collect;
 
 collect *collect_new(void);
 void collect_free(collect *c);
+/* Drops the kept node info, so the next poll reads it (the ES URL may have changed). */
+void collect_forget_identity(collect *c);
 
 /* One poll into out (which should be empty). es may be NULL to skip ES.
+ * With o->nodeinfo_interval_ms, a good node info answer and master verdict are
+ * reused by the polls that follow (their families copied in, their collector
+ * figures repeated) until the interval has passed since they were read, or at
+ * once when a poll fails to read node info, the master or node stats, or when
+ * the node restarted: its JVM uptime went back, or the process node info named
+ * is gone from this host's procfs or was replaced (another start time).
  * Returns 0, or -1 when out could not be filled (allocation failure). */
 int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out,
                 collect_result *res);

@@ -47,6 +47,9 @@ static const struct setting settings[] = {
      "Give up on an Elasticsearch request after this long, so a hung node shows as down."},
     {"es.all", T_BOOL, AT(es_all), "false", NULL,
      "Export the stats of every node in the cluster, not only the local one."},
+    {"es.nodeinfo.interval", T_DURATION, AT(es_nodeinfo_interval_ms), "30s", NULL,
+     "Re-read node info (/_nodes/_local) and the elected master this often, not every poll; "
+     "sooner after a failed poll or an Elasticsearch restart; 0s = every poll."},
     {"es.username", T_STRING, AT(es_username), NULL, NULL,
      "User for basic auth; the password comes from es.password-file or $ESVIGIL_ES_PASSWORD."},
     {"es.password-file", T_PATH, AT(es_password_file), NULL, NULL,
@@ -1528,7 +1531,8 @@ static const struct {
 } duration_bounds[] = {
     {"es.timeout", 100, 10 * 60 * 1000LL},
     {"poll.interval", 1000, 3600 * 1000LL},
-    {"poll.deadline", 0, 3600 * 1000LL}, /* 0: the poll interval */
+    {"poll.deadline", 0, 3600 * 1000LL},        /* 0: the poll interval */
+    {"es.nodeinfo.interval", 0, 3600 * 1000LL}, /* 0: every poll */
     /* index-level collectors: at most every second, like the poll */
     {"es.indices.interval", 1000, 24 * 3600 * 1000LL},
     {"es.indices_settings.interval", 1000, 24 * 3600 * 1000LL},

@@ -16,7 +16,7 @@
 
 /* Integers are by far the common case (bytes, counts); writing them by hand skips snprintf and
  * the round-trip check below. */
-static void format_integer(int64_t i, char *out, size_t n)
+static size_t format_integer(int64_t i, char *out, size_t n)
 {
     char tmp[24];
     size_t len = 0;
@@ -31,10 +31,11 @@ static void format_integer(int64_t i, char *out, size_t n)
     for (; k < len && k + 1 < n; k++)
         out[k] = tmp[len - 1 - k];
     out[k] = '\0';
+    return k;
 }
 
 /* Writes |v| < 1e15 with d (1..15) decimals as u / 10^d, u < 10^15 holding every digit. */
-static void format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
+static size_t format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
 {
     char tmp[40];
     size_t len = 0;
@@ -51,6 +52,7 @@ static void format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
     for (; k < len && k + 1 < n; k++)
         out[k] = tmp[len - 1 - k];
     out[k] = '\0';
+    return k;
 }
 
 /* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
@@ -58,7 +60,7 @@ static void format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
  * 1e-3 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
  * satisfies u / 10^d == v (one correctly rounded division, just as strtod reads the digits)
  * gives it with no trailing zero. 0 when there is none: printf decides. */
-static int format_short(double v, char *out, size_t n)
+static size_t format_short(double v, char *out, size_t n)
 {
     static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
@@ -70,33 +72,48 @@ static int format_short(double v, char *out, size_t n)
         if (m >= 1e15)
             return 0;
         double u = nearbyint(m);
-        if (u / pow10[d] == a) {
-            format_fixed(v < 0, (uint64_t)u, d, out, n);
-            return 1;
-        }
+        if (u / pow10[d] == a)
+            return format_fixed(v < 0, (uint64_t)u, d, out, n);
     }
     return 0;
 }
 
-void exposition_format_value(double v, char *out, size_t n)
+/* exposition_format_value into out[EXPOSITION_VALUE_MAX], returning the length written (the
+ * writer needs no strlen). */
+static size_t format_value(double v, char *out)
 {
     static const double exact_limit = 9007199254740992.0; /* 2^53 */
+    const size_t n = EXPOSITION_VALUE_MAX;
+    size_t len;
+    if (isnan(v) || isinf(v)) {
+        const char *w = isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+        len = strlen(w);
+        memcpy(out, w, len + 1);
+        return len;
+    }
+    if (fabs(v) <= exact_limit && v == trunc(v))
+        return format_integer((int64_t)v, out, n);
+    if ((len = format_short(v, out, n)) > 0)
+        return len;
+    /* Shortest of the three precisions that reads back as the same double. */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    return strlen(out);
+}
+
+void exposition_format_value(double v, char *out, size_t n)
+{
+    char tmp[EXPOSITION_VALUE_MAX];
     if (!out || n == 0)
         return;
-    if (isnan(v)) {
-        snprintf(out, n, "NaN");
-    } else if (isinf(v)) {
-        snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
-    } else if (fabs(v) <= exact_limit && v == trunc(v)) {
-        format_integer((int64_t)v, out, n);
-    } else if (!format_short(v, out, n)) {
-        /* Shortest of the three precisions that reads back as the same double. */
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(out, n, "%.*g", prec, v);
-            if (strtod(out, NULL) == v)
-                break;
-        }
-    }
+    size_t len = format_value(v, tmp);
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, tmp, len);
+    out[len] = '\0';
 }
 
 /* ---- escaping ---- */
@@ -160,14 +177,23 @@ static void w_flush(writer *w)
     w->n = 0;
 }
 
-static void w_put(writer *w, const void *s, size_t len)
+static void w_put_slow(writer *w, const void *s, size_t len)
+{
+    w_flush(w);
+    if (len > sizeof(w->chunk)) {
+        w_write(w, s, len);
+        return;
+    }
+    memcpy(w->chunk, s, len);
+    w->n = len;
+}
+
+/* Inline: it runs several times per sample, and the call cost more than the copy. */
+static inline void w_put(writer *w, const void *s, size_t len)
 {
     if (len > sizeof(w->chunk) - w->n) {
-        w_flush(w);
-        if (len > sizeof(w->chunk)) {
-            w_write(w, s, len);
-            return;
-        }
+        w_put_slow(w, s, len);
+        return;
     }
     memcpy(w->chunk + w->n, s, len);
     w->n += len;
@@ -178,12 +204,35 @@ static void w_puts(writer *w, const char *s)
     w_put(w, s, strlen(s));
 }
 
-static void w_putc(writer *w, char c)
+static inline void w_putc(writer *w, char c)
 {
     if (w->n == sizeof(w->chunk))
         w_flush(w);
     w->chunk[w->n++] = c;
 }
+
+/* Bytes put_escaped must look at: 1 for NUL, backslash and newline, 2 for the double quote
+ * (escaped only in quoted strings), 4 for every non-ASCII byte. One table load per byte keeps
+ * the scan of plain runs (nearly every label value) to a few instructions a byte. */
+static const unsigned char special[256] = {
+    [0] = 1,
+    ['\\'] = 1,
+    ['\n'] = 1,
+    ['"'] = 2,
+#define SPECIAL_HIGH4(b) [b] = 4, [b + 1] = 4, [b + 2] = 4, [b + 3] = 4
+#define SPECIAL_HIGH16(b)                                                                          \
+    SPECIAL_HIGH4(b), SPECIAL_HIGH4(b + 4), SPECIAL_HIGH4(b + 8), SPECIAL_HIGH4(b + 12)
+    SPECIAL_HIGH16(0x80),
+    SPECIAL_HIGH16(0x90),
+    SPECIAL_HIGH16(0xA0),
+    SPECIAL_HIGH16(0xB0),
+    SPECIAL_HIGH16(0xC0),
+    SPECIAL_HIGH16(0xD0),
+    SPECIAL_HIGH16(0xE0),
+    SPECIAL_HIGH16(0xF0),
+#undef SPECIAL_HIGH16
+#undef SPECIAL_HIGH4
+};
 
 /* Appends s with backslash and newline escaped, plus double quote when quote is set. Invalid
  * UTF-8 bytes (ES node names and attributes are not guaranteed clean) become U+FFFD so that
@@ -191,18 +240,17 @@ static void w_putc(writer *w, char c)
 static const char *put_escaped(writer *w, const char *s, int quote)
 {
     static const char replacement[] = "\xEF\xBF\xBD";
+    const unsigned stop = quote ? 1u | 2u | 4u : 1u | 4u;
     const unsigned char *p = (const unsigned char *)s;
     for (;;) {
         const unsigned char *run = p;
         size_t seq;
-        for (; *p; p += seq) {
+        for (;; p += seq) {
             seq = 1;
-            if (*p < 0x80) {
-                if (*p == '\\' || *p == '\n' || (quote && *p == '"'))
-                    break;
-            } else if ((seq = utf8_seq_len(p)) == 0) {
+            while (!(special[*p] & stop))
+                p++;
+            if (*p < 0x80 || (seq = utf8_seq_len(p)) == 0)
                 break;
-            }
         }
         w_put(w, run, (size_t)(p - run));
         if (!*p)
@@ -310,8 +358,7 @@ static void put_sample(writer *w, const metric_family *f, const names *n, size_t
     if (n->nlabels)
         w_putc(w, '}');
     w_putc(w, ' ');
-    exposition_format_value(metric_family_value(f, i), value, sizeof(value));
-    w_puts(w, value);
+    w_put(w, value, format_value(metric_family_value(f, i), value));
     w_putc(w, '\n');
 }
 

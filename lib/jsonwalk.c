@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct jsonwalk {
     size_t open;
     size_t nseg;                          /* path segments currently valid */
     size_t off[JSONWALK_MAX_DEPTH];       /* segment start offsets in keys */
+    size_t seglen[JSONWALK_MAX_DEPTH];    /* their lengths, so no strlen per key */
     const char *path[JSONWALK_MAX_DEPTH]; /* pointers into keys.data */
     buf keys;
     buf num;      /* scratch for NUL-terminating numbers */
@@ -90,10 +92,37 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return 0;
 }
 
-/* s itself when it is valid UTF-8, else a copy in w->utf8 with every
- * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
- * when out of memory. */
-static const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
+/* Whether u[0..n) is all ASCII, a word at a time: nearly every key and value
+ * is, and this test runs on each. Short strings are covered by two
+ * overlapping loads rather than a loop. */
+static int all_ascii(const unsigned char *u, size_t n)
+{
+    uint64_t w8, acc = 0;
+    uint32_t w4a, w4b;
+    uint16_t w2a, w2b;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w8, u + i, 8);
+            acc |= w8;
+        }
+        memcpy(&w8, u + n - 8, 8); /* the tail, overlapping */
+        acc |= w8;
+    } else if (n >= 4) {
+        memcpy(&w4a, u, 4);
+        memcpy(&w4b, u + n - 4, 4);
+        acc = w4a | w4b;
+    } else if (n >= 2) {
+        memcpy(&w2a, u, 2);
+        memcpy(&w2b, u + n - 2, 2);
+        acc = (uint64_t)(w2a | w2b);
+    } else if (n == 1) {
+        acc = u[0];
+    }
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* valid_utf8 beyond ASCII, kept out of line so the common case stays cheap. */
+static const char *repair_utf8(jsonwalk *w, const char *s, size_t *len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, n = *len, bad = 0, ok;
@@ -121,6 +150,14 @@ static const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
     return w->utf8.data;
 }
 
+/* s itself when it is valid UTF-8, else a copy in w->utf8 with every
+ * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
+ * when out of memory. */
+static inline const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
+{
+    return all_ascii((const unsigned char *)s, *len) ? s : repair_utf8(w, s, len);
+}
+
 unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w)
 {
     return w->invalid_utf8;
@@ -141,12 +178,18 @@ static void refresh_path(jsonwalk *w)
 static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
 {
     assert(d < JSONWALK_MAX_DEPTH && d <= w->nseg); /* only the last segment moves */
-    size_t start = d ? w->off[d - 1] + strlen(w->keys.data + w->off[d - 1]) + 1 : 0;
+    size_t start = d ? w->off[d - 1] + w->seglen[d - 1] + 1 : 0;
     char *old = w->keys.data;
     w->keys.len = start;
-    if (buf_append(&w->keys, s, len) < 0 || buf_putc(&w->keys, '\0') < 0)
+    /* the arena is nearly always big enough: test before calling out */
+    if (start + len + 2 > w->keys.cap && buf_reserve(&w->keys, len + 1) < 0)
         return fail(w, "out of memory");
+    memcpy(w->keys.data + start, s, len);
+    w->keys.data[start + len] = '\0';
+    w->keys.len = start + len + 1;
+    w->keys.data[w->keys.len] = '\0'; /* buf's invariant; reserve left room */
     w->off[d] = start;
+    w->seglen[d] = len;
     w->nseg = d + 1;
     if (w->keys.data != old)
         refresh_path(w);
@@ -163,9 +206,12 @@ static int begin_value(jsonwalk *w)
     frame *f = &w->frames[w->open - 1];
     if (!f->is_array)
         return 1;
-    char idx[32];
-    int n = snprintf(idx, sizeof(idx), "%zu", f->next_index++);
-    return set_segment(w, w->open - 1, idx, (size_t)n);
+    char idx[32], *p = idx + sizeof(idx); /* decimal by hand: snprintf per element was 3% */
+    size_t v = f->next_index++;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return set_segment(w, w->open - 1, p, (size_t)(idx + sizeof(idx) - p));
 }
 
 static int emit_scalar(jsonwalk *w, const jsonwalk_value *v)
@@ -190,11 +236,51 @@ static int on_bool(void *ctx, int b)
     return emit_scalar(ctx, &v);
 }
 
+/* Clinger's fast path: a decimal of at most 2^53 in its digits and at most
+ * 22 fraction digits is one exact double divided by another exact power of
+ * ten, and IEEE division rounds correctly, so the result is strtod's. */
+int jsonwalk_number(const char *s, size_t len, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int neg = len > 0 && s[0] == '-';
+    size_t i = (size_t)neg, scale = 0;
+    uint64_t m = 0;                /* wraps past 19 digits, but is then never used */
+    while (i < len && s[i] == '0') /* leading zeros are not significant */
+        i++;
+    size_t lead = i - (size_t)neg, start = i;
+    for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    size_t sig = i - start, any = lead + sig;
+    if (i < len && s[i] == '.') {
+        size_t frac = ++i;
+        if (m == 0)
+            while (i < len && s[i] == '0')
+                i++;
+        size_t digits = i;
+        for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        sig += i - digits;
+        scale = i - frac;
+        any += scale;
+    }
+    /* an exponent, a sign other than '-', a blank...: strtod's job */
+    if (i != len || !any || sig > 18 || m > (1ull << 53) || scale > 22)
+        return -1;
+    double v = (double)m / pow10[scale];
+    *out = neg ? -v : v;
+    return 0;
+}
+
 /* yajl hands over the raw digits; strtod keeps integers beyond int64 and
  * fractions alike instead of failing like yajl's own integer callback. */
 static int on_number(void *ctx, const char *s, size_t len)
 {
     jsonwalk *w = ctx;
+    jsonwalk_value fast = {JSONWALK_NUMBER, 0, NULL, 0};
+    if (jsonwalk_number(s, len, &fast.num) == 0)
+        return emit_scalar(w, &fast);
     buf_reset(&w->num);
     if (buf_append(&w->num, s, len) < 0)
         return fail(w, "out of memory");

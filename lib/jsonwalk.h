@@ -58,6 +58,11 @@ int jsonwalk_failed(const jsonwalk *w);
  * "cluster health"), for parsers whose errors must say what was parsed. */
 void jsonwalk_set_label(jsonwalk *w, const char *label);
 
+/* s[0..len) as a double when it is a plain decimal ("-12", "3.25") that
+ * converts exactly the way strtod would, much faster: 0, else -1 (no
+ * exponent, sign other than '-', blank, or too many digits; use strtod). */
+int jsonwalk_number(const char *s, size_t len, double *out);
+
 /* Matches path[from..depth-1] against a dotted pattern where "*" matches
  * any one segment. Up to maxcap matched "*" segments are stored in caps.
  * Returns 1 on a full match. */

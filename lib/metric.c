@@ -54,9 +54,17 @@ struct metric_set {
  * copying them into a strmap: a 500-node poll holds ~200k series. */
 static uint32_t hash_mem(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    /* 8 bytes per multiply: byte-wise FNV was a tenth of adding a sample */
+    uint64_t h = 1469598103934665603ULL ^ len, w;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0x94D049BB133111EBULL;
+    h ^= h >> 29;
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -251,18 +259,16 @@ static void family_take_chunks(metric_family *f, metric_family *sf)
 
 static char *pack_values(metric_family *f, const char *const *values, size_t n, size_t *lenp)
 {
-    size_t len = 0;
+    size_t len = 0, l[METRIC_MAX_LABELS];
     for (size_t j = 0; j < n; j++)
-        len += strlen(values[j] ? values[j] : "") + 1;
+        len += (l[j] = strlen(values[j] ? values[j] : "") + 1);
     *lenp = len;
     char *p = family_alloc(f, len), *w = p;
     if (!p)
         return NULL;
     for (size_t j = 0; j < n; j++) {
-        const char *v = values[j] ? values[j] : "";
-        size_t l = strlen(v) + 1;
-        memcpy(w, v, l);
-        w += l;
+        memcpy(w, values[j] ? values[j] : "", l[j]);
+        w += l[j];
     }
     return p;
 }
@@ -302,12 +308,22 @@ static int family_grow(metric_family *f)
     return 0;
 }
 
+metric_family *metric_set_family_for(metric_set *s, const metric_def *def)
+{
+    return family_get(s, def);
+}
+
 int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v)
 {
     if (def_label_count(def) && !values)
         return -1;
     metric_family *f = family_get(s, def);
-    if (!f || family_grow(f) < 0)
+    return f ? metric_set_add_to(s, f, values, v) : -1;
+}
+
+int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v)
+{
+    if ((f->nlabels && !values) || family_grow(f) < 0)
         return -1;
     size_t len;
     char *packed = pack_values(f, values, f->nlabels, &len);
@@ -592,22 +608,30 @@ const char *metric_family_label_value(const metric_family *f, size_t i, size_t j
     return p;
 }
 
-static int sample_matches(const metric_family *f, size_t i, const char *const *pairs)
+/* The label names are resolved once per lookup, then each sample's packed
+ * values are walked once: checks look up per subject, ~1000 per big poll. */
+int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v)
 {
+    if (!f)
+        return 0;
+    const char *want[METRIC_MAX_LABELS] = {0}; /* per label: the value asked for, or NULL */
+    size_t last = 0;                           /* labels past the last one asked are skipped */
     for (size_t k = 0; pairs && pairs[k]; k += 2) {
         size_t j = 0;
         while (j < f->nlabels && strcmp(f->labels[j], pairs[k]) != 0)
             j++;
-        if (j == f->nlabels || strcmp(metric_family_label_value(f, i, j), pairs[k + 1]) != 0)
-            return 0;
+        if (j == f->nlabels || (want[j] && strcmp(want[j], pairs[k + 1]) != 0))
+            return 0; /* no sample can match */
+        want[j] = pairs[k + 1];
+        last = j + 1 > last ? j + 1 : last;
     }
-    return 1;
-}
-
-int metric_family_lookup(const metric_family *f, const char *const *pairs, double *v)
-{
-    for (size_t i = 0; f && i < f->nsamples; i++) {
-        if (sample_matches(f, i, pairs)) {
+    for (size_t i = 0; i < f->nsamples; i++) {
+        const char *p = f->samples[i].values;
+        size_t j = 0;
+        for (; j < last; j++, p += strlen(p) + 1)
+            if (want[j] && strcmp(p, want[j]) != 0)
+                break;
+        if (j == last) {
             *v = f->samples[i].v;
             return 1;
         }

@@ -32,6 +32,15 @@ void metric_set_free(metric_set *s);
  * it again replaces its value, so the last one wins. */
 int metric_set_add(metric_set *s, const metric_def *def, const char *const *values, double v);
 
+/* The family def describes in s, created (empty) on first use, for callers
+ * that add many samples to it: metric_set_add_to then skips finding it by
+ * name per sample. NULL when def conflicts with s's family of that name (as
+ * metric_set_add refuses) or out of memory. Valid while the family is in s:
+ * until metric_set_remove of it, or s is absorbed into another set or freed. */
+metric_family *metric_set_family_for(metric_set *s, const metric_def *def);
+/* metric_set_add into a family of s that metric_set_family_for returned. */
+int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v);
+
 /* In family name, gives every sample whose label `label` is `from` the value
  * `to` instead (a series that then repeats another is merged into it, last
  * value winning). Returns how many samples changed, -1 when out of memory. */

@@ -436,7 +436,8 @@ typedef struct crow {
     int ncaps;
     int cap_seg[NS_MAX_CAPS]; /* path segment index of each capture */
     double div;
-    int next; /* another row ending at the same trie node, -1 */
+    int next;           /* another row ending at the same trie node, -1 */
+    metric_family *fam; /* def's family in out, found on the first sample */
     char names[96];
 } crow;
 
@@ -476,6 +477,7 @@ struct nodestats {
     metric_set *out;
     jsonwalk *walk;
     crow rows[NS_NROWS];
+    metric_family *roles_fam; /* ns_roles_def's in out, once found */
     tnode *trie;
     size_t ntrie;
     const char *sib_keys[8]; /* distinct "@key" names the table asks for */
@@ -689,14 +691,16 @@ static int emit_roles(nodestats *p, const ns_node *n, const int role[NROLES],
                       const char *const *values)
 {
     const char *rv[5] = {values[0], values[1], values[2], n->has_id ? n->strs.data + n->id : ""};
+    if (!p->roles_fam && !(p->roles_fam = metric_set_family_for(p->out, &ns_roles_def)))
+        return jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample");
     int rc = 0;
     for (int r = 0; r < NROLES; r++) {
         rv[4] = ns_role_names[r];
-        rc |= metric_set_add(p->out, &ns_roles_def, rv, role[r]);
+        rc |= metric_set_add_to(p->out, p->roles_fam, rv, role[r]);
     }
     for (size_t i = 0; i < n->nother_roles; i++) {
         rv[4] = n->strs.data + n->other_role[i];
-        rc |= metric_set_add(p->out, &ns_roles_def, rv, 1);
+        rc |= metric_set_add_to(p->out, p->roles_fam, rv, 1);
     }
     return rc ? jsonwalk_fail(p->walk, "cannot add elasticsearch_nodes_roles sample") : 0;
 }
@@ -711,7 +715,7 @@ static const char *sibling_value(const ns_node *n, int parent, const char *key)
 
 static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const char **values)
 {
-    const crow *c = &p->rows[s->row];
+    crow *c = &p->rows[s->row];
     const char *vals[NS_NBASE + NS_MAX_EXTRA];
     memcpy(vals, values, c->nbase * sizeof(*vals));
     int cap = 0;
@@ -724,7 +728,10 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
         else
             *v = c->arg[i];
     }
-    return metric_set_add(p->out, &c->def, vals, s->v);
+    /* one lookup by name per row and parser, not per node and sample */
+    if (!c->fam && !(c->fam = metric_set_family_for(p->out, &c->def)))
+        return -1;
+    return metric_set_add_to(p->out, c->fam, vals, s->v);
 }
 
 /* ---- same-named nodes ----
@@ -909,7 +916,8 @@ static int node_close(nodestats *p)
 
 static int seg_eq(const tnode *t, const char *s)
 {
-    return t->seg && strncmp(t->seg, s, t->len) == 0 && s[t->len] == '\0';
+    /* the first byte settles most siblings without a call */
+    return t->seg && t->seg[0] == s[0] && strncmp(t->seg, s, t->len) == 0 && s[t->len] == '\0';
 }
 
 /* Trie nodes reached from set `from` by one more path segment. */

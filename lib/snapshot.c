@@ -7,10 +7,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "clock.h"
+#include "gzwriter.h"
 
 struct snapshot {
     atomic_uint refs;
@@ -44,70 +44,46 @@ unsigned snapshot_body_bit(exposition_format fmt, int gzip)
 /* ---- rendering: one pass per format feeds the plain copy and the compressor ---- */
 
 typedef struct render_out {
-    buf *plain; /* NULL: not wanted */
-    z_stream *z;
-    buf *gz;
+    buf *plain;   /* NULL: not wanted */
+    gzwriter *gz; /* NULL: not wanted */
 } render_out;
-
-/* Deflates what z holds into gz, growing it; -1 on a zlib or allocation failure. */
-static int deflate_into(z_stream *z, buf *gz, int flush)
-{
-    int rc;
-    do {
-        if (buf_reserve(gz, 65536) < 0)
-            return -1;
-        z->next_out = (Bytef *)gz->data + gz->len;
-        z->avail_out = (uInt)(gz->cap - gz->len - 1);
-        rc = deflate(z, flush);
-        gz->len = (size_t)((char *)z->next_out - gz->data);
-        gz->data[gz->len] = '\0';
-        if (rc == Z_STREAM_ERROR)
-            return -1;
-    } while (z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    return 0;
-}
 
 static int render_sink(void *ctx, const void *data, size_t len)
 {
     render_out *o = ctx;
     if (o->plain && buf_append(o->plain, data, len) < 0)
         return -1;
-    if (!o->z)
-        return 0;
-    o->z->next_in = (Bytef *)data;
-    o->z->avail_in = (uInt)len;
-    return deflate_into(o->z, o->gz, Z_NO_FLUSH);
+    return o->gz ? gzwriter_write(o->gz, data, len) : 0;
 }
 
-/* Level 1: a 50 MB cluster-mode exposition still compresses ~8x and the poller's CPU matters
- * more than the last few percent of bandwidth. */
 static int render_format(snapshot *s, exposition_format fmt, int plain, int gzip)
 {
-    buf pb, gb;
-    z_stream z;
+    buf pb;
     buf_init(&pb);
-    buf_init(&gb);
-    memset(&z, 0, sizeof(z));
-    if (gzip && deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    gzwriter *gz = gzip ? gzwriter_new(0) : NULL;
+    if (gzip && !gz)
         return -1;
-    render_out o = {plain ? &pb : NULL, gzip ? &z : NULL, &gb};
+    render_out o = {plain ? &pb : NULL, gz};
     int rc = exposition_render_to(s->set, fmt, render_sink, &o);
-    if (rc == 0 && gzip)
-        rc = deflate_into(&z, &gb, Z_FINISH);
-    if (gzip)
-        deflateEnd(&z);
+    char *gzbody = NULL;
+    size_t gzlen = 0;
+    if (rc == 0 && gzip && !(gzbody = gzwriter_finish(gz, &gzlen)))
+        rc = -1;
+    gzwriter_free(gz);
     if (rc == 0 && plain && !pb.data)
         rc = buf_append(&pb, "", 0);
-    if (rc < 0 || pb.failed || gb.failed) {
+    if (rc < 0 || pb.failed) {
         buf_free(&pb);
-        buf_free(&gb);
+        free(gzbody);
         return -1;
     }
     int pi = body_index(fmt, 0), gi = body_index(fmt, 1);
     if (plain)
         s->body[pi] = buf_steal(&pb, &s->len[pi]);
-    if (gzip)
-        s->body[gi] = buf_steal(&gb, &s->len[gi]);
+    if (gzip) {
+        s->body[gi] = gzbody;
+        s->len[gi] = gzlen;
+    }
     atomic_fetch_or(&s->ready, (plain ? 1u << pi : 0) | (gzip ? 1u << gi : 0));
     return 0;
 }

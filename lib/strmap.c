@@ -1,6 +1,7 @@
 /* strmap: keys back to back in one arena, per-id arrays for offsets, hashes
  * and values, and a power-of-two slot table at most half full (linear
- * probing, FNV-1a). Growth is geometric everywhere, so n puts cost O(n). */
+ * probing, a word-at-a-time multiply hash). Growth is geometric everywhere,
+ * so n puts cost O(n). */
 #include "strmap.h"
 
 #include <assert.h>
@@ -22,10 +23,17 @@ struct strmap {
 
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
+    /* 8 bytes per multiply (byte-wise FNV showed in big-cluster profiles) */
+    uint64_t h = 1469598103934665603ull ^ len, w;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    return h ^ (h >> 29);
 }
 
 strmap *strmap_new(size_t value_size)

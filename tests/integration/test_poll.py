@@ -5,9 +5,12 @@ half of WATCHDOG_USEC while ES hangs, and stops only when a poll is stuck past i
 (a FIFO in the fake procfs blocks the poller in open()); the host checks keep the last
 known cluster and node name when node info fails."""
 
+import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -163,6 +166,96 @@ class Identity(harness.TestCase):
         after = series(m)
         self.assertTrue(after)
         self.assertEqual(after - before, set(), "series with labels they did not have before")
+        self.assertCleanExit(d)
+
+
+def node_info_asked(es):
+    counts = es.requests()["counts"]
+    return counts.get("/_nodes/_local", 0), counts.get("/_cluster/state/master_node", 0)
+
+
+def set_uptime(fixdir, millis):
+    path = os.path.join(fixdir, "nodes_local_stats.json")
+    with open(path) as f:
+        doc = json.load(f)
+    for node in doc["nodes"].values():
+        node["jvm"]["uptime_in_millis"] = millis
+    harness.write_file(path + ".new", json.dumps(doc))
+    os.rename(path + ".new", path)  # fake_es never reads half a file
+
+
+class NodeInfoReuse(harness.TestCase):
+    """--es.nodeinfo.interval: node info and the elected master are read again only when
+    the interval has passed, a poll failed, or the node restarted (its JVM uptime went
+    back); the polls in between export what was read."""
+
+    def start(self, interval):
+        fixdir = os.path.join(self.tmp, "es")
+        shutil.copytree(harness.fixture_dir("es-8.9"), fixdir)
+        es = self.fake(fixture=fixdir)
+        self.proc = self.procfs(fixture=fixdir)
+        # a poll cut by its deadline (valgrind) would read node info again for that reason
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--poll.deadline=1m",
+                          "--es.nodeinfo.interval=" + interval], procfs=self.proc)
+        return fixdir, es, d
+
+    def polls(self, d, n, what):
+        return d.wait_metric(lambda m: (m.get("esvigil_polls_total") or 0) >= n, 15, what)
+
+    def test_reused_until_restart_or_failure(self):
+        fixdir, es, d = self.start("1h")
+        m = self.polls(d, 4, "four polls")
+        self.assertEqual(node_info_asked(es), (1, 1), "asked once in four polls")
+        self.assertGreaterEqual(es.requests()["counts"]["/_nodes/_local/stats"], 4)
+        # what node info said is still exported, and who reports for the cluster
+        self.assertEqual(len(m.find("elasticsearch_node_info")), 1)
+        self.assertEqual(m.get("esvigil_collector_success", collector="node_info"), 1)
+        self.assertEqual(m.get("esvigil_collector_success", collector="master_node"), 1)
+        self.assertTrue(m.find("elasticsearch_cluster_health_status"), "still the reporter")
+        self.assertIsNotNone(m.get("esvigil_host_es_process_open_fds"), "host view kept")
+        # a restart: the JVM is younger than it was
+        set_uptime(fixdir, 60000)
+        harness.wait_until(lambda: node_info_asked(es)[0] >= 2, 10, msg="re-read on restart")
+        # a failed poll: the next one reads node info again
+        asked = node_info_asked(es)[0]
+        polls = d.metrics().get("esvigil_polls_total")
+        es.set_fault("/_nodes/_local/stats", "500")
+        self.polls(d, polls + 2, "polls with node stats failing")
+        es.set_fault("/_nodes/_local/stats", "healthy")
+        harness.wait_until(lambda: node_info_asked(es)[0] > asked, 10, msg="re-read on failure")
+        m = d.wait_metric(lambda m: m.get("esvigil_up") == 1, 10, "up again")
+        self.assertEqual(len(m.find("elasticsearch_node_info")), 1)
+        self.assertCleanExit(d)
+
+    def test_reread_when_the_process_is_replaced(self):
+        fixdir, es, d = self.start("1h")
+        self.polls(d, 3, "three polls")
+        self.assertEqual(node_info_asked(es)[0], 1)
+        # the pid node info named now belongs to a process started days later
+        subprocess.run([sys.executable, harness.GEN_PROCFS, self.proc, "--pid",
+                        str(harness.fixture_pid(fixdir)), "--starttime", "99999999"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        harness.wait_until(lambda: node_info_asked(es)[0] >= 2, 10, msg="re-read")
+        self.assertCleanExit(d)
+
+    def test_master_change_seen_within_interval(self):
+        fixdir, es, d = self.start("2s")
+        self.polls(d, 2, "two polls")
+        self.assertTrue(d.metrics().find("elasticsearch_cluster_health_status"))
+        harness.write_file(os.path.join(fixdir, "master_node.json"),
+                           '{"cluster_name":"x","master_node":"someoneElse00000000000"}')
+        t0 = time.monotonic()
+        d.wait_metric(lambda m: not m.find("elasticsearch_cluster_health_status"), 10,
+                      "no longer the reporter")
+        self.assertLess(time.monotonic() - t0, 2 + 1 + 1 + harness.SCALE,
+                        "seen within the interval, a poll and a scrape")
+        self.assertGreaterEqual(node_info_asked(es)[1], 2)
+        self.assertCleanExit(d)
+
+    def test_zero_reads_every_poll(self):
+        fixdir, es, d = self.start("0s")
+        self.polls(d, 3, "three polls")
+        self.assertGreaterEqual(node_info_asked(es)[0], 3)
         self.assertCleanExit(d)
 
 

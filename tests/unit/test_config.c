@@ -127,6 +127,7 @@ START_TEST(test_table_introspection)
         "es.uri",
         "es.timeout",
         "es.all",
+        "es.nodeinfo.interval",
         "es.username",
         "es.password-file",
         "es.api-key-file",
@@ -191,6 +192,8 @@ START_TEST(test_table_introspection)
     ck_assert_str_eq(out, "5s");
     ck_assert_int_eq(config_format_value(c, "es.all", out, sizeof(out)), 0);
     ck_assert_str_eq(out, "false");
+    ck_assert_int_eq(config_format_value(c, "es.nodeinfo.interval", out, sizeof(out)), 0);
+    ck_assert_str_eq(out, "30s");
     ck_assert_int_eq(config_format_value(c, "es.username", out, sizeof(out)), 0);
     ck_assert_str_eq(out, "");
     ck_assert_int_eq(config_format_value(c, "es.nope", out, sizeof(out)), -1);
@@ -1071,6 +1074,9 @@ static const struct {
     {"poll.interval", "1s", NULL},
     {"poll.interval", "1h", NULL},
     {"poll.interval", "1h1ms", "must be from 1s to 1h, not 1h1ms"},
+    {"es.nodeinfo.interval", "0s", NULL}, /* every poll */
+    {"es.nodeinfo.interval", "1h", NULL},
+    {"es.nodeinfo.interval", "2h", "must be from 0s to 1h, not 2h"},
     {"poll.interval", "9999999999h", "must be from 1s to 1h, not "},
     {"es.timeout", "99ms", "must be from 100ms to 10m, not 99ms"},
     {"es.timeout", "100ms", NULL},

@@ -1,5 +1,6 @@
 /* test_jsonwalk: paths, arrays, numbers, chunking, depth limit, bad input
  * and the dotted pattern matcher of the streaming JSON walker. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -143,6 +144,81 @@ START_TEST(test_big_numbers)
                                  "exp = n:1000\n"
                                  "f = n:0.25\n"
                                  "} \n");
+    buf_free(&c.log);
+}
+END_TEST
+
+/* The fast path either declines (-1) or gives strtod's double, bit for bit. */
+static void number_like_strtod(const char *s)
+{
+    double fast, slow = strtod(s, NULL);
+    if (jsonwalk_number(s, strlen(s), &fast) == 0)
+        ck_assert_msg(memcmp(&fast, &slow, sizeof(fast)) == 0, "%s: %.17g, strtod %.17g", s, fast,
+                      slow);
+}
+
+START_TEST(test_number_fast_path)
+{
+    static const struct {
+        const char *s;
+        int fast; /* 1: converted without strtod */
+    } cases[] = {
+        {"0", 1},
+        {"-0", 1},
+        {"42", 1},
+        {"-1.5", 1},
+        {"0.1", 1},
+        {"15300820992", 1},
+        {"9007199254740992", 1},          /* 2^53 */
+        {"9007199254740993", 0},          /* not exact as a double */
+        {"0.0000000000000000000001", 1},  /* 22 fraction digits */
+        {"0.00000000000000000000001", 0}, /* 23 */
+        {"123456789012345678", 0},
+        {"1234567890123456789", 0},
+        {"1e3", 0},
+        {"1E3", 0},
+        {"+1", 0},
+        {" 1", 0},
+        {"1.2.3", 0},
+        {"", 0},
+        {"-", 0},
+        {".", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double v;
+        int rc = jsonwalk_number(cases[i].s, strlen(cases[i].s), &v);
+        ck_assert_msg((rc == 0) == cases[i].fast, "%s: rc %d", cases[i].s, rc);
+        number_like_strtod(cases[i].s);
+    }
+    /* random decimals of every digit count and scale, fast or not */
+    unsigned long long x = 88172645463325252ull;
+    for (int n = 0; n < 20000; n++) {
+        char s[64], *p = s;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (x & 1)
+            *p++ = '-';
+        int digits = 1 + (int)((x >> 1) % 19), point = (int)((x >> 8) % (digits + 1));
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                *p++ = '.';
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            *p++ = (char)('0' + x % 10);
+        }
+        *p = '\0';
+        number_like_strtod(s);
+    }
+}
+END_TEST
+
+/* Indices past one digit, and numbers through both paths on a walk. */
+START_TEST(test_array_indices_and_numbers)
+{
+    logctx c = {0};
+    char err[256];
+    const char *doc = "{\"a\":[0,1,2,3,4,5,6,7,8,9,10.5,-0.25,123456789012345678901,1e2]}";
+    ck_assert_int_eq(walk_str(doc, 1, &c, err), 0);
+    ck_assert_ptr_nonnull(strstr(c.log.data, "\na.9 = n:9\na.10 = n:10.5\na.11 = n:-0.25\n"
+                                             "a.12 = n:1.2345678901234568e+20\na.13 = n:100\n"));
     buf_free(&c.log);
 }
 END_TEST
@@ -463,6 +539,11 @@ static const struct {
     {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD}, /* above U+10FFFF */
     {"\x80\x80", FFFD FFFD},                   /* lone continuations */
     {"\xf0\x9f\x98", FFFD},                    /* a 4-byte sequence missing its end */
+    /* around the 8-byte ASCII fast path: bad bytes at, before and past a word's end */
+    {"abcdefgh\xff", "abcdefgh" FFFD},
+    {"abcdefg\xffxyzabcdefgh", "abcdefg" FFFD "xyzabcdefgh"},
+    {"abcdefghijklmno\xc3\xa9-\xff", "abcdefghijklmno\xc3\xa9-" FFFD},
+    {"abcdefghijklmnopqrstuvwxyz\xe2\x82\xac", "abcdefghijklmnopqrstuvwxyz\xe2\x82\xac"},
 };
 
 /* Each case as a value and as a key, whole and byte by byte: the document
@@ -584,6 +665,36 @@ START_TEST(test_error_in_held_back_input)
 }
 END_TEST
 
+/* One bad byte at every position of strings of 1 to 20 bytes, as a key and
+ * as a value: the ASCII test loads overlapping words, each must see it. */
+START_TEST(test_invalid_byte_at_every_position)
+{
+    for (size_t n = 1; n <= 20; n++) {
+        for (size_t at = 0; at <= n; at++) { /* at == n: all ASCII */
+            char str[32], doc[96], want[128];
+            memset(str, 'a', n);
+            str[n] = '\0';
+            if (at < n)
+                str[at] = '\xff';
+            snprintf(doc, sizeof(doc), "{\"%s\":\"%s\"}", str, str);
+            logctx c = {0};
+            buf_init(&c.log);
+            jsonwalk *w = jsonwalk_new(&log_cb, &c);
+            ck_assert_int_eq(jsonwalk_feed(w, doc, strlen(doc)), 0);
+            ck_assert_int_eq(jsonwalk_finish(w), 0);
+            ck_assert_uint_eq(jsonwalk_invalid_utf8(w), at < n ? 2 : 0);
+            char fixed[40];
+            snprintf(fixed, sizeof(fixed), "%.*s%s%s", (int)at, str, at < n ? FFFD : "",
+                     at < n ? str + at + 1 : "");
+            snprintf(want, sizeof(want), "{ \n%s = s:%s\n} \n", fixed, fixed);
+            ck_assert_str_eq(c.log.data, want);
+            jsonwalk_free(w);
+            buf_free(&c.log);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jsonwalk");
@@ -592,6 +703,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_root_scalar_and_array);
     tcase_add_test(tc, test_big_numbers);
     tcase_add_test(tc, test_string_escapes);
+    tcase_add_test(tc, test_number_fast_path);
+    tcase_add_test(tc, test_array_indices_and_numbers);
     tcase_add_test(tc, test_chunked_feeding_identical);
     tcase_add_test(tc, test_depth_limit);
     tcase_add_test(tc, test_truncated);
@@ -605,6 +718,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_invalid_utf8_repaired, 0,
                         (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
     tcase_add_test(tc, test_invalid_utf8_in_path);
+    tcase_add_test(tc, test_invalid_byte_at_every_position);
     tcase_add_test(tc, test_long_string_linear);
     tcase_add_test(tc, test_small_tokens_not_held_back);
     tcase_add_test(tc, test_error_in_held_back_input);

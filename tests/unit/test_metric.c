@@ -156,6 +156,49 @@ START_TEST(test_lookup_pairs)
 }
 END_TEST
 
+/* A label asked twice must hold both values; a later label alone is found too. */
+START_TEST(test_lookup_repeated_and_later_label)
+{
+    metric_set *s = metric_set_new();
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 1), 0);
+    ck_assert_int_eq(add2(s, &node_def, "test", "es-1", 2), 0);
+    double v = 0;
+    static const char *const twice_same[] = {"node", "es-1", "node", "es-1", NULL};
+    static const char *const twice_other[] = {"node", "es-1", "node", "es-2", NULL};
+    static const char *const second_cluster[] = {"cluster", "test", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", twice_same, &v), 1);
+    ck_assert_double_eq(v, 1);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", twice_other, &v), 0);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", second_cluster, &v), 1);
+    ck_assert_double_eq(v, 2);
+    metric_set_free(s);
+}
+END_TEST
+
+/* A family handle adds to the same series as adding by def, and is refused like it. */
+START_TEST(test_family_handle)
+{
+    static const metric_def other_labels = {
+        "demo_heap_used_bytes", METRIC_GAUGE, "Heap.", {"cluster", "host", NULL}};
+    metric_set *s = metric_set_new();
+    metric_family *f = metric_set_family_for(s, &node_def);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_eq(metric_set_family_for(s, &node_def), f);
+    ck_assert_ptr_eq(metric_set_find(s, "demo_heap_used_bytes"), f);
+    ck_assert_ptr_null(metric_set_family_for(s, &other_labels));
+    const char *vals[] = {"prod", "es-1"};
+    ck_assert_int_eq(metric_set_add_to(s, f, vals, 1), 0);
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-1", 5), 0); /* the same series */
+    ck_assert_int_eq(add2(s, &node_def, "prod", "es-2", 6), 0);
+    ck_assert_int_eq(metric_set_add_to(s, f, NULL, 7), -1);
+    ck_assert_uint_eq(metric_set_sample_count(s), 2);
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_double_eq(metric_family_value(f, 0), 5);
+    ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-2");
+    metric_set_free(s);
+}
+END_TEST
+
 /* A family is defined by its first def; a later def with other labels or type is refused and
  * the existing family and its samples are left exactly as they were. */
 START_TEST(test_conflicting_def_refused)
@@ -564,6 +607,8 @@ static Suite *suite(void)
     tcase_add_test(tm, test_absorb);
     tcase_add_test(tm, test_trim_then_add);
     tcase_add_test(tm, test_remove);
+    tcase_add_test(tm, test_lookup_repeated_and_later_label);
+    tcase_add_test(tm, test_family_handle);
     suite_add_tcase(s, tm);
     return s;
 }

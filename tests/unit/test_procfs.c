@@ -4,6 +4,7 @@
 
 #include "procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -503,6 +504,27 @@ START_TEST(test_garbled_maps)
 }
 END_TEST
 
+/* The address parser takes the full 64 bits (the vsyscall page), upper-case
+ * digits, and a deleted mapping at the top of the address space. */
+START_TEST(test_maps_wide_addresses)
+{
+    const char *root = dir_for("widemaps");
+    hand_proc(root, 100, 5,
+              "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  "
+              "[vsyscall]\n"
+              "7F2C4C000000-7F2C4C021000 rw-p 00000000 00:00 0\n"
+              "fffffffffff00000-ffffffffffffffff r--s 00000000 fd:10 42 /x (deleted)\n",
+              1);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(procfs_collect_process(root, 100, 5, NULL, s, &rep), 0);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 3);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 1);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 0xfffff);
+    metric_set_free(s);
+}
+END_TEST
+
 /* A line longer than the stream buffer is refused, not split into two. */
 /* maps is a FIFO fed by a child that swaps the stat file before it closes
  * the FIFO: the process changed while it was being read. */
@@ -926,6 +948,41 @@ START_TEST(test_self_real_proc)
 }
 END_TEST
 
+/* The real /proc's fd count (from the directory's size on Linux 6.2+) is the
+ * listing's, including the descriptor that reads it; and the ES process read
+ * through the real /proc counts the same. */
+static double listed_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    double n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_real_proc_fd_count)
+{
+    int extra[7];
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_int_ge(extra[i] = dup(2), 0);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_collect_self("/proc", s, &rep), 0);
+    ck_assert_double_eq(must(s, "process_open_fds"), listed_fds());
+    metric_set_free(s);
+    s = metric_set_new();
+    memset(&rep, 0, sizeof(rep));
+    (void)procfs_collect_process("/proc", (long)getpid(), 0, NULL, s, &rep);
+    ck_assert_double_eq(must(s, "esvigil_host_es_process_open_fds"), listed_fds());
+    metric_set_free(s);
+    for (size_t i = 0; i < 7; i++)
+        close(extra[i]);
+}
+END_TEST
+
 /* A garbled self/stat exports no process_* sample and counts a parse error. */
 START_TEST(test_self_garbled)
 {
@@ -990,6 +1047,8 @@ static Suite *suite(void)
     tcase_add_unchecked_fixture(gen_tc, scratch_setup, scratch_teardown);
     tcase_set_timeout(gen_tc, 60);
     tcase_add_test(gen_tc, test_healthy_host);
+    tcase_add_test(gen_tc, test_maps_wide_addresses);
+    tcase_add_test(gen_tc, test_real_proc_fd_count);
     tcase_add_test(gen_tc, test_healthy_process);
     tcase_add_test(gen_tc, test_scroll_leak);
     tcase_add_test(gen_tc, test_low_map_count);

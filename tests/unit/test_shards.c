@@ -523,6 +523,36 @@ START_TEST(test_shared_real_responses)
 }
 END_TEST
 
+/* Runs of one index and one state, broken and resumed, and names that
+ * extend the previous one: each row counts under its own name. */
+START_TEST(test_repeated_keys_across_rows)
+{
+    const char *body = "["
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n1\",\"store\":\"5\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n1\",\"store\":\"7\"},"
+                       "{\"index\":\"ab\",\"state\":\"STARTING\",\"node\":\"n1\",\"store\":\"1\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTE\",\"node\":\"n1\",\"store\":\"2\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n1\",\"store\":\"-3\"},"
+                       "{\"index\":\"ab\",\"state\":\"STARTED\",\"node\":\"n2\",\"store\":\"4.5\"}"
+                       "]";
+    metric_set *out;
+    shards *p;
+    ck_assert_int_eq(parse(body, strlen(body), 0, &out, &p), 0);
+    ck_assert_uint_eq(shards_state_count(p, "STARTED"), 4);
+    ck_assert_uint_eq(shards_state_count(p, "STARTING"), 1);
+    ck_assert_uint_eq(shards_state_count(p, "STARTE"), 1);
+    const char *index = NULL;
+    ck_assert_uint_eq(shards_node_index_max(p, 0, &index), 4); /* n1: four rows of a */
+    ck_assert_str_eq(index, "a");
+    ck_assert_uint_eq(shards_node_index_max(p, 1, &index), 1);
+    ck_assert_str_eq(index, "ab");
+    ck_assert_double_eq(shards_node_largest_bytes(p, 0), 7);
+    ck_assert_double_eq(shards_node_largest_bytes(p, 1), 4.5);
+    shards_free(p);
+    metric_set_free(out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("shards");
@@ -538,6 +568,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_cluster_label_and_defs);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_generated_100k);
+    tcase_add_test(tc, test_repeated_keys_across_rows);
     tcase_add_test(tc, test_project_fixtures);
     tcase_add_test(tc, test_shared_real_responses);
     suite_add_tcase(s, tc);

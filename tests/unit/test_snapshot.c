@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "exposition.h"
+#include "gzwriter.h"
 #include "snapshot.h"
 
 static const metric_def up_def = {"demo_up", METRIC_GAUGE, "Demo.", {NULL}};
@@ -196,7 +197,9 @@ START_TEST(test_concurrent_publish_and_read)
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, reader, &r);
-    for (int i = 0; i < 300; i++) {
+    /* Until the readers got in at least once (gzipping is fast enough now for 300 publishes to
+     * end before a busy host schedules them), bounded in case they never can. */
+    for (int i = 0; i < 300 || (atomic_load(&r.reads) == 0 && i < 1000000); i++) {
         snapshot_info info = {.polls = (unsigned long)i};
         snapshot_slot_publish(r.slot, snapshot_new(demo_set(i), &info, i % 3 ? 0 : 1u << 1));
     }
@@ -205,6 +208,53 @@ START_TEST(test_concurrent_publish_and_read)
         pthread_join(t[i], NULL);
     ck_assert_uint_gt(atomic_load(&r.reads), 0);
     snapshot_slot_free(r.slot);
+}
+END_TEST
+
+/* A page of several gzip chunks (the big-cluster case, compressed in parallel) inflates as one
+ * member to exactly the text page, and the plain body rendered alongside is that page. */
+START_TEST(test_big_body_gzip)
+{
+    static const metric_def def = {
+        "demo_shard_bytes", METRIC_GAUGE, "Demo shard size.", {"index", "shard", NULL}};
+    metric_set *set = metric_set_new(), *ref = metric_set_new();
+    for (int i = 0; i < 40000; i++) {
+        char index[32], shard[16];
+        snprintf(index, sizeof(index), "logs-2026.12.%02d", i % 31);
+        snprintf(shard, sizeof(shard), "%d", i);
+        const char *v[] = {index, shard};
+        metric_set_add(set, &def, v, i * 1.5);
+        metric_set_add(ref, &def, v, i * 1.5);
+    }
+    buf want;
+    buf_init(&want);
+    ck_assert_int_eq(exposition_render(ref, EXPOSITION_TEXT, &want), 0);
+    ck_assert_uint_gt(want.len, 3 * GZWRITER_CHUNK);
+    snapshot_info info = {.polls = 1};
+    snapshot *snap = snapshot_new(set, &info, SNAPSHOT_ALL_BODIES);
+    ck_assert_ptr_nonnull(snap);
+    size_t len, zlen;
+    const char *plain = snapshot_body(snap, EXPOSITION_TEXT, 0, &len);
+    const char *gz = snapshot_body(snap, EXPOSITION_TEXT, 1, &zlen);
+    ck_assert_uint_eq(len, want.len);
+    ck_assert(memcmp(plain, want.data, len) == 0);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+    char *out = malloc(want.len + 1);
+    z.next_in = (Bytef *)gz;
+    z.avail_in = (uInt)zlen;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)want.len + 1;
+    ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+    ck_assert_uint_eq(z.avail_in, 0);
+    ck_assert_uint_eq(z.total_out, want.len);
+    ck_assert(memcmp(out, want.data, want.len) == 0);
+    inflateEnd(&z);
+    free(out);
+    buf_free(&want);
+    metric_set_free(ref);
+    snapshot_release(snap);
 }
 END_TEST
 
@@ -217,6 +267,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_asked_bodies);
     tcase_add_test(tc, test_export_render);
     tcase_add_test(tc, test_empty_set);
+    tcase_add_test(tc, test_big_body_gzip);
     tcase_add_test(tc, test_slot_keeps_old_snapshot_alive);
     tcase_add_test(tc, test_concurrent_publish_and_read);
     suite_add_tcase(s, tc);
