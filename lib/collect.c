@@ -1,9 +1,12 @@
 /* collect: the endpoint table and the order of a poll. ES collectors parse
- * into a scratch set that is merged only when the whole response was good;
+ * into a scratch set (on worker threads with poll.concurrency) that is merged,
+ * in table order on the poll thread, only when the whole response was good;
  * cluster-level answers are fetched by every daemon (the derived disk
  * headroom needs the watermarks) but exported only by the reporter. */
 #include "collect.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +157,7 @@ struct collect {
     unsigned long long id_errors[IDENTITY_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long host_errors[HOST_COLLECTORS][PROCFS_ERR_COUNT];
     unsigned long long es_asked[ES_COLLECTORS]; /* the reference's total_scrapes */
+    double es_seconds[ES_COLLECTORS];           /* last run of each, for the next poll's schedule */
     unsigned long long polls;
     double last_success;
     long es_pid;
@@ -466,46 +470,165 @@ static void check_identity(collect *c, const identity *id, const metric_set *out
         k->uptime = up;
 }
 
-/* One table collector into dst, merged only on full success. */
-static esclient_err run_es_collector(const es_collector *ec, esclient *es, int all,
-                                     const identity *id, metric_set *dst, collect_result *res,
-                                     char *err, size_t errlen)
+/* Table collectors that took this little in the last poll run on the poll
+ * thread alone: a thread saves at most half of it and costs a few tens of
+ * microseconds of CPU every poll, which a single node's sidecar would feel. */
+#define CONCURRENT_MIN_SECONDS 0.005
+
+/* One table collector's run, on whichever thread takes it; the poll thread
+ * merges the jobs afterwards in table order, so the output does not depend
+ * on which finished first. */
+typedef struct es_job {
+    size_t index;        /* in es_collectors */
+    metric_set *scratch; /* what it parsed; NULL unless the answer was good */
+    esclient_err e;
+    double seconds;
+    char err[512];
+    char warning[256];
+} es_job;
+
+/* The jobs of one poll, handed out heaviest first to up to
+ * es_concurrency threads. */
+typedef struct es_batch {
+    es_job *jobs;
+    size_t njobs;
+    const size_t *order; /* indexes into jobs, by the last poll's durations, longest first */
+    atomic_size_t next;  /* the next position in order to take */
+    int all;
+    const char *cluster;
+} es_batch;
+
+typedef struct es_worker {
+    es_batch *batch;
+    esclient *es; /* a sibling of the poll's client: curl handles are one thread's */
+    pthread_t thread;
+} es_worker;
+
+static void run_job(const es_collector *ec, esclient *es, int all, const char *cluster, es_job *job)
 {
+    double t0 = clock_mono();
     metric_set *scratch = metric_set_new();
-    void *parser = scratch ? ec->open(scratch, id->cluster) : NULL;
-    if (!parser) {
+    void *parser = scratch ? ec->open(scratch, cluster) : NULL;
+    job->e = ESCLIENT_ERR_OTHER;
+    snprintf(job->err, sizeof(job->err), "%s: out of memory", ec->name);
+    if (parser) {
+        job->e = fetch(es, ec->name, all ? ec->path_all : ec->path_local, ec->feed, ec->finish,
+                       ec->error, parser, job->err, sizeof(job->err));
+        const char *warn = job->e == ESCLIENT_OK && ec->warning ? ec->warning(parser) : NULL;
+        if (warn && *warn)
+            snprintf(job->warning, sizeof(job->warning), "%s: %s", ec->name, warn);
+        ec->close(parser);
+    }
+    if (job->e == ESCLIENT_OK)
+        job->scratch = scratch;
+    else
         metric_set_free(scratch);
-        snprintf(err, errlen, "%s: out of memory", ec->name);
-        return ESCLIENT_ERR_OTHER;
+    job->seconds = clock_mono() - t0;
+}
+
+static void drain(es_batch *b, esclient *es)
+{
+    size_t k;
+    while ((k = atomic_fetch_add(&b->next, 1)) < b->njobs) {
+        es_job *job = &b->jobs[b->order[k]];
+        run_job(&es_collectors[job->index], es, b->all, b->cluster, job);
     }
-    esclient_err e = fetch(es, ec->name, all ? ec->path_all : ec->path_local, ec->feed, ec->finish,
-                           ec->error, parser, err, errlen);
-    if (e == ESCLIENT_OK && metric_set_absorb(dst, scratch) != 0) {
-        e = ESCLIENT_ERR_OTHER;
-        snprintf(err, errlen, "%s: out of memory", ec->name);
+}
+
+static void *worker_main(void *arg)
+{
+    es_worker *w = arg;
+    drain(w->batch, w->es);
+    return NULL;
+}
+
+/* Longest first (stable), so the big answers start at once and the small
+ * ones fill the gaps; a first poll keeps the table order. */
+static void heaviest_first(const collect *c, const es_batch *b, size_t *order)
+{
+    for (size_t k = 0; k < b->njobs; k++) {
+        size_t j = k;
+        double s = c->es_seconds[b->jobs[k].index];
+        for (; j > 0 && c->es_seconds[b->jobs[order[j - 1]].index] < s; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
     }
-    const char *warn = e == ESCLIENT_OK && ec->warning ? ec->warning(parser) : NULL;
-    if (warn && *warn && !res->warning[0])
-        snprintf(res->warning, sizeof(res->warning), "%s: %s", ec->name, warn);
-    ec->close(parser);
-    metric_set_free(scratch);
-    return e;
+}
+
+static size_t threads_for(const collect *c, const collect_opts *o, const es_batch *b)
+{
+    size_t n = o->es_concurrency > 1 ? (size_t)o->es_concurrency : 1;
+    if (n > b->njobs)
+        n = b->njobs;
+    if (n > ESCLIENT_MAX_SIBLINGS + 1)
+        n = ESCLIENT_MAX_SIBLINGS + 1;
+    double last = 0;
+    for (size_t i = 0; i < ES_COLLECTORS; i++)
+        last += c->es_seconds[i];
+    return last > 0 && last < CONCURRENT_MIN_SECONDS ? 1 : n;
+}
+
+/* The poll thread drains the batch too; a sibling or thread that cannot be
+ * had only means fewer threads. Every worker is joined before this returns,
+ * and none outlives the poll deadline: the siblings carry it. */
+static size_t run_batch(collect *c, esclient *es, const collect_opts *o, es_batch *b)
+{
+    es_worker w[ESCLIENT_MAX_SIBLINGS];
+    size_t want = threads_for(c, o, b), started = 0;
+    while (started + 1 < want) {
+        es_worker *x = &w[started];
+        x->batch = b;
+        x->es = esclient_sibling(es, started, NULL, 0);
+        if (!x->es || pthread_create(&x->thread, NULL, worker_main, x) != 0)
+            break;
+        started++;
+    }
+    drain(b, es);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(w[k].thread, NULL);
+    return started + 1;
+}
+
+/* A job's answer into dst, with its bookkeeping, as if it had just run. */
+static void merge_job(collect *c, es_job *job, metric_set *dst, metric_set *out,
+                      collect_result *res, int *outcome)
+{
+    const es_collector *ec = &es_collectors[job->index];
+    double t0 = clock_mono();
+    if (job->e == ESCLIENT_OK && metric_set_absorb(dst, job->scratch) != 0) {
+        job->e = ESCLIENT_ERR_OTHER;
+        snprintf(job->err, sizeof(job->err), "%s: out of memory", ec->name);
+    }
+    metric_set_free(job->scratch);
+    job->scratch = NULL;
+    if (job->e == ESCLIENT_OK && job->warning[0] && !res->warning[0])
+        snprintf(res->warning, sizeof(res->warning), "%s", job->warning);
+    double seconds = job->seconds + (clock_mono() - t0);
+    c->es_seconds[job->index] = seconds;
+    selfstats_add_run(out, ec->name, seconds, job->e == ESCLIENT_OK);
+    note_es(c->es_errors[job->index], ec->name, job->e, job->err, res);
+    outcome[job->index] = job->e == ESCLIENT_OK;
 }
 
 static void run_es(collect *c, esclient *es, const collect_opts *o, const identity *id,
                    metric_set *out, metric_set *hidden, collect_result *res, int *outcome)
 {
-    for (size_t i = 0; es && i < ES_COLLECTORS; i++) {
-        const es_collector *ec = &es_collectors[i];
-        if (ec->scope == SCOPE_CLUSTER && !id->reporter)
+    es_job jobs[ES_COLLECTORS];
+    size_t order[ES_COLLECTORS];
+    es_batch b = {.jobs = jobs, .order = order, .all = o->es_all, .cluster = id->cluster};
+    atomic_init(&b.next, 0);
+    for (size_t i = 0; i < ES_COLLECTORS; i++) {
+        if (es_collectors[i].scope == SCOPE_CLUSTER && !id->reporter)
             continue;
+        memset(&jobs[b.njobs], 0, sizeof(jobs[0]));
+        jobs[b.njobs++].index = i;
+    }
+    heaviest_first(c, &b, order);
+    res->es_threads = (int)run_batch(c, es, o, &b);
+    for (size_t k = 0; k < b.njobs; k++) {
+        const es_collector *ec = &es_collectors[jobs[k].index];
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
-        double t0 = clock_mono();
-        char err[512];
-        esclient_err e = run_es_collector(ec, es, o->es_all, id, dst, res, err, sizeof(err));
-        selfstats_add_run(out, ec->name, clock_mono() - t0, e == ESCLIENT_OK);
-        note_es(c->es_errors[i], ec->name, e, err, res);
-        outcome[i] = e == ESCLIENT_OK;
+        merge_job(c, &jobs[k], dst, out, res, outcome);
     }
 }
 

@@ -1,8 +1,8 @@
 /* collect: one complete poll. Node info and the elected master first, then
- * every ES collector of the endpoint table and the procfs readers, then the
- * derived ratios and the checks, into a fresh metric_set. An ES collector
- * that fails contributes nothing (never half a response); its error is
- * counted with a reason label. */
+ * every ES collector of the endpoint table (several at once when asked, the
+ * output the same) and the procfs readers, then the derived ratios and the
+ * checks, into a fresh metric_set. An ES collector that fails contributes
+ * nothing (never half a response); its error is counted with a reason label. */
 #ifndef ESVIGIL_COLLECT_H
 #define ESVIGIL_COLLECT_H
 
@@ -31,6 +31,8 @@ typedef struct collect_opts {
     pacer *pacer;          /* NULL: no paced collectors; else their last good sets are merged */
     long long nodeinfo_interval_ms; /* >0: node info and the master verdict are reused for this
                                        long (see collect_run); 0: read in every poll */
+    int es_concurrency; /* table collectors run at once, each on its own sibling client of
+                           es (esclient_sibling); <= 1: one after the other */
 } collect_opts;
 
 /* One collector that failed in this poll, for --check. */
@@ -46,6 +48,7 @@ typedef struct collect_result {
     int es_up;             /* the node's own stats were read (node info and nodes_stats) */
     int cluster_reporter;  /* this poll exported the cluster-level families */
     double duration;       /* seconds */
+    int es_threads;        /* threads the table collectors ran on; 0: none ran */
     char es_error[256];    /* first ES failure, core or not, one line without secrets */
     char es_error_key[64]; /* stable "collector:reason", for log rate limiting */
     char host_error[256];  /* first procfs failure; "" when none */

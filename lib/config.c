@@ -137,6 +137,9 @@ static const struct setting settings[] = {
     {"poll.deadline", T_DURATION, AT(poll_deadline_ms), "0s", NULL,
      "A poll gives up on what Elasticsearch has not answered after this long, counted as a "
      "timeout; 0s = poll.interval."},
+    {"poll.concurrency", T_INT, AT(poll_concurrency), "2", NULL,
+     "Elasticsearch requests of one poll in flight at once (1 to 8), each on its own "
+     "connection, parsed on its own thread; 1 = one after the other."},
     {"path.procfs", T_PATH, AT(path_procfs), "/proc", NULL,
      "procfs mount point, e.g. /host/proc when running in a container."},
     {"web.listen-address", T_STRING, AT(web_listen_address), ":" STR(CONFIG_DEFAULT_PORT), NULL,
@@ -1599,6 +1602,8 @@ static int check_values(const config *c, char *err, size_t errlen)
     }
     if (c->es_max_response_bytes <= 0)
         return finalize_fail(c, "es.max-response-size", err, errlen, "must be more than 0b");
+    if (c->poll_concurrency < 1 || c->poll_concurrency > 8)
+        return finalize_fail(c, "poll.concurrency", err, errlen, "must be from 1 to 8");
     if (c->probe_max_concurrent < 1 || c->probe_max_concurrent > 256)
         return finalize_fail(c, "probe.max-concurrent", err, errlen, "must be from 1 to 256");
     const struct setting *lvl = find_setting("log.level");

@@ -70,6 +70,7 @@ typedef struct config {
     /* poll.* */
     long long poll_interval_ms; /* --poll.interval, default 15s */
     long long poll_deadline_ms; /* --poll.deadline, default 0 = poll.interval */
+    long long poll_concurrency; /* --poll.concurrency, default 2 */
     /* path.* */
     char *path_procfs; /* --path.procfs, default /proc */
     /* web.* */

@@ -1,5 +1,6 @@
 /* esclient: one libcurl easy handle per Elasticsearch node, reused so the
- * connection stays alive between polls. Not thread-safe: one thread at a time. */
+ * connection stays alive between polls. Not thread-safe: one thread at a time;
+ * siblings (own handles, same configuration) serve other threads. */
 #include "esclient.h"
 
 #include <curl/curl.h>
@@ -45,7 +46,8 @@ struct esclient {
     long timeout_ms;
     size_t max_response_bytes;
     const atomic_int *cancel;
-    double deadline; /* CLOCK_MONOTONIC seconds; 0: none */
+    double deadline;                           /* CLOCK_MONOTONIC seconds; 0: none */
+    esclient *siblings[ESCLIENT_MAX_SIBLINGS]; /* created on first use, owned */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -500,6 +502,8 @@ void esclient_free(esclient *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < ESCLIENT_MAX_SIBLINGS; i++)
+        esclient_free(c->siblings[i]);
     if (c->curl)
         curl_easy_cleanup(c->curl);
     if (c->headers) {
@@ -523,6 +527,66 @@ void esclient_free(esclient *c)
     free(c);
 }
 
+static int dup_string(char **dst, const char *src)
+{
+    if (!src)
+        return 0;
+    *dst = strdup(src);
+    return *dst ? 0 : -1;
+}
+
+/* The parsed configuration is copied as it is rather than rebuilt from
+ * options: display_url keeps its "<redacted>@" and the URL is not parsed twice. */
+static int copy_config(esclient *d, const esclient *c)
+{
+    d->skip_verify = c->skip_verify;
+    d->timeout_ms = c->timeout_ms;
+    d->max_response_bytes = c->max_response_bytes;
+    d->deadline = c->deadline;
+    int rc = dup_string(&d->base_url, c->base_url);
+    rc |= dup_string(&d->display_url, c->display_url);
+    rc |= dup_string(&d->username, c->username);
+    rc |= dup_string(&d->password, c->password);
+    rc |= dup_string(&d->api_key, c->api_key);
+    rc |= dup_string(&d->aws_sigv4, c->aws_sigv4);
+    rc |= dup_string(&d->aws_key_id, c->aws_key_id);
+    rc |= dup_string(&d->aws_secret, c->aws_secret);
+    rc |= dup_string(&d->aws_token, c->aws_token);
+    rc |= dup_string(&d->ca_file, c->ca_file);
+    rc |= dup_string(&d->cert_file, c->cert_file);
+    rc |= dup_string(&d->key_file, c->key_file);
+    return rc;
+}
+
+esclient *esclient_dup(const esclient *c, char *err, size_t errlen)
+{
+    esclient *d = c ? calloc(1, sizeof(*d)) : NULL;
+    if (!d || copy_config(d, c) != 0 || build_headers(d) != 0 || !(d->curl = curl_easy_init())) {
+        set_err(err, errlen, "esclient: out of memory");
+        esclient_free(d);
+        return NULL;
+    }
+    if (set_static_opts(d) != 0) {
+        set_err(err, errlen, "esclient: libcurl lacks a required option (too old?)");
+        esclient_free(d);
+        return NULL;
+    }
+    if (c->cancel)
+        esclient_set_cancel(d, c->cancel);
+    return d;
+}
+
+esclient *esclient_sibling(esclient *c, size_t i, char *err, size_t errlen)
+{
+    if (i >= ESCLIENT_MAX_SIBLINGS) {
+        set_err(err, errlen, "esclient: at most %d siblings", ESCLIENT_MAX_SIBLINGS);
+        return NULL;
+    }
+    if (!c->siblings[i])
+        c->siblings[i] = esclient_dup(c, err, errlen);
+    return c->siblings[i];
+}
+
 /* curl calls this at least once a second, even while waiting for bytes. */
 static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
@@ -537,6 +601,9 @@ static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
 
 void esclient_set_cancel(esclient *c, const atomic_int *flag)
 {
+    for (size_t i = 0; i < ESCLIENT_MAX_SIBLINGS; i++)
+        if (c->siblings[i])
+            esclient_set_cancel(c->siblings[i], flag);
     c->cancel = flag;
     curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
@@ -545,6 +612,9 @@ void esclient_set_cancel(esclient *c, const atomic_int *flag)
 
 void esclient_set_deadline(esclient *c, double deadline)
 {
+    for (size_t i = 0; i < ESCLIENT_MAX_SIBLINGS; i++)
+        if (c->siblings[i])
+            c->siblings[i]->deadline = deadline;
     c->deadline = deadline;
 }
 

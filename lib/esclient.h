@@ -55,6 +55,20 @@ typedef int (*esclient_sink)(void *ctx, const char *data, size_t len);
 esclient *esclient_new(const esclient_opts *opts, char *err, size_t errlen);
 void esclient_free(esclient *c);
 
+/* A second client with c's configuration (URL, credentials, TLS, SigV4,
+ * limits), cancel flag and deadline, and a connection of its own, for
+ * another thread. NULL with a message in err when out of memory. */
+esclient *esclient_dup(const esclient *c, char *err, size_t errlen);
+
+/* Siblings: up to ESCLIENT_MAX_SIBLINGS dups owned by c, made on first use
+ * and kept, so their connections stay alive between polls like c's. They
+ * follow c's later esclient_set_cancel and esclient_set_deadline and go
+ * with esclient_free(c); a reload that replaces c replaces them too. Call
+ * from the thread that owns c, while no sibling is in use. NULL with err
+ * when i is out of range or out of memory. */
+#define ESCLIENT_MAX_SIBLINGS 7
+esclient *esclient_sibling(esclient *c, size_t i, char *err, size_t errlen);
+
 /* GET base_url + path (path starts with '/', may hold a query). On failure
  * err (optional) gets a one-line description free of secrets and
  * http_status (optional) the status code when one was received. A 403's

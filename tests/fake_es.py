@@ -152,6 +152,8 @@ class FakeState:
         self.counts = {}
         self.faults = dict(f.split("=", 1) for f in args.fault)  # path prefix -> mode
         self.total = 0
+        self.in_flight = 0  # requests being answered now, and the most at once
+        self.max_in_flight = 0
         self.last = {"authorization": None, "user_agent": None, "path": None}
 
     def set_mode(self, text):
@@ -201,12 +203,22 @@ class FakeState:
             }
             return self.mode, self.delay
 
+    def begin(self):
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def end(self):
+        with self.lock:
+            self.in_flight -= 1
+
     def report(self):
         with self.lock:
             return {
                 "mode": self.mode,
                 "delay": self.delay,
                 "total": self.total,
+                "max_in_flight": self.max_in_flight,
                 "counts": dict(self.counts),
                 "last_authorization": self.last["authorization"],
                 "last_user_agent": self.last["user_agent"],
@@ -281,10 +293,13 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.state.report(), indent=1).encode()
             return self.send_body(200, body)
         mode, delay = self.state.record(path, self.headers, self.path)
+        self.state.begin()
         try:
             self.answer(path, mode, delay)
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             self.close_connection = True  # the client gave up (timeout, size cap): expected
+        finally:
+            self.state.end()
 
     do_HEAD = do_GET
 

@@ -95,10 +95,13 @@ class Deadline(harness.TestCase):
 
     def test_deadline_bounds_the_poll(self):
         # Each answer takes 2 s, well within es.timeout: node info is done at 2 s, node
-        # stats is cut at the 3 s deadline and the settings are not even asked for.
+        # stats is cut at the 3 s deadline and the settings are not even asked for
+        # (one after the other; side by side they too would be cut at 3 s, as
+        # test_concurrent checks).
         es = self.fake(mode="slow", extra=("--delay", "2"))
         d = self.esvigil(["--es.uri=" + es.url, "--es.timeout=20s", "--poll.interval=1m",
-                          "--poll.deadline=3s", "--cluster.metrics=never"],
+                          "--poll.deadline=3s", "--cluster.metrics=never",
+                          "--poll.concurrency=1"],
                          procfs=self.procfs())
         m = d.wait_metric(lambda m: "esvigil_poll_duration_seconds" in m, 15, "the first poll")
         success = {c: m.get("esvigil_collector_success", collector=c)

@@ -167,6 +167,7 @@ START_TEST(test_table_introspection)
         "cluster.metrics",
         "poll.interval",
         "poll.deadline",
+        "poll.concurrency",
         "path.procfs",
         "web.listen-address",
         "web.telemetry-path",

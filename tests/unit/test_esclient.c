@@ -501,6 +501,77 @@ START_TEST(test_deadline)
 }
 END_TEST
 
+/* A dup is the same client on a connection of its own: credentials, limits
+ * and the display URL come along. */
+START_TEST(test_dup_keeps_config)
+{
+    server s = {0};
+    SRV_ADD(&s, json_ok);
+    srv_start(&s);
+    esclient *c = client_for(
+        &s, NULL, (esclient_opts){.api_key = "a2V5OnNlY3JldA==", .max_response_bytes = 10});
+    char err[256];
+    esclient *d = esclient_dup(c, err, sizeof(err));
+    ck_assert_msg(d != NULL, "%s", err);
+    ck_assert_str_eq(esclient_display_url(d), esclient_display_url(c));
+    esclient_err e = esclient_get(d, "/_nodes/stats", NULL, NULL, NULL, err, sizeof(err));
+    esclient_free(d);
+    esclient_free(c);
+    srv_stop(&s);
+    ck_assert_int_eq(e, ESCLIENT_ERR_TOO_LARGE); /* 26 bytes over the copied 10 */
+    ck_assert_ptr_nonnull(strstr(s.req[0], "\r\nAuthorization: ApiKey a2V5OnNlY3JldA==\r\n"));
+    ck_assert_ptr_nonnull(strstr(err, "response larger than 10 bytes"));
+}
+END_TEST
+
+/* Siblings are made once and kept, follow the owner's deadline and cancel
+ * flag, and talk over their own connection. */
+START_TEST(test_siblings_follow_owner)
+{
+    server s = {0};
+    SRV_ADD(&s, json_ok);
+    s.resp[0].close_after = 1; /* so the server accepts the owner's connection next */
+    SRV_ADD(&s, json_ok);
+    srv_start(&s);
+    esclient *c = client_for(&s, "elastic:p%40ss:w0rd@", (esclient_opts){0});
+    char err[256];
+    esclient *sib = esclient_sibling(c, 0, err, sizeof(err));
+    ck_assert_msg(sib != NULL, "%s", err);
+    ck_assert_ptr_ne(sib, c);
+    ck_assert_ptr_eq(esclient_sibling(c, 0, NULL, 0), sib);
+    ck_assert_ptr_null(esclient_sibling(c, ESCLIENT_MAX_SIBLINGS, err, sizeof(err)));
+    ck_assert_str_eq(esclient_display_url(sib), esclient_display_url(c));
+
+    esclient_set_deadline(c, mono() - 1);
+    esclient_err e = esclient_get(sib, "/late", NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_int_eq(e, ESCLIENT_ERR_TIMEOUT);
+    ck_assert_ptr_nonnull(strstr(err, "/late: not sent, the poll deadline has passed"));
+    esclient_set_deadline(c, 0);
+    e = esclient_get(sib, "/a", NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_msg(e == ESCLIENT_OK, "%s", err);
+    e = esclient_get(c, "/b", NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_msg(e == ESCLIENT_OK, "%s", err);
+
+    atomic_int cancel;
+    atomic_init(&cancel, 1);
+    esclient_set_cancel(c, &cancel);
+    double t0 = mono();
+    e = esclient_get(sib, "/cancelled", NULL, NULL, NULL, err, sizeof(err));
+    double took = mono() - t0;
+    esclient_free(c); /* and its sibling */
+    srv_stop(&s);
+    ck_assert_int_eq(e, ESCLIENT_ERR_OTHER); /* not the timeout of an unanswered request */
+    ck_assert_msg(took < 3.0, "took %.3fs", took);
+    ck_assert_int_eq(s.accepts, 2);
+    ck_assert_uint_eq(s.nreq, 2); /* /late and /cancelled were never sent */
+    ck_assert_msg(strncmp(s.req[0], "GET /a ", 7) == 0, "%s", s.req[0]);
+    ck_assert_msg(strncmp(s.req[1], "GET /b ", 7) == 0, "%s", s.req[1]);
+    for (int i = 0; i < 2; i++) /* base64("elastic:p@ss:w0rd") on both connections */
+        ck_assert_ptr_nonnull(
+            strstr(s.req[i], "\r\nAuthorization: Basic ZWxhc3RpYzpwQHNzOncwcmQ=\r\n"));
+}
+END_TEST
+
 START_TEST(test_too_large)
 {
     enum { body_len = 1 << 20 };
@@ -1051,6 +1122,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_truncated_body);
     tcase_add_test(t, test_timeout);
     tcase_add_test(t, test_deadline);
+    tcase_add_test(t, test_dup_keeps_config);
+    tcase_add_test(t, test_siblings_follow_owner);
     tcase_add_test(t, test_too_large);
     tcase_add_test(t, test_limit_is_inclusive);
     tcase_add_test(t, test_sink_rejects);
