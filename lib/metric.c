@@ -54,17 +54,7 @@ struct metric_set {
  * copying them into a strmap: a 500-node poll holds ~200k series. */
 static uint32_t hash_mem(const char *s, size_t len)
 {
-    /* 8 bytes per multiply: byte-wise FNV was a tenth of adding a sample */
-    uint64_t h = 1469598103934665603ULL ^ len, w;
-    for (; len >= 8; s += 8, len -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-        h ^= h >> 31;
-    }
-    w = 0;
-    memcpy(&w, s, len);
-    h = (h ^ w) * 0x94D049BB133111EBULL;
-    h ^= h >> 29;
+    uint64_t h = strmap_hash(s, len);
     return (uint32_t)(h ^ (h >> 32));
 }
 

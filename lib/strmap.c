@@ -21,7 +21,7 @@ struct strmap {
     size_t nslot;
 };
 
-static uint64_t hash_bytes(const char *s, size_t len)
+uint64_t strmap_hash(const char *s, size_t len)
 {
     /* 8 bytes per multiply (byte-wise FNV showed in big-cluster profiles) */
     uint64_t h = 1469598103934665603ull ^ len, w;
@@ -80,7 +80,7 @@ size_t strmap_find(const strmap *m, const char *key, size_t len)
 {
     if (m->nslot == 0)
         return STRMAP_NONE;
-    size_t *s = probe(m, key, len, hash_bytes(key, len));
+    size_t *s = probe(m, key, len, strmap_hash(key, len));
     return *s ? *s - 1 : STRMAP_NONE;
 }
 
@@ -151,7 +151,7 @@ size_t strmap_put(strmap *m, const char *key, size_t len, int *created)
 {
     if (created)
         *created = 0;
-    uint64_t h = hash_bytes(key, len);
+    uint64_t h = strmap_hash(key, len);
     if (m->nslot) {
         size_t *s = probe(m, key, len, h);
         if (*s)

@@ -5,6 +5,7 @@
 #define ESVIGIL_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define STRMAP_NONE ((size_t)-1)
 
@@ -12,6 +13,8 @@ typedef struct strmap strmap;
 
 /* Every value is value_size bytes, zeroed when its key is added (0: keys
  * only). NULL when out of memory. */
+/* The hash strmap uses, for tables that index bytes they do not copy (metric's series). */
+uint64_t strmap_hash(const char *s, size_t len);
 strmap *strmap_new(size_t value_size);
 void strmap_free(strmap *m);
 size_t strmap_count(const strmap *m);
