@@ -155,6 +155,7 @@ static void poll_once(poller *p)
     collect_opts co = poller_collect_opts(p->o.cfg, p->o.thresholds, p->o.version);
     co.pacer = p->pacer;
     co.nodeinfo_interval_ms = p->o.cfg->es_nodeinfo_interval_ms; /* one-shot --check: no use */
+    co.settings_interval_ms = p->o.cfg->es_clustersettings_interval_ms;
     collect_result res;
     set_busy(p, co.deadline_ms);
     int rc = set ? collect_run(p->coll, p->es, &co, set, &res) : -1;

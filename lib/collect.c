@@ -42,6 +42,7 @@ typedef struct es_collector {
     const char *(*error)(void *p);
     const char *(*warning)(void *p); /* NULL: the parser has no warnings */
     void (*close)(void *p);
+    int paced; /* its good answer is reused for collect_opts.settings_interval_ms */
 } es_collector;
 
 PARSEROPS_ADAPT_CLOSE(nodestats)
@@ -76,15 +77,17 @@ static void *shards_open(metric_set *out, const char *cluster)
 #define SETTINGS_PATH "/_cluster/settings?include_defaults=true&flat_settings=true"
 static const es_collector es_collectors[] = {
     {"nodes_stats", "/_nodes/_local/stats", "/_nodes/stats", SCOPE_NODE, nodestats_open,
-     nodestats_feed, nodestats_finish_v, nodestats_error_v, NULL, nodestats_close},
+     nodestats_feed, nodestats_finish_v, nodestats_error_v, NULL, nodestats_close, 0},
+    /* settings change by hand, rarely; with include_defaults the answer is
+     * tens of KB on a real node, the dearest request of a single node's poll */
     {"cluster_settings", SETTINGS_PATH, SETTINGS_PATH, SCOPE_DERIVE, settings_open, settings_feed,
-     settings_finish_v, settings_error_v, settings_warning_v, settings_close},
+     settings_finish_v, settings_error_v, settings_warning_v, settings_close, 1},
     /* every daemon: whether the cluster has a single data node decides which
      * disk watermarks ES enforces before 8.0 */
     {"cluster_health", "/_cluster/health", "/_cluster/health", SCOPE_DERIVE, health_open,
-     health_feed, health_finish_v, health_error_v, NULL, health_close},
+     health_feed, health_finish_v, health_error_v, NULL, health_close, 0},
     {"cat_shards", SHARDS_PATH, SHARDS_PATH, SCOPE_CLUSTER, shards_open, shards_feed,
-     shards_finish_v, shards_error_v, NULL, shards_close},
+     shards_finish_v, shards_error_v, NULL, shards_close, 0},
 };
 #define ES_COLLECTORS (sizeof(es_collectors) / sizeof(es_collectors[0]))
 
@@ -152,6 +155,14 @@ typedef struct identity_cache {
     double uptime; /* the node's JVM uptime in the last poll's node stats; <0: unknown */
 } identity_cache;
 
+/* A paced table collector's last good answer, reused until it is older than
+ * the interval (collect_opts.settings_interval_ms). */
+typedef struct es_kept {
+    metric_set *families; /* NULL: nothing kept, the next poll asks */
+    double read_at;       /* monotonic */
+    char warning[256];    /* what its parser warned about then */
+} es_kept;
+
 struct collect {
     unsigned long long es_errors[ES_COLLECTORS][ESCLIENT_ERR_COUNT];
     unsigned long long id_errors[IDENTITY_COLLECTORS][ESCLIENT_ERR_COUNT];
@@ -165,6 +176,7 @@ struct collect {
     procfs_es_where host_where; /* last verdict on whose host this is; kept while node info fails */
     identity last;              /* cluster and node name of the last node info answer */
     identity_cache kept;
+    es_kept kept_es[ES_COLLECTORS];
     int probed_here; /* this poll's identity_reusable saw the kept pid still be the JVM */
     derived_state *derived;
     checks_state *checks;
@@ -223,10 +235,16 @@ collect *collect_new(void)
     return c;
 }
 
+/* A restarted node (or another one behind the URL) may run other settings:
+ * what the paced collectors kept goes with the identity. */
 void collect_forget_identity(collect *c)
 {
     metric_set_free(c->kept.families);
     c->kept.families = NULL;
+    for (size_t i = 0; i < ES_COLLECTORS; i++) {
+        metric_set_free(c->kept_es[i].families);
+        c->kept_es[i].families = NULL;
+    }
 }
 
 void collect_free(collect *c)
@@ -504,6 +522,8 @@ typedef struct es_worker {
     pthread_t thread;
 } es_worker;
 
+enum { OUTCOME_KEPT = 2 }; /* beside 1 read, 0 failed, -1 not asked */
+
 static void run_job(const es_collector *ec, esclient *es, int all, const char *cluster, es_job *job)
 {
     double t0 = clock_mono();
@@ -589,12 +609,47 @@ static size_t run_batch(collect *c, esclient *es, const collect_opts *o, es_batc
     return started + 1;
 }
 
+/* A copy of a paced collector's good answer for the polls that follow; out of
+ * memory keeps nothing, so the next poll asks again. */
+static void keep_answer(es_kept *k, const es_job *job, double now)
+{
+    metric_set_free(k->families);
+    k->families = metric_set_new();
+    if (k->families && metric_set_merge(k->families, job->scratch) != 0) {
+        metric_set_free(k->families);
+        k->families = NULL;
+    }
+    k->read_at = now;
+    snprintf(k->warning, sizeof(k->warning), "%s", job->warning);
+}
+
+static int kept_fresh(const collect *c, const collect_opts *o, size_t i, double now)
+{
+    return es_collectors[i].paced && o->settings_interval_ms > 0 && c->kept_es[i].families &&
+           now - c->kept_es[i].read_at < (double)o->settings_interval_ms / 1000.0;
+}
+
+/* A poll that reuses a paced collector's kept answer: its families, its
+ * warning and its last run's figures, as read. */
+static void merge_kept(collect *c, size_t i, metric_set *dst, metric_set *out, collect_result *res,
+                       int *outcome)
+{
+    const es_kept *k = &c->kept_es[i];
+    int ok = metric_set_merge(dst, k->families) == 0;
+    if (ok && k->warning[0] && !res->warning[0])
+        snprintf(res->warning, sizeof(res->warning), "%s", k->warning);
+    selfstats_add_run(out, es_collectors[i].name, c->es_seconds[i], ok);
+    outcome[i] = ok ? OUTCOME_KEPT : 0;
+}
+
 /* A job's answer into dst, with its bookkeeping, as if it had just run. */
-static void merge_job(collect *c, es_job *job, metric_set *dst, metric_set *out,
-                      collect_result *res, int *outcome)
+static void merge_job(collect *c, const collect_opts *o, double now, es_job *job, metric_set *dst,
+                      metric_set *out, collect_result *res, int *outcome)
 {
     const es_collector *ec = &es_collectors[job->index];
     double t0 = clock_mono();
+    if (job->e == ESCLIENT_OK && ec->paced && o->settings_interval_ms > 0)
+        keep_answer(&c->kept_es[job->index], job, now);
     if (job->e == ESCLIENT_OK && metric_set_absorb(dst, job->scratch) != 0) {
         job->e = ESCLIENT_ERR_OTHER;
         snprintf(job->err, sizeof(job->err), "%s: out of memory", ec->name);
@@ -611,24 +666,32 @@ static void merge_job(collect *c, es_job *job, metric_set *dst, metric_set *out,
 }
 
 static void run_es(collect *c, esclient *es, const collect_opts *o, const identity *id,
-                   metric_set *out, metric_set *hidden, collect_result *res, int *outcome)
+                   metric_set *out, metric_set *hidden, collect_result *res, int *outcome,
+                   double now)
 {
     es_job jobs[ES_COLLECTORS];
     size_t order[ES_COLLECTORS];
+    int kept[ES_COLLECTORS] = {0};
     es_batch b = {.jobs = jobs, .order = order, .all = o->es_all, .cluster = id->cluster};
     atomic_init(&b.next, 0);
     for (size_t i = 0; i < ES_COLLECTORS; i++) {
         if (es_collectors[i].scope == SCOPE_CLUSTER && !id->reporter)
             continue;
+        if ((kept[i] = kept_fresh(c, o, i, now)))
+            continue;
         memset(&jobs[b.njobs], 0, sizeof(jobs[0]));
         jobs[b.njobs++].index = i;
     }
     heaviest_first(c, &b, order);
-    res->es_threads = (int)run_batch(c, es, o, &b);
-    for (size_t k = 0; k < b.njobs; k++) {
-        const es_collector *ec = &es_collectors[jobs[k].index];
+    res->es_threads = b.njobs ? (int)run_batch(c, es, o, &b) : 0;
+    /* in table order, kept answers among the fresh ones: the same output */
+    for (size_t i = 0, k = 0; i < ES_COLLECTORS; i++) {
+        const es_collector *ec = &es_collectors[i];
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
-        merge_job(c, &jobs[k], dst, out, res, outcome);
+        if (kept[i])
+            merge_kept(c, i, dst, out, res, outcome);
+        else if (k < b.njobs && jobs[k].index == i)
+            merge_job(c, o, now, &jobs[k++], dst, out, res, outcome);
     }
 }
 
@@ -664,7 +727,8 @@ static void follow_stats_name(identity *id, const char *node_id, metric_set *out
     }
 }
 
-/* outcome[i]: 1 read, 0 failed, -1 not asked. A node that cannot be reached
+/* outcome[i]: 1 read, 0 failed, -1 not asked, OUTCOME_KEPT the answer of an
+ * earlier poll reused. A node that cannot be reached
  * is a failed scrape of its stats for the reference (and of the cluster
  * endpoints when this daemon always reports for the cluster). */
 static int add_reference_bookkeeping(collect *c, const collect_opts *o, const identity *id,
@@ -677,7 +741,11 @@ static int add_reference_bookkeeping(collect *c, const collect_opts *o, const id
             outcome[i] = 0;
         if (outcome[i] < 0)
             continue;
-        c->es_asked[i]++;
+        /* a kept answer was not asked for: up stays the verdict of the
+         * request that was made, total_scrapes counts requests */
+        if (outcome[i] != OUTCOME_KEPT)
+            c->es_asked[i]++;
+        double up = outcome[i] != 0;
         metric_set *dst = ec->scope == SCOPE_DERIVE && !id->reporter ? hidden : out;
         for (size_t r = 0; r < REF_BOOKKEEPING; r++) {
             if (strcmp(ref_bookkeeping[r].collector, ec->name) != 0)
@@ -685,7 +753,7 @@ static int add_reference_bookkeeping(collect *c, const collect_opts *o, const id
             double bad = (double)(c->es_errors[i][ESCLIENT_ERR_BAD_JSON] +
                                   c->es_errors[i][ESCLIENT_ERR_TRUNCATED]);
             if (ref_bookkeeping[r].has_up) {
-                rc |= metric_set_add(dst, &ref_bookkeeping[r].up, NULL, outcome[i]);
+                rc |= metric_set_add(dst, &ref_bookkeeping[r].up, NULL, up);
                 rc |=
                     metric_set_add(dst, &ref_bookkeeping[r].scrapes, NULL, (double)c->es_asked[i]);
             }
@@ -892,7 +960,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
         ni = read_identity(c, es, o, out, res, &id, node_id, sizeof(node_id), t0);
     keep_identity(c, &id);
     if (es && !unreachable(ni)) {
-        run_es(c, es, o, &id, out, hidden, res, outcome);
+        run_es(c, es, o, &id, out, hidden, res, outcome, t0);
         follow_stats_name(&id, node_id, out);
     }
     if (es)

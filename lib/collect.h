@@ -31,6 +31,8 @@ typedef struct collect_opts {
     pacer *pacer;          /* NULL: no paced collectors; else their last good sets are merged */
     long long nodeinfo_interval_ms; /* >0: node info and the master verdict are reused for this
                                        long (see collect_run); 0: read in every poll */
+    long long settings_interval_ms; /* >0: a good /_cluster/settings answer is reused for this
+                                       long; 0: asked in every poll */
     int es_concurrency; /* table collectors run at once, each on its own sibling client of
                            es (esclient_sibling); <= 1: one after the other */
 } collect_opts;
@@ -77,6 +79,11 @@ void collect_forget_identity(collect *c);
  * once when a poll fails to read node info, the master or node stats, or when
  * the node restarted: its JVM uptime went back, or the process node info named
  * is gone from this host's procfs or was replaced (another start time).
+ * With o->settings_interval_ms, a good cluster settings answer is reused the
+ * same way until that interval has passed since it was read; a failed read is
+ * asked again in the next poll, and a dropped node info drops it too. Its
+ * reference bookkeeping then keeps up at the verdict of the last request and
+ * counts in total_scrapes the requests made.
  * Returns 0, or -1 when out could not be filled (allocation failure). */
 int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out,
                 collect_result *res);

@@ -50,6 +50,10 @@ static const struct setting settings[] = {
     {"es.nodeinfo.interval", T_DURATION, AT(es_nodeinfo_interval_ms), "30s", NULL,
      "Re-read node info (/_nodes/_local) and the elected master this often, not every poll; "
      "sooner after a failed poll or an Elasticsearch restart; 0s = every poll."},
+    {"es.clustersettings.interval", T_DURATION, AT(es_clustersettings_interval_ms), "30s", NULL,
+     "Re-read the cluster settings (/_cluster/settings: disk watermarks, shard limits) this "
+     "often, not every poll; sooner after a failed read or an Elasticsearch restart; 0s = every "
+     "poll."},
     {"es.username", T_STRING, AT(es_username), NULL, NULL,
      "User for basic auth; the password comes from es.password-file or $ESVIGIL_ES_PASSWORD."},
     {"es.password-file", T_PATH, AT(es_password_file), NULL, NULL,
@@ -1533,6 +1537,7 @@ static const struct {
     {"poll.interval", 1000, 3600 * 1000LL},
     {"poll.deadline", 0, 3600 * 1000LL},        /* 0: the poll interval */
     {"es.nodeinfo.interval", 0, 3600 * 1000LL}, /* 0: every poll */
+    {"es.clustersettings.interval", 0, 3600 * 1000LL},
     /* index-level collectors: at most every second, like the poll */
     {"es.indices.interval", 1000, 24 * 3600 * 1000LL},
     {"es.indices_settings.interval", 1000, 24 * 3600 * 1000LL},

@@ -24,6 +24,8 @@ typedef struct config_list {
 typedef struct config {
     /* es.*; --es.nodeinfo.interval, default 30s, 0 = every poll */
     long long es_nodeinfo_interval_ms;
+    /* --es.clustersettings.interval, default 30s, 0 = every poll */
+    long long es_clustersettings_interval_ms;
     char *es_uri;                    /* --es.uri, default http://localhost:9200 */
     long long es_timeout_ms;         /* --es.timeout, default 5s */
     int es_all;                      /* --es.all: poll every node, default false */

@@ -3,6 +3,7 @@
  * (name, host and roles may come last), then labelled and added to out. */
 #include "nodestats.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,8 +437,7 @@ typedef struct crow {
     int ncaps;
     int cap_seg[NS_MAX_CAPS]; /* path segment index of each capture */
     double div;
-    int next;           /* another row ending at the same trie node, -1 */
-    metric_family *fam; /* def's family in out, found on the first sample */
+    int next; /* another row ending at the same trie node, -1 */
     char names[96];
 } crow;
 
@@ -473,15 +473,22 @@ typedef struct ns_node {
     int attr_set[NROLES], attr_val[NROLES];
 } ns_node;
 
-struct nodestats {
-    metric_set *out;
-    jsonwalk *walk;
+/* The table compiled into rows and a path trie: the same for every parser,
+ * so it is built once (it was a fortieth of a single node's poll per poll). */
+typedef struct ns_compiled {
     crow rows[NS_NROWS];
-    metric_family *roles_fam; /* ns_roles_def's in out, once found */
     tnode *trie;
     size_t ntrie;
     const char *sib_keys[8]; /* distinct "@key" names the table asks for */
     size_t nsib_keys;
+} ns_compiled;
+
+struct nodestats {
+    metric_set *out;
+    jsonwalk *walk;
+    const ns_compiled *tab;
+    metric_family *fam[NS_NROWS]; /* each row's family in out, found on its first sample */
+    metric_family *roles_fam;     /* ns_roles_def's in out, once found */
     /* per-depth state while inside a node object */
     int set[JSONWALK_MAX_DEPTH][NS_SET];
     int nset[JSONWALK_MAX_DEPTH];
@@ -506,7 +513,7 @@ struct nodestats {
 
 /* ---- table compilation ---- */
 
-static int compile_labels(nodestats *p, crow *c, const ns_row *r)
+static int compile_labels(ns_compiled *p, crow *c, const ns_row *r)
 {
     size_t used = 0, nl = 0;
     c->nbase =
@@ -539,7 +546,7 @@ static int compile_labels(nodestats *p, crow *c, const ns_row *r)
     return 0;
 }
 
-static int trie_add_node(nodestats *p, const char *seg, size_t len)
+static int trie_add_node(ns_compiled *p, const char *seg, size_t len)
 {
     tnode *t = &p->trie[p->ntrie];
     int is_star = len == 1 && seg[0] == '*';
@@ -550,7 +557,7 @@ static int trie_add_node(nodestats *p, const char *seg, size_t len)
 }
 
 /* Child of node n for the pattern segment seg (created when missing). */
-static int trie_child(nodestats *p, int n, const char *seg, size_t len)
+static int trie_child(ns_compiled *p, int n, const char *seg, size_t len)
 {
     int is_star = len == 1 && seg[0] == '*';
     for (int c = p->trie[n].child; c >= 0; c = p->trie[c].sibling) {
@@ -564,7 +571,7 @@ static int trie_child(nodestats *p, int n, const char *seg, size_t len)
     return c;
 }
 
-static int compile_row(nodestats *p, int i)
+static int compile_row(ns_compiled *p, int i)
 {
     const ns_row *r = &ns_table[i];
     crow *c = &p->rows[i];
@@ -591,7 +598,7 @@ static int compile_row(nodestats *p, int i)
     return 0;
 }
 
-static int compile_table(nodestats *p)
+static int compile_table(ns_compiled *p)
 {
     size_t maxnodes = 1;
     for (size_t i = 0; i < NS_NROWS; i++)
@@ -606,6 +613,27 @@ static int compile_table(nodestats *p)
         if (compile_row(p, (int)i) < 0)
             return -1;
     return 0;
+}
+
+/* The compiled table, built by the first parser (on any thread); NULL while
+ * that fails (out of memory), to be tried again by the next. Never freed. */
+static const ns_compiled *compiled_table(void)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static ns_compiled *done;
+    pthread_mutex_lock(&mu);
+    if (!done) {
+        ns_compiled *t = calloc(1, sizeof(*t));
+        if (t && compile_table(t) == 0)
+            done = t;
+        else if (t) {
+            free(t->trie);
+            free(t);
+        }
+    }
+    ns_compiled *r = done;
+    pthread_mutex_unlock(&mu);
+    return r;
 }
 
 /* ---- per-node buffers ---- */
@@ -715,7 +743,7 @@ static const char *sibling_value(const ns_node *n, int parent, const char *key)
 
 static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const char **values)
 {
-    crow *c = &p->rows[s->row];
+    const crow *c = &p->tab->rows[s->row];
     const char *vals[NS_NBASE + NS_MAX_EXTRA];
     memcpy(vals, values, c->nbase * sizeof(*vals));
     int cap = 0;
@@ -729,9 +757,10 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
             *v = c->arg[i];
     }
     /* one lookup by name per row and parser, not per node and sample */
-    if (!c->fam && !(c->fam = metric_set_family_for(p->out, &c->def)))
+    metric_family **fam = &p->fam[s->row];
+    if (!*fam && !(*fam = metric_set_family_for(p->out, &c->def)))
         return -1;
-    return metric_set_add_to(p->out, c->fam, vals, s->v);
+    return metric_set_add_to(p->out, *fam, vals, s->v);
 }
 
 /* ---- same-named nodes ----
@@ -803,7 +832,7 @@ static int rename_first(nodestats *p, size_t k)
     if (rc == 0)
         rc = metric_set_relabel(p->out, ns_roles_def.name, "name", name, to.data) < 0;
     for (size_t i = 0; rc == 0 && i < NS_NROWS; i++)
-        rc = metric_set_relabel(p->out, p->rows[i].def.name, "name", name, to.data) < 0;
+        rc = metric_set_relabel(p->out, p->tab->rows[i].def.name, "name", name, to.data) < 0;
     buf_free(&to);
     p->renamed[k] = 1;
     return rc ? -1 : 0;
@@ -856,7 +885,8 @@ static int node_emit_as(nodestats *p, const ns_node *n, const int role[NROLES], 
     for (size_t i = 0; i < n->npend; i++) {
         if (emit_sample(p, n, &n->pend[i], values) < 0) {
             char msg[160];
-            snprintf(msg, sizeof(msg), "cannot add %s sample", p->rows[n->pend[i].row].def.name);
+            snprintf(msg, sizeof(msg), "cannot add %s sample",
+                     p->tab->rows[n->pend[i].row].def.name);
             return jsonwalk_fail(p->walk, msg);
         }
     }
@@ -923,10 +953,11 @@ static int seg_eq(const tnode *t, const char *s)
 /* Trie nodes reached from set `from` by one more path segment. */
 static int step(const nodestats *p, const int *from, int nfrom, const char *seg, int *to)
 {
+    const tnode *trie = p->tab->trie;
     int n = 0;
     for (int i = 0; i < nfrom; i++)
-        for (int c = p->trie[from[i]].child; c >= 0; c = p->trie[c].sibling)
-            if ((!p->trie[c].seg || seg_eq(&p->trie[c], seg)) && n < NS_SET)
+        for (int c = trie[from[i]].child; c >= 0; c = trie[c].sibling)
+            if ((!trie[c].seg || seg_eq(&trie[c], seg)) && n < NS_SET)
                 to[n++] = c;
     return n;
 }
@@ -1008,7 +1039,7 @@ static int on_leave(void *ctx, const char *const *path, size_t depth, int is_arr
 static int add_pending(nodestats *p, int row, const char *const *path, size_t depth, double v)
 {
     ns_node *n = p->cur;
-    const crow *c = &p->rows[row];
+    const crow *c = &p->tab->rows[row];
     if (grow((void **)&n->pend, &n->cappend, n->npend, sizeof(*n->pend)) < 0)
         return jsonwalk_fail(p->walk, "out of memory");
     pending *s = &n->pend[n->npend];
@@ -1050,8 +1081,8 @@ static int node_string(nodestats *p, const char *const *path, size_t depth, size
             n->attr_val[ri] = !(v->len == 5 && memcmp(v->str, "false", 5) == 0);
         }
     } else if (p->nset[r - 1] > 0) {
-        for (size_t k = 0; k < p->nsib_keys; k++) {
-            if (strcmp(key, p->sib_keys[k]) != 0)
+        for (size_t k = 0; k < p->tab->nsib_keys; k++) {
+            if (strcmp(key, p->tab->sib_keys[k]) != 0)
                 continue;
             if (grow((void **)&n->sib, &n->capsib, n->nsib, sizeof(*n->sib)) < 0)
                 return jsonwalk_fail(p->walk, "out of memory");
@@ -1094,7 +1125,7 @@ static int on_scalar(void *ctx, const char *const *path, size_t depth, const jso
     int hit[NS_SET];
     int nhit = step(p, p->set[r - 1], p->nset[r - 1], path[depth - 1], hit);
     for (int i = 0; i < nhit; i++)
-        for (int row = p->trie[hit[i]].row; row >= 0; row = p->rows[row].next)
+        for (int row = p->tab->trie[hit[i]].row; row >= 0; row = p->tab->rows[row].next)
             if (add_pending(p, row, path, depth, v->num) < 0)
                 return -1;
     return 0;
@@ -1112,7 +1143,8 @@ nodestats *nodestats_new(metric_set *out)
     buf_init(&p->seen_strs);
     p->walk = jsonwalk_new(&cb, p);
     p->cur = node_new();
-    if (!p->walk || !p->cur || compile_table(p) < 0) {
+    p->tab = compiled_table();
+    if (!p->walk || !p->cur || !p->tab) {
         nodestats_free(p);
         return NULL;
     }
@@ -1128,7 +1160,6 @@ void nodestats_free(nodestats *p)
     for (size_t i = 0; i < p->ndeferred; i++)
         node_free(p->deferred[i]);
     free(p->deferred);
-    free(p->trie);
     free(p->cluster);
     buf_free(&p->seen_strs);
     free(p->seen);
@@ -1174,6 +1205,6 @@ size_t nodestats_def_count(const nodestats *p)
 const metric_def *nodestats_def(const nodestats *p, size_t i)
 {
     if (i < NS_NROWS)
-        return &p->rows[i].def;
+        return &p->tab->rows[i].def;
     return i == NS_NROWS ? &ns_roles_def : NULL;
 }

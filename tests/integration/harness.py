@@ -434,7 +434,7 @@ def start_fake_es(fixture=None, mode="healthy", port=0, extra=()):
 def start_esvigil(args=(), config_text=None, procfs=None, config_path=None, listen=True,
                   log_debug=True, env=None, wait_listen=True):
     """Starts the daemon with --web.listen-address=127.0.0.1:0, --log.level=debug and
-    --es.nodeinfo.interval=0s unless args set them (or listen/log_debug are False). config_text is written to
+    --es.nodeinfo.interval=0s and --es.clustersettings.interval=0s unless args set them (or listen/log_debug are False). config_text is written to
     config_path (default: a scratch file) and passed with --config.file; procfs (a
     path) becomes --path.procfs."""
     cmd = []
@@ -447,9 +447,11 @@ def start_esvigil(args=(), config_text=None, procfs=None, config_path=None, list
     if log_debug and not any(a.startswith("--log.level") for a in args):
         cmd.append("--log.level=debug")
     # Tests change node info, the master and faults between polls and expect the next
-    # poll to see it; the reuse itself is tested with the flag given (test_poll.NodeInfoReuse).
-    if not any(a.startswith("--es.nodeinfo.interval") for a in args):
-        cmd.append("--es.nodeinfo.interval=0s")
+    # poll to see it; the reuse itself is tested with the flag given (test_poll.NodeInfoReuse,
+    # test_poll.SettingsReuse).
+    for flag in ("--es.nodeinfo.interval", "--es.clustersettings.interval"):
+        if not any(a.startswith(flag) for a in args):
+            cmd.append(flag + "=0s")
     if procfs:
         cmd.append("--path.procfs=" + procfs)
     return Esvigil(cmd + list(args), env=env, wait_listen=wait_listen)

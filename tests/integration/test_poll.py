@@ -259,5 +259,90 @@ class NodeInfoReuse(harness.TestCase):
         self.assertCleanExit(d)
 
 
+def settings_asked(es):
+    return es.requests()["counts"].get("/_cluster/settings", 0)
+
+
+def set_flood_stage(fixdir, value):
+    path = os.path.join(fixdir, "cluster_settings.json")
+    with open(path) as f:
+        doc = json.load(f)
+    doc["transient"]["cluster.routing.allocation.disk.watermark.flood_stage"] = value
+    harness.write_file(path + ".new", json.dumps(doc))
+    os.rename(path + ".new", path)  # fake_es never reads half a file
+
+
+class SettingsReuse(harness.TestCase):
+    """--es.clustersettings.interval: /_cluster/settings is read again only when the
+    interval has passed, a read failed or node info was dropped; the polls in between
+    export the answer as read, and the reference's bookkeeping counts requests."""
+
+    FLOOD = "elasticsearch_clustersettings_allocation_watermark_flood_stage_ratio"
+
+    def start(self, interval):
+        fixdir = os.path.join(self.tmp, "es")
+        shutil.copytree(harness.fixture_dir("es-8.9"), fixdir)
+        es = self.fake(fixture=fixdir)
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s", "--poll.deadline=1m",
+                          "--es.nodeinfo.interval=1h", "--es.clustersettings.interval=" + interval],
+                         procfs=self.procfs(fixture=fixdir))
+        return fixdir, es, d
+
+    def polls(self, d, n, what):
+        return d.wait_metric(lambda m: (m.get("esvigil_polls_total") or 0) >= n, 15, what)
+
+    def test_reused_until_a_failed_read(self):
+        fixdir, es, d = self.start("1h")
+        m = self.polls(d, 4, "four polls")
+        self.assertEqual(settings_asked(es), 1, "asked once in four polls")
+        self.assertEqual(m.get(self.FLOOD), 0.95, "the kept answer is exported")
+        self.assertEqual(m.get("esvigil_collector_success", collector="cluster_settings"), 1)
+        self.assertEqual(m.get("elasticsearch_clustersettings_stats_up"), 1)
+        self.assertEqual(m.get("elasticsearch_clustersettings_stats_total_scrapes"), 1,
+                         "counts requests, not polls")
+        self.assertGreaterEqual(m.get("elasticsearch_node_stats_total_scrapes"), 4)
+        # the change is not seen before the interval; a restart (node info dropped) reads it
+        set_flood_stage(fixdir, "97%")
+        polls = m.get("esvigil_polls_total")
+        m = self.polls(d, polls + 2, "two more polls")
+        self.assertEqual(m.get(self.FLOOD), 0.95, "still the kept answer")
+        set_uptime(fixdir, 60000)
+        m = d.wait_metric(lambda m: m.get(self.FLOOD) == 0.97, 10, "re-read on restart")
+        self.assertEqual(settings_asked(es), 2)
+        # a failed read (asked after another restart): up 0, then asked again in every
+        # poll until it is read
+        es.set_fault("/_cluster/settings", "500")
+        set_uptime(fixdir, 30000)
+        m = d.wait_metric(lambda m: m.get("elasticsearch_clustersettings_stats_up") == 0, 10,
+                          "the failed read")
+        self.assertIsNone(m.get(self.FLOOD), "nothing kept from before the failure")
+        asked = settings_asked(es)
+        self.polls(d, m.get("esvigil_polls_total") + 2, "polls with the settings failing")
+        self.assertGreaterEqual(settings_asked(es), asked + 2, "asked in every poll")
+        es.set_fault("/_cluster/settings", "healthy")
+        m = d.wait_metric(lambda m: m.get("elasticsearch_clustersettings_stats_up") == 1, 10,
+                          "read again")
+        self.assertEqual(m.get(self.FLOOD), 0.97)
+        self.assertCleanExit(d)
+
+    def test_change_seen_within_interval(self):
+        fixdir, es, d = self.start("2s")
+        self.polls(d, 2, "two polls")
+        set_flood_stage(fixdir, "97%")
+        t0 = time.monotonic()
+        d.wait_metric(lambda m: m.get(self.FLOOD) == 0.97, 10, "the new flood stage")
+        self.assertLess(time.monotonic() - t0, 2 + 1 + 1 + harness.SCALE,
+                        "seen within the interval, a poll and a scrape")
+        self.assertCleanExit(d)
+
+    def test_zero_reads_every_poll(self):
+        fixdir, es, d = self.start("0s")
+        m = self.polls(d, 3, "three polls")
+        self.assertGreaterEqual(settings_asked(es), 3)
+        self.assertEqual(m.get("elasticsearch_clustersettings_stats_total_scrapes"),
+                         settings_asked(es))
+        self.assertCleanExit(d)
+
+
 if __name__ == "__main__":
     harness.main()

@@ -128,6 +128,7 @@ START_TEST(test_table_introspection)
         "es.timeout",
         "es.all",
         "es.nodeinfo.interval",
+        "es.clustersettings.interval",
         "es.username",
         "es.password-file",
         "es.api-key-file",
@@ -1077,6 +1078,8 @@ static const struct {
     {"es.nodeinfo.interval", "0s", NULL}, /* every poll */
     {"es.nodeinfo.interval", "1h", NULL},
     {"es.nodeinfo.interval", "2h", "must be from 0s to 1h, not 2h"},
+    {"es.clustersettings.interval", "0s", NULL}, /* every poll */
+    {"es.clustersettings.interval", "2h", "must be from 0s to 1h, not 2h"},
     {"poll.interval", "9999999999h", "must be from 1s to 1h, not "},
     {"es.timeout", "99ms", "must be from 100ms to 10m, not 99ms"},
     {"es.timeout", "100ms", NULL},
