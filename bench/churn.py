@@ -114,9 +114,12 @@ def build_driver(builddir, work):
     if not os.path.exists(lib):
         sys.exit("churn: %s is missing: run scripts/build first" % lib)
     out = os.path.join(work, "churn")
+    # the library needs ISA-L when configure found it (lib/gzwriter.c)
+    with open(os.path.join(builddir, "Makefile")) as f:
+        isal = ["-lisal"] if "-DHAVE_ISAL=1" in f.read() else []
     subprocess.run([os.environ.get("CC", "cc"), "-O2", "-I", os.path.join(SRCDIR, "lib"), "-o",
                     out, os.path.join(HERE, "churn.c"), lib, "-lcurl", "-lyajl", "-lyaml", "-lz",
-                    "-ldeflate", "-lcrypt", "-lm", "-lpthread"], check=True, timeout=120)
+                    "-ldeflate"] + isal + ["-lcrypt", "-lm", "-lpthread"], check=True, timeout=120)
     return out
 
 
