@@ -376,12 +376,6 @@ static void render_family(writer *w, const metric_family *f, exposition_format f
 int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_sink sink,
                          void *ctx)
 {
-    return exposition_render_range(s, fmt, 0, metric_set_family_count(s), sink, ctx);
-}
-
-int exposition_render_range(const metric_set *s, exposition_format fmt, size_t first, size_t end,
-                            exposition_sink sink, void *ctx)
-{
     writer *w = malloc(sizeof(*w)); /* 64 KiB: too much for a thread's stack frame */
     if (!w)
         return -1;
@@ -390,11 +384,9 @@ int exposition_render_range(const metric_set *s, exposition_format fmt, size_t f
     w->failed = 0;
     w->n = 0;
     size_t nfams = metric_set_family_count(s);
-    if (end > nfams)
-        end = nfams;
-    for (size_t i = first; i < end && !w->failed; i++)
+    for (size_t i = 0; i < nfams && !w->failed; i++)
         render_family(w, metric_set_family(s, i), fmt);
-    if (fmt == EXPOSITION_OPENMETRICS && end == nfams)
+    if (fmt == EXPOSITION_OPENMETRICS)
         w_puts(w, "# EOF\n");
     w_flush(w);
     int rc = w->failed ? -1 : 0;

@@ -21,12 +21,6 @@ typedef int (*exposition_sink)(void *ctx, const void *data, size_t len);
 int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_sink sink,
                          void *ctx);
 
-/* The same for the families first..end-1 only (end is capped at the family count); the
- * OpenMetrics "# EOF" comes with the last family. Pieces rendered separately, concatenated in
- * order, are byte for byte the whole page. */
-int exposition_render_range(const metric_set *s, exposition_format fmt, size_t first, size_t end,
-                            exposition_sink sink, void *ctx);
-
 /* The Content-Type header value for fmt. */
 const char *exposition_content_type(exposition_format fmt);
 

@@ -60,7 +60,6 @@ struct gzwriter {
     unsigned long fill_seq; /* the chunk being written: ring[fill_seq % GZ_RING] */
     unsigned long join_seq; /* the next chunk to append to out */
     int multi;              /* a chunk was handed on: the body is compressed in chunks */
-    int part;               /* a piece of another member: no header, trailer or final block */
     int failed;
     buf out;
     unsigned long crc;
@@ -283,19 +282,18 @@ static void hand_on(gzwriter *g, int last)
 {
     slot *s = cur(g);
     size_t tail = s->in_len < GZ_DICT ? s->in_len : GZ_DICT;
-    if (tail) /* an empty chunk may have no buffer */
-        memcpy(g->dict, s->in + s->in_len - tail, tail);
+    memcpy(g->dict, s->in + s->in_len - tail, tail);
     g->dict_len = tail;
     if (!g->multi) {
         g->multi = 1;
         g->crc = crc32(0L, Z_NULL, 0);
-        if (!g->part && buf_append(&g->out, gzip_header, sizeof(gzip_header)) < 0)
+        if (buf_append(&g->out, gzip_header, sizeof(gzip_header)) < 0)
             g->failed = 1;
         /* without a worker the writer compresses every chunk itself: slower, still right */
         g->worker_started = pthread_create(&g->worker, NULL, worker_main, g) == 0;
     }
     pthread_mutex_lock(&g->mu);
-    s->last = last && !g->part; /* a part ends in a sync flush: its member goes on */
+    s->last = last;
     s->state = SLOT_PENDING;
     pthread_cond_broadcast(&g->cv);
     if (!last) {
@@ -396,56 +394,6 @@ char *gzwriter_finish(gzwriter *g, size_t *len)
         return NULL;
     g->failed = 1; /* only free may follow */
     return buf_steal(&g->out, len);
-}
-
-gzwriter *gzwriter_new_part(size_t chunk)
-{
-    gzwriter *g = gzwriter_new(chunk);
-    if (g)
-        g->part = 1;
-    return g;
-}
-
-/* Hands the current chunk on (last: no chunk follows) and waits until every chunk handed on is
- * in g->out. */
-static void drain(gzwriter *g, int last)
-{
-    hand_on(g, last);
-    pthread_mutex_lock(&g->mu);
-    while (g->join_seq < g->fill_seq + (last ? 1u : 0u))
-        progress(g);
-    pthread_mutex_unlock(&g->mu);
-}
-
-char *gzwriter_finish_part(gzwriter *g, size_t *len, unsigned long *crc, unsigned long *total)
-{
-    if (g->failed || !g->part)
-        return NULL;
-    drain(g, 1);
-    if (g->failed)
-        return NULL;
-    g->failed = 1; /* only free may follow */
-    *crc = g->crc;
-    *total = g->total;
-    return buf_steal(&g->out, len);
-}
-
-int gzwriter_append_part(gzwriter *g, const char *data, size_t len, unsigned long crc,
-                         unsigned long total)
-{
-    if (g->failed)
-        return -1;
-    drain(g, 0); /* what was written so far goes first */
-    if (g->failed || buf_append(&g->out, data, len) < 0) {
-        g->failed = 1;
-        return -1;
-    }
-    g->crc = crc32_combine(g->crc, crc, (z_off_t)total);
-    g->total += total;
-    /* the next chunk follows the part's bytes, which are not at hand: no dictionary */
-    g->dict_len = 0;
-    cur(g)->dict_len = 0;
-    return 0;
 }
 
 void gzwriter_free(gzwriter *g)

@@ -22,15 +22,4 @@ int gzwriter_write(gzwriter *g, const void *data, size_t len);
 char *gzwriter_finish(gzwriter *g, size_t *len);
 void gzwriter_free(gzwriter *g);
 
-/* Parts let two threads compress two halves of one body: a part is written like a body and ends
- * in a byte-aligned sync flush instead of a final block, without gzip header or trailer. */
-gzwriter *gzwriter_new_part(size_t chunk);
-/* Ends a part: its raw deflate bytes (malloc'd), their plain CRC-32 and length; NULL on failure.
- * Only gzwriter_free may follow. */
-char *gzwriter_finish_part(gzwriter *g, size_t *len, unsigned long *crc, unsigned long *total);
-/* Appends a finished part after what g was given so far; g may be written on and finished as
- * usual. -1 on failure. */
-int gzwriter_append_part(gzwriter *g, const char *data, size_t len, unsigned long crc,
-                         unsigned long total);
-
 #endif

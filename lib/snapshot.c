@@ -56,70 +56,6 @@ static int render_sink(void *ctx, const void *data, size_t len)
     return o->gz ? gzwriter_write(o->gz, data, len) : 0;
 }
 
-/* ---- a big gzip body: two halves rendered and compressed side by side ---- */
-
-/* Below this many series one thread renders a body faster than two start up. */
-#define SNAPSHOT_SPLIT_MIN_SAMPLES 20000
-
-typedef struct half {
-    const metric_set *set;
-    exposition_format fmt;
-    size_t first, end; /* families */
-    gzwriter *gz;      /* a part */
-    int rc;
-} half;
-
-static int gz_sink(void *ctx, const void *data, size_t len)
-{
-    return gzwriter_write(ctx, data, len);
-}
-
-static void *render_half(void *arg)
-{
-    half *h = arg;
-    h->rc = exposition_render_range(h->set, h->fmt, h->first, h->end, gz_sink, h->gz);
-    return NULL;
-}
-
-/* The first family of the second half: where half the samples are behind; 0 when the set is too
- * small to be worth a second thread. */
-static size_t split_family(const metric_set *set)
-{
-    size_t total = metric_set_sample_count(set), n = metric_set_family_count(set), seen = 0;
-    if (total < SNAPSHOT_SPLIT_MIN_SAMPLES)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (seen >= total / 2)
-            return i;
-        seen += metric_family_sample_count(metric_set_family(set, i));
-    }
-    return 0;
-}
-
-/* Renders the families from mid on into a part on a second thread while this one renders
- * those before into gz, then appends the part: the same bytes as one pass. */
-static int render_split(const metric_set *set, exposition_format fmt, size_t mid, gzwriter *gz)
-{
-    half h = {set, fmt, mid, metric_set_family_count(set), gzwriter_new_part(0), 0};
-    if (!h.gz)
-        return -1;
-    pthread_t t;
-    int threaded = pthread_create(&t, NULL, render_half, &h) == 0;
-    int rc = exposition_render_range(set, fmt, 0, mid, gz_sink, gz);
-    if (threaded)
-        pthread_join(t, NULL);
-    else
-        render_half(&h); /* no thread: still right, only slower */
-    size_t len = 0;
-    unsigned long crc = 0, total = 0;
-    char *part = rc == 0 && h.rc == 0 ? gzwriter_finish_part(h.gz, &len, &crc, &total) : NULL;
-    if (!part || gzwriter_append_part(gz, part, len, crc, total) < 0)
-        rc = -1;
-    free(part);
-    gzwriter_free(h.gz);
-    return rc;
-}
-
 static int render_format(snapshot *s, exposition_format fmt, int plain, int gzip)
 {
     buf pb;
@@ -128,9 +64,7 @@ static int render_format(snapshot *s, exposition_format fmt, int plain, int gzip
     if (gzip && !gz)
         return -1;
     render_out o = {plain ? &pb : NULL, gz};
-    size_t mid = plain ? 0 : split_family(s->set);
-    int rc = mid ? render_split(s->set, fmt, mid, gz)
-                 : exposition_render_to(s->set, fmt, render_sink, &o);
+    int rc = exposition_render_to(s->set, fmt, render_sink, &o);
     char *gzbody = NULL;
     size_t gzlen = 0;
     if (rc == 0 && gzip && !(gzbody = gzwriter_finish(gz, &gzlen)))

@@ -139,49 +139,6 @@ START_TEST(test_many_chunks)
 }
 END_TEST
 
-/* body[0..cut) written to the member, body[cut..end) to a part appended after it, the rest to the
- * member again: one gzip member of the whole body. */
-static void check_part(const char *body, size_t len, size_t chunk, size_t cut, size_t end)
-{
-    gzwriter *g = gzwriter_new(chunk), *part = gzwriter_new_part(chunk);
-    ck_assert_int_eq(gzwriter_write(g, body, cut), 0);
-    ck_assert_int_eq(gzwriter_write(part, body + cut, end - cut), 0);
-    size_t plen = 0, zlen = 0, outlen = 0;
-    unsigned long crc = 0, total = 0;
-    char *pz = gzwriter_finish_part(part, &plen, &crc, &total);
-    ck_assert_ptr_nonnull(pz);
-    ck_assert_uint_eq(total, end - cut);
-    ck_assert_uint_eq(crc, crc32(0, (const Bytef *)body + cut, (uInt)(end - cut)));
-    gzwriter_free(part);
-    ck_assert_int_eq(gzwriter_append_part(g, pz, plen, crc, total), 0);
-    free(pz);
-    ck_assert_int_eq(gzwriter_write(g, body + end, len - end), 0);
-    char *z = gzwriter_finish(g, &zlen);
-    gzwriter_free(g);
-    ck_assert_ptr_nonnull(z);
-    char *out = gunzip_one(z, zlen, &outlen);
-    ck_assert_uint_eq(outlen, len);
-    ck_assert(memcmp(out, body, len) == 0);
-    free(out);
-    free(z);
-}
-
-/* A part (the second half of a body, compressed by another thread) joins the member anywhere:
- * empty on either side, within one chunk, across several, followed by more writes or not. */
-START_TEST(test_parts)
-{
-    size_t len = 5 * 4096 + 77;
-    char *p = page_like(len);
-    const size_t cuts[] = {0, 1, 4095, 4096, 9000, len};
-    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
-        for (size_t j = i; j < sizeof(cuts) / sizeof(cuts[0]); j++) {
-            check_part(p, len, 4096, cuts[i], cuts[j]);
-            check_part(p, cuts[j], 0, cuts[i], cuts[j]); /* the default chunk: no chunking */
-        }
-    free(p);
-}
-END_TEST
-
 /* A writer freed without finishing (the render failed half way) stops its worker and leaks
  * nothing (valgrind and ASan runs see to the leak). */
 START_TEST(test_free_unfinished)
@@ -205,7 +162,6 @@ static Suite *suite(void)
     tcase_add_test(tc, test_chunk_boundaries);
     tcase_add_test(tc, test_many_chunks);
     tcase_add_test(tc, test_free_unfinished);
-    tcase_add_test(tc, test_parts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -213,63 +213,6 @@ END_TEST
 
 /* A page of several gzip chunks (the big-cluster case, compressed in parallel) inflates as one
  * member to exactly the text page, and the plain body rendered alongside is that page. */
-/* Inflates one gzip member that must use up all of gz and match want byte for byte. */
-static void assert_gunzips_to(const char *gz, size_t zlen, const char *want, size_t wlen)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
-    char *out = malloc(wlen + 1);
-    z.next_in = (Bytef *)gz;
-    z.avail_in = (uInt)zlen;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)wlen + 1;
-    ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
-    ck_assert_uint_eq(z.avail_in, 0);
-    ck_assert_uint_eq(z.total_out, wlen);
-    ck_assert(memcmp(out, want, wlen) == 0);
-    inflateEnd(&z);
-    free(out);
-}
-
-/* A big set's gzip body alone (what Prometheus asks for) is rendered in two halves on two
- * threads; it must inflate to exactly the one-pass plain body, in both formats. */
-START_TEST(test_big_body_gzip_split)
-{
-    static const metric_def defs[] = {
-        {"demo_a_bytes", METRIC_GAUGE, "A.", {"index", "shard", NULL}},
-        {"demo_b_total", METRIC_COUNTER, "B.", {"index", "shard", NULL}},
-        {"demo_c_bytes", METRIC_GAUGE, "C.", {"index", NULL}},
-        {"demo_d_seconds", METRIC_GAUGE, "D.", {"index", "shard", NULL}},
-    };
-    metric_set *set = metric_set_new();
-    for (int f = 0; f < 4; f++)
-        for (int i = 0; i < (f == 2 ? 10 : 12000); i++) {
-            char index[32], shard[16];
-            snprintf(index, sizeof(index), "logs-2026.12.%02d", i % 31);
-            snprintf(shard, sizeof(shard), "%d", i);
-            const char *v[] = {index, shard};
-            if (f == 2)
-                v[0] = shard;
-            metric_set_add(set, &defs[f], v, i * 0.25 + f);
-        }
-    snapshot_info info = {.polls = 1};
-    unsigned gz_only =
-        snapshot_body_bit(EXPOSITION_TEXT, 1) | snapshot_body_bit(EXPOSITION_OPENMETRICS, 1);
-    snapshot *snap = snapshot_new(set, &info, gz_only);
-    ck_assert_ptr_nonnull(snap);
-    for (int om = 0; om <= 1; om++) {
-        exposition_format fmt = om ? EXPOSITION_OPENMETRICS : EXPOSITION_TEXT;
-        size_t len, zlen;
-        const char *gz = snapshot_body(snap, fmt, 1, &zlen);
-        const char *plain = snapshot_body(snap, fmt, 0, &len); /* one pass, on request */
-        ck_assert_uint_gt(len, 2 * GZWRITER_CHUNK);
-        assert_gunzips_to(gz, zlen, plain, len);
-    }
-    snapshot_release(snap);
-}
-END_TEST
-
 START_TEST(test_big_body_gzip)
 {
     static const metric_def def = {
@@ -325,7 +268,6 @@ static Suite *suite(void)
     tcase_add_test(tc, test_export_render);
     tcase_add_test(tc, test_empty_set);
     tcase_add_test(tc, test_big_body_gzip);
-    tcase_add_test(tc, test_big_body_gzip_split);
     tcase_add_test(tc, test_slot_keeps_old_snapshot_alive);
     tcase_add_test(tc, test_concurrent_publish_and_read);
     suite_add_tcase(s, tc);
