@@ -452,6 +452,14 @@ START_TEST(test_many_series_unique)
     double v = 0;
     ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", pairs, &v), 1);
     ck_assert_double_eq(v, 12345.5);
+    /* every label given: answered by the series index, absent series too */
+    const char *all[] = {"cluster", "prod", "node", "es-19999", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", all, &v), 1);
+    ck_assert_double_eq(v, 19999.5);
+    const char *absent[] = {"node", "es-20000", "cluster", "prod", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", absent, &v), 0);
+    const char *other[] = {"cluster", "test", "node", "es-1", NULL};
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", other, &v), 0);
     metric_set_free(s);
 }
 END_TEST
@@ -525,6 +533,15 @@ START_TEST(test_trim_then_add)
     ck_assert_int_eq(metric_set_relabel(s, "demo_heap_used_bytes", "node", "es-8", "es-9"), 1);
     ck_assert_uint_eq(metric_family_sample_count(f), 1000); /* merged into es-9 */
     ck_assert_uint_eq(metric_set_sample_count(s), 1000);
+    /* a full-label lookup after a trim (no index) and after the relabel */
+    const char *es9[] = {"cluster", "prod", "node", "es-9", NULL};
+    const char *es8[] = {"cluster", "prod", "node", "es-8", NULL};
+    double v = 0;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", es9, &v), 1);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", es8, &v), 0);
+    metric_set_trim(s);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", es9, &v), 1);
+    ck_assert_int_eq(metric_set_lookup(s, "demo_heap_used_bytes", es8, &v), 0);
     metric_set_free(s);
 }
 END_TEST
