@@ -14,6 +14,17 @@
 
 /* ---- values ---- */
 
+/* The digit writers below build a number from its last digit; this copies the len bytes of tmp
+ * to out backwards, NUL-terminated, at most n - 1 of them. */
+static size_t put_reversed(const char *tmp, size_t len, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; k < len && k + 1 < n; k++)
+        out[k] = tmp[len - 1 - k];
+    out[k] = '\0';
+    return k;
+}
+
 /* Integers are by far the common case (bytes, counts); writing them by hand skips snprintf and
  * the round-trip check below. */
 static size_t format_integer(int64_t i, char *out, size_t n)
@@ -27,11 +38,7 @@ static size_t format_integer(int64_t i, char *out, size_t n)
     } while (u);
     if (i < 0)
         tmp[len++] = '-';
-    size_t k = 0;
-    for (; k < len && k + 1 < n; k++)
-        out[k] = tmp[len - 1 - k];
-    out[k] = '\0';
-    return k;
+    return put_reversed(tmp, len, out, n);
 }
 
 /* Writes |v| < 1e15 with d (1..15) decimals as u / 10^d, u < 10^15 holding every digit. */
@@ -48,11 +55,7 @@ static size_t format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
     } while (u);
     if (neg)
         tmp[len++] = '-';
-    size_t k = 0;
-    for (; k < len && k + 1 < n; k++)
-        out[k] = tmp[len - 1 - k];
-    out[k] = '\0';
-    return k;
+    return put_reversed(tmp, len, out, n);
 }
 
 /* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
