@@ -825,24 +825,35 @@ static int set_auth_value(struct loader *l, probe_auth *m, const char *key, cons
     return rc;
 }
 
+/* The next key of a mapping whose MAPPING_START was read: 1 with *kev a plain scalar key, which
+ * the caller deletes; 0 at the MAPPING_END; -1 after a read error or a key that is not a plain
+ * scalar (reported under what as why). */
+static int next_key(struct loader *l, yaml_event_t *kev, const char *what, const char *why)
+{
+    if (next_event(l, kev))
+        return -1;
+    int end = kev->type == YAML_MAPPING_END_EVENT;
+    int bad = !end && (kev->type != YAML_SCALAR_EVENT || scalar_has_nul(kev));
+    if (end || bad) {
+        size_t line = ev_line(kev);
+        yaml_event_delete(kev);
+        return end ? 0 : load_fail(l, line, what, "%s", why);
+    }
+    return 1;
+}
+
 /* The reference exporter's nested form: userpass: {username, password},
  * aws: {region}; after its MAPPING_START. */
 static int load_auth_nested(struct loader *l, probe_auth *m, const char *section)
 {
     for (;;) {
         yaml_event_t kev, val;
-        if (next_event(l, &kev))
-            return -1;
-        if (kev.type == YAML_MAPPING_END_EVENT) {
-            yaml_event_delete(&kev);
-            return 0;
-        }
-        char key[300];
-        int rc = 0;
-        if (kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev)) {
-            rc = load_fail(l, ev_line(&kev), "auth_modules", "keys must be plain names");
-        } else if (!(rc = next_event(l, &val))) {
+        int rc = next_key(l, &kev, "auth_modules", "keys must be plain names");
+        if (rc <= 0)
+            return rc;
+        if (!(rc = next_event(l, &val))) {
             const char *field = (const char *)kev.data.scalar.value;
+            char key[300];
             snprintf(key, sizeof(key), "auth_modules.%s.%s.%s", m->name, section, field);
             rc = set_auth_value(l, m, key, field, &val);
             yaml_event_delete(&val);
@@ -881,18 +892,15 @@ static int load_auth_module(struct loader *l, probe_auth *m)
 {
     for (;;) {
         yaml_event_t kev;
-        if (next_event(l, &kev))
-            return -1;
-        int end = kev.type == YAML_MAPPING_END_EVENT, rc = 0;
-        if (!end && (kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev)))
-            rc = load_fail(l, ev_line(&kev), "auth_modules", "keys must be plain names");
-        else if (!end)
-            rc = load_auth_field(l, m, &kev);
+        int rc = next_key(l, &kev, "auth_modules", "keys must be plain names");
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            break;
+        rc = load_auth_field(l, m, &kev);
         yaml_event_delete(&kev);
         if (rc)
             return rc;
-        if (end)
-            break;
     }
     char why[256], key[300];
     snprintf(key, sizeof(key), "auth_modules.%s", m->name);
@@ -930,16 +938,13 @@ static int load_auth_modules(struct loader *l)
         return load_fail(l, 0, "auth_modules", "duplicate key");
     for (;;) {
         yaml_event_t kev, val;
-        if (next_event(l, &kev))
-            return -1;
-        if (kev.type == YAML_MAPPING_END_EVENT) {
-            yaml_event_delete(&kev);
-            return 0;
-        }
+        int rc = next_key(l, &kev, "auth_modules", "module names must be plain");
+        if (rc <= 0)
+            return rc;
         probe_auth *m = NULL;
-        int rc = kev.type != YAML_SCALAR_EVENT || scalar_has_nul(&kev) || is_null_scalar(&kev)
-                     ? load_fail(l, ev_line(&kev), "auth_modules", "module names must be plain")
-                     : add_auth_module(l, &kev, &m);
+        rc = is_null_scalar(&kev)
+                 ? load_fail(l, ev_line(&kev), "auth_modules", "module names must be plain")
+                 : add_auth_module(l, &kev, &m);
         if (!rc && !(rc = next_event(l, &val))) {
             if (val.type == YAML_MAPPING_START_EVENT)
                 rc = load_auth_module(l, m);

@@ -523,6 +523,11 @@ static const struct {
      "api_key, api_key_file, region)"},
     {"auth_modules:\n  a:\n    type: aws\n    tls:\n      ca_file: x\n",
      "4: auth_modules.a.tls: not supported (only userpass: and aws: hold a mapping)"},
+    {"auth_modules:\n  ? [a]\n  : {type: aws}\n", "2: auth_modules: module names must be plain"},
+    {"auth_modules:\n  ~:\n    type: aws\n", "2: auth_modules: module names must be plain"},
+    {"auth_modules:\n  a:\n    ? [type]\n    : aws\n", "3: auth_modules: keys must be plain names"},
+    {"auth_modules:\n  a:\n    type: userpass\n    userpass:\n      ? {u: 1}\n      : x\n",
+     "5: auth_modules: keys must be plain names"},
 };
 
 START_TEST(test_load_errors)
