@@ -7,10 +7,10 @@
 
 #include "buf.h"
 #include "exposition.h"
-#include "jsonwalk.h"
 #include "metric.h"
 #include "shards.h"
 #include "unit.h"
+#include "utf8.h"
 
 /* Parses body in chunks of `chunk` bytes (0 = one shot) into a new set.
  * Returns the finish status; *outp and *pp are the caller's to free. */
@@ -583,7 +583,7 @@ END_TEST
 
 static void describe(const char *name, const char *body, size_t len, size_t chunk, buf *out)
 {
-    unsigned long long utf8 = jsonwalk_invalid_utf8_total();
+    unsigned long long utf8 = utf8_repaired_total();
     metric_set *set;
     shards *p;
     buf_printf(out, "== %s\n", name);
@@ -600,7 +600,7 @@ static void describe(const char *name, const char *body, size_t len, size_t chun
                        shards_node_largest_bytes(p, i));
         }
     }
-    buf_printf(out, "# invalid_utf8 %llu\n", jsonwalk_invalid_utf8_total() - utf8);
+    buf_printf(out, "# invalid_utf8 %llu\n", utf8_repaired_total() - utf8);
     shards_free(p);
     metric_set_free(set);
 }
