@@ -361,6 +361,9 @@ START_TEST(test_bad_input)
         "\"STARTED\"",
         "[{\"state\":\"STARTED\"}] trailing",
         "[{\"state\":\"STARTED\",\"node\":\"a\\u0000b\"}]",
+        /* a _cat row holds scalars only: a nested value is another API's answer */
+        "[{\"state\":\"STARTED\",\"node\":\"a\",\"extra\":{\"x\":1}}]",
+        "[{\"state\":\"STARTED\",\"node\":[\"a\"]}]",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_failure(bad[i], strlen(bad[i]), bad[i]);
