@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "strmap.h"
 
 /* A family's label values live in chunks freed with it: a 500-node poll packs ~200k of them,
@@ -256,15 +257,21 @@ static void family_take_chunks(metric_family *f, metric_family *sf)
     sf->chunks = NULL;
 }
 
-static char *pack_values(metric_family *f, const char *const *values, size_t n, size_t *lenp)
+/* The label values of one series back to back, each with its NUL, in f's
+ * chunk: prefix[0..plen) (values packed already) then values[0..n). */
+static char *pack_values(metric_family *f, const char *prefix, size_t plen,
+                         const char *const *values, size_t n, size_t *lenp)
 {
-    size_t len = 0, l[METRIC_MAX_LABELS];
+    size_t len = plen, l[METRIC_MAX_LABELS];
     for (size_t j = 0; j < n; j++)
         len += (l[j] = strlen(values[j] ? values[j] : "") + 1);
     *lenp = len;
     char *p = family_alloc(f, len), *w = p;
     if (!p)
         return NULL;
+    if (plen)
+        memcpy(w, prefix, plen);
+    w += plen;
     for (size_t j = 0; j < n; j++) {
         memcpy(w, values[j] ? values[j] : "", l[j]);
         w += l[j];
@@ -320,18 +327,46 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
     return f ? metric_set_add_to(s, f, values, v) : -1;
 }
 
-int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v)
+static int add_packing(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                       const char *const *values, size_t n, double v)
 {
-    if ((f->nlabels && !values) || family_grow(f) < 0)
+    if ((n && !values) || family_grow(f) < 0)
         return -1;
     size_t len;
-    char *packed = pack_values(f, values, f->nlabels, &len);
+    char *packed = pack_values(f, prefix, plen, values, n, &len);
     if (!packed)
         return -1;
     int rc = family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
     if (rc != 0)
         family_unalloc(f, packed, len);
     return rc < 0 ? -1 : 0;
+}
+
+int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v)
+{
+    return add_packing(s, f, NULL, 0, values, f->nlabels, v);
+}
+
+int metric_pack(struct buf *out, const char *const *values, size_t n, size_t *offs)
+{
+    size_t start = out->len;
+    if (offs)
+        offs[0] = 0;
+    for (size_t j = 0; j < n; j++) {
+        const char *v = values[j] ? values[j] : "";
+        buf_append(out, v, strlen(v) + 1);
+        if (offs)
+            offs[j + 1] = out->len - start;
+    }
+    return out->failed ? -1 : 0;
+}
+
+int metric_set_add_prefixed(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                            size_t nprefix, const char *const *rest, double v)
+{
+    if (nprefix > f->nlabels)
+        return -1;
+    return add_packing(s, f, prefix, plen, rest, f->nlabels - nprefix, v);
 }
 
 /* Rebuilds the series hash after label values changed in place; a series
@@ -363,7 +398,7 @@ static char *repack(metric_family *f, size_t i, size_t j, const char *to, size_t
     const char *vals[METRIC_MAX_LABELS];
     for (size_t k = 0; k < f->nlabels; k++)
         vals[k] = k == j ? to : metric_family_label_value(f, i, k);
-    return pack_values(f, vals, f->nlabels, len);
+    return pack_values(f, NULL, 0, vals, f->nlabels, len);
 }
 
 int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,

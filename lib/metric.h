@@ -40,6 +40,17 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
 metric_family *metric_set_family_for(metric_set *s, const metric_def *def);
 /* metric_set_add into a family of s that metric_set_family_for returned. */
 int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v);
+/* metric_set_add_to for the many samples whose first label values are the
+ * same (a node's): prefix[0..plen) holds the first nprefix values packed,
+ * each followed by its NUL, back to back (as metric_pack builds them);
+ * rest[] holds the family's other values. The same series as
+ * metric_set_add_to makes, without measuring and copying each value again. */
+int metric_set_add_prefixed(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                            size_t nprefix, const char *const *rest, double v);
+/* Appends values[0..n) to out as metric_set_add_prefixed's prefix; offs[k]
+ * (k <= n; offs may be NULL) gets the length of the first k values packed. */
+struct buf;
+int metric_pack(struct buf *out, const char *const *values, size_t n, size_t *offs);
 
 /* In family name, gives every sample whose label `label` is `from` the value
  * `to` instead (a series that then repeats another is merged into it, last

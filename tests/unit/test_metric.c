@@ -1,5 +1,6 @@
 /* test_metric: the snapshot model: adding samples, finding families and samples, merging,
  * refusing conflicting definitions, keeping insertion order at scale. */
+#include "buf.h"
 #include "metric.h"
 #include "unit.h"
 
@@ -195,6 +196,47 @@ START_TEST(test_family_handle)
     ck_assert_uint_eq(metric_family_sample_count(f), 2);
     ck_assert_double_eq(metric_family_value(f, 0), 5);
     ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-2");
+    metric_set_free(s);
+}
+END_TEST
+
+/* A packed prefix makes the series metric_set_add_to makes: the same one again replaces it. */
+START_TEST(test_add_prefixed)
+{
+    static const metric_def three = {
+        "demo_pool_bytes", METRIC_GAUGE, "Pool.", {"cluster", "node", "pool", NULL}};
+    metric_set *s = metric_set_new();
+    metric_family *f = metric_set_family_for(s, &three);
+    const char *base[] = {"prod", "es-1", "young"};
+    buf packed;
+    buf_init(&packed);
+    size_t offs[4];
+    ck_assert_int_eq(metric_pack(&packed, base, 3, offs), 0);
+    ck_assert_uint_eq(packed.len, 5 + 5 + 6);
+    ck_assert_uint_eq(offs[0], 0);
+    ck_assert_uint_eq(offs[1], 5);
+    ck_assert_uint_eq(offs[2], 10);
+    ck_assert_uint_eq(offs[3], 16);
+    const char *rest[] = {"old"};
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[2], 2, rest, 1), 0);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[3], 3, NULL, 2), 0);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, "", 0, 0, base, 3),
+                     0); /* no prefix: young again */
+    const char *old[] = {"prod", "es-1", "old"};
+    ck_assert_int_eq(metric_set_add_to(s, f, old, 4), 0); /* the first series again */
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[3], 4, NULL, 5), -1);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[2], 2, NULL, 5), -1);
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_double_eq(metric_family_value(f, 0), 4);
+    ck_assert_double_eq(metric_family_value(f, 1), 3);
+    ck_assert_str_eq(metric_family_label_value(f, 0, 2), "old");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-1");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 2), "young");
+    const char *pairs[] = {"pool", "old", NULL};
+    double v;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_pool_bytes", pairs, &v), 1);
+    ck_assert_double_eq(v, 4);
+    buf_free(&packed);
     metric_set_free(s);
 }
 END_TEST
@@ -626,6 +668,7 @@ static Suite *suite(void)
     tcase_add_test(tm, test_remove);
     tcase_add_test(tm, test_lookup_repeated_and_later_label);
     tcase_add_test(tm, test_family_handle);
+    tcase_add_test(tm, test_add_prefixed);
     suite_add_tcase(s, tm);
     return s;
 }
