@@ -52,6 +52,17 @@ int metric_set_add_prefixed(metric_set *s, metric_family *f, const char *prefix,
 struct buf;
 int metric_pack(struct buf *out, const char *const *values, size_t n, size_t *offs);
 
+/* Until metric_set_settle, adds to s append without looking for the series
+ * in its family's index: a parser that adds each of 500 nodes' samples to
+ * hundreds of families (a cache miss per sample) indexes once at its end,
+ * family by family. Meanwhile s takes adds and relabels only (and counts a
+ * repeated series twice); anything else needs it settled. */
+void metric_set_defer_index(metric_set *s);
+/* Indexes what was added since metric_set_defer_index, a repeated series
+ * merged as an add would have (its first place, its last value), and ends
+ * the deferral. 0, or -1 when out of memory. */
+int metric_set_settle(metric_set *s);
+
 /* In family name, gives every sample whose label `label` is `from` the value
  * `to` instead (a series that then repeats another is merged into it, last
  * value winning). Returns how many samples changed, -1 when out of memory. */

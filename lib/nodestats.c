@@ -1152,6 +1152,7 @@ nodestats *nodestats_new(metric_set *out)
         return NULL;
     static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
     p->out = out;
+    metric_set_defer_index(out); /* settled at finish */
     buf_init(&p->seen_strs);
     buf_init(&p->base);
     p->walk = jsonwalk_new(&cb, p);
@@ -1191,6 +1192,8 @@ int nodestats_finish(nodestats *p)
 {
     if (jsonwalk_finish(p->walk) < 0)
         return -1;
+    if (metric_set_settle(p->out) < 0)
+        return jsonwalk_fail(p->walk, "out of memory");
     p->finished = 1;
     return 0;
 }
