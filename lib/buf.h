@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct buf {
     char *data; /* always NUL-terminated once anything was appended */
@@ -23,6 +24,20 @@ int buf_puts(buf *b, const char *s);
 int buf_putc(buf *b, char c);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Replaces the contents with data[0..n) (buf_reset, then buf_append), inline
+ * for the parsers that keep a field per row. */
+static inline int buf_set(buf *b, const void *data, size_t n)
+{
+    if (n >= b->cap) {
+        buf_reset(b);
+        return buf_append(b, data, n);
+    }
+    memcpy(b->data, data, n);
+    b->data[n] = '\0';
+    b->len = n;
+    b->failed = 0;
+    return 0;
+}
 /* Hands the bytes to the caller (free() them) and leaves b empty. */
 char *buf_steal(buf *b, size_t *len);
 

@@ -15,7 +15,6 @@
 #include "clock.h"
 #include "derived.h"
 #include "health.h"
-#include "jsonwalk.h"
 #include "nodeinfo.h"
 #include "nodestats.h"
 #include "parserops.h"
@@ -23,6 +22,7 @@
 #include "selfstats.h"
 #include "settings.h"
 #include "shards.h"
+#include "utf8.h"
 
 typedef enum {
     SCOPE_NODE,    /* the node's own stats: always exported */
@@ -897,7 +897,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     if (c->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, NULL, c->last_success);
     rc |= add_error_counters(c, out);
-    rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)jsonwalk_invalid_utf8_total());
+    rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)utf8_repaired_total());
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
     /* esvigil's own process_* families: always the real /proc, never the

@@ -3,7 +3,6 @@
 #include "jsonwalk.h"
 
 #include <assert.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 typedef struct frame {
     int is_array;
@@ -49,123 +49,21 @@ static int fail(jsonwalk *w, const char *msg)
     return 0; /* yajl: cancel the parse */
 }
 
-/* ---- UTF-8 repair ---- */
-
-/* One name for every repair in the process: the parsers are many and short
- * lived, the counter is exported once (esvigil_invalid_utf8_total). */
-static atomic_ullong invalid_utf8_total;
-
-/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is not
- * one; *bad then gets the length of its maximal ill-formed prefix (at least
- * 1), which becomes a single U+FFFD (Unicode's "substitution of maximal
- * subparts", as browsers do). */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
-        hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
-    } else {
-        *bad = 1;
-        return 0;
-    }
-    size_t i = 1;
-    for (; i < need && i < n; i++) {
-        unsigned char lo_i = i == 1 ? lo : 0x80, hi_i = i == 1 ? hi : 0xBF;
-        if (s[i] < lo_i || s[i] > hi_i)
-            break;
-    }
-    if (i == need)
-        return need;
-    *bad = i;
-    return 0;
-}
-
-/* Whether u[0..n) is all ASCII, a word at a time: nearly every key and value
- * is, and this test runs on each. Short strings are covered by two
- * overlapping loads rather than a loop. */
-static int all_ascii(const unsigned char *u, size_t n)
-{
-    uint64_t w8, acc = 0;
-    uint32_t w4a, w4b;
-    uint16_t w2a, w2b;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w8, u + i, 8);
-            acc |= w8;
-        }
-        memcpy(&w8, u + n - 8, 8); /* the tail, overlapping */
-        acc |= w8;
-    } else if (n >= 4) {
-        memcpy(&w4a, u, 4);
-        memcpy(&w4b, u + n - 4, 4);
-        acc = w4a | w4b;
-    } else if (n >= 2) {
-        memcpy(&w2a, u, 2);
-        memcpy(&w2b, u + n - 2, 2);
-        acc = (uint64_t)(w2a | w2b);
-    } else if (n == 1) {
-        acc = u[0];
-    }
-    return (acc & 0x8080808080808080ull) == 0;
-}
-
-/* valid_utf8 beyond ASCII, kept out of line so the common case stays cheap. */
-static const char *repair_utf8(jsonwalk *w, const char *s, size_t *len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, n = *len, bad = 0, ok;
-    while (i < n && (ok = utf8_seq(u + i, n - i, &bad)) != 0)
-        i += ok;
-    if (i == n)
-        return s;
-    buf_reset(&w->utf8);
-    buf_append(&w->utf8, s, i);
-    while (i < n) {
-        ok = utf8_seq(u + i, n - i, &bad);
-        if (ok) {
-            buf_append(&w->utf8, u + i, ok);
-            i += ok;
-        } else {
-            buf_append(&w->utf8, "\xEF\xBF\xBD", 3);
-            i += bad;
-        }
-    }
-    if (w->utf8.failed)
-        return NULL;
-    w->invalid_utf8++;
-    atomic_fetch_add_explicit(&invalid_utf8_total, 1, memory_order_relaxed);
-    *len = w->utf8.len;
-    return w->utf8.data;
-}
-
 /* s itself when it is valid UTF-8, else a copy in w->utf8 with every
  * ill-formed sequence replaced by U+FFFD, counted once per string. NULL
  * when out of memory. */
 static inline const char *valid_utf8(jsonwalk *w, const char *s, size_t *len)
 {
-    return all_ascii((const unsigned char *)s, *len) ? s : repair_utf8(w, s, len);
+    if (utf8_all_ascii((const unsigned char *)s, *len))
+        return s;
+    const char *r = utf8_repair(&w->utf8, s, len);
+    w->invalid_utf8 += r && r != s;
+    return r;
 }
 
 unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w)
 {
     return w->invalid_utf8;
-}
-
-unsigned long long jsonwalk_invalid_utf8_total(void)
-{
-    return atomic_load_explicit(&invalid_utf8_total, memory_order_relaxed);
 }
 
 static void refresh_path(jsonwalk *w)

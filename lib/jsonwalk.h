@@ -38,11 +38,10 @@ int jsonwalk_finish(jsonwalk *w);
 const char *jsonwalk_error(const jsonwalk *w);
 
 /* Strings and keys that were not valid UTF-8: the walk goes on and the
- * callbacks see them with each ill-formed sequence replaced by U+FFFD, so
- * one bad index name costs one odd label, not the whole answer. Counted per
- * walk and for the whole process (every walk on every thread). */
+ * callbacks see them repaired by utf8_repair, so one bad index name costs
+ * one odd label, not the whole answer. Counted per walk here and for the
+ * whole process in utf8_repaired_total. */
 unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w);
-unsigned long long jsonwalk_invalid_utf8_total(void);
 
 /* Bytes yajl had to lex so far, re-reads of a token split across feeds
  * included: linear in the input, whatever the feed size (tests prove it). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "strmap.h"
 
 /* A family's label values live in chunks freed with it: a 500-node poll packs ~200k of them,
@@ -38,15 +39,17 @@ struct metric_family {
     char *labels[METRIC_MAX_LABELS];
     sample *samples;
     size_t nsamples, cap;
-    chunk *chunks; /* the first is the one being filled */
-    size_t *slots; /* series hash: sample index + 1, 0 = empty */
+    chunk *chunks;   /* the first is the one being filled */
+    uint64_t *slots; /* series hash: SLOT(hash, sample index + 1), 0 = empty */
     size_t nslots;
+    size_t unique;  /* samples [0, unique) are distinct series, in slots when there are slots */
     char strings[]; /* name, help and label names, which the pointers above borrow */
 };
 
 struct metric_set {
     metric_family **fams;
     size_t nfams, cap;
+    int deferred;   /* adds skip the series index until metric_set_settle */
     strmap *byname; /* family name -> its index in fams (same order, same count) */
     size_t nsamples;
 };
@@ -181,35 +184,55 @@ static metric_family *family_get(metric_set *s, const metric_def *def)
     return f;
 }
 
-/* The slot of the series with these packed values (and their hash), or the empty one to fill. */
-static size_t *series_slot(const metric_family *f, const char *packed, size_t len, uint32_t hash)
+/* The slot of the series with these packed values (and their hash), or the
+ * empty one to fill. A slot holds the series' hash beside its sample, so a probe past other
+ * series reads no sample: a node's ~350 samples go to ~350 families, whose
+ * samples are long out of cache by the next node (a tenth of a 500-node
+ * poll's CPU was these misses). */
+#define SLOT(hash, n) ((uint64_t)(hash) << 32 | (uint32_t)(n))
+#define SLOT_SAMPLE(slot) ((size_t)(uint32_t)(slot)-1)
+
+static uint64_t *series_slot(const metric_family *f, const char *packed, size_t len, uint32_t hash)
 {
     size_t mask = f->nslots - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        size_t *slot = &f->slots[i];
+        uint64_t *slot = &f->slots[i];
         if (*slot == 0)
             return slot;
-        const sample *x = &f->samples[*slot - 1];
-        if (x->hash == hash && x->len == len && memcmp(x->values, packed, len) == 0)
+        if ((uint32_t)(*slot >> 32) != hash)
+            continue;
+        const sample *x = &f->samples[SLOT_SAMPLE(*slot)];
+        if (x->len == len && memcmp(x->values, packed, len) == 0)
             return slot;
     }
 }
 
-/* A table at most half full for one more sample: twice the last size, or (after
- * metric_set_trim dropped it) what the samples need. */
-static int series_rehash(metric_family *f)
+/* An empty table at most half full for one more sample: twice the last size,
+ * or (after metric_set_trim dropped it, or deferred adds outgrew it) what the
+ * samples need. */
+static int series_table(metric_family *f)
 {
     size_t n = f->nslots ? f->nslots * 2 : 8;
     while (n < 2 * (f->nsamples + 1))
         n *= 2;
-    size_t *slots = calloc(n, sizeof(*slots));
+    uint64_t *slots = calloc(n, sizeof(*slots));
     if (!slots)
         return -1;
     free(f->slots);
     f->slots = slots;
     f->nslots = n;
-    for (size_t i = 0; i < f->nsamples; i++)
-        *series_slot(f, f->samples[i].values, f->samples[i].len, f->samples[i].hash) = i + 1;
+    return 0;
+}
+
+/* series_table, then every sample (distinct series) back in. */
+static int series_rehash(metric_family *f)
+{
+    if (series_table(f) < 0)
+        return -1;
+    for (size_t i = 0; i < f->nsamples; i++) {
+        const sample *x = &f->samples[i];
+        *series_slot(f, x->values, x->len, x->hash) = SLOT(x->hash, i + 1);
+    }
     return 0;
 }
 
@@ -256,15 +279,21 @@ static void family_take_chunks(metric_family *f, metric_family *sf)
     sf->chunks = NULL;
 }
 
-static char *pack_values(metric_family *f, const char *const *values, size_t n, size_t *lenp)
+/* The label values of one series back to back, each with its NUL, in f's
+ * chunk: prefix[0..plen) (values packed already) then values[0..n). */
+static char *pack_values(metric_family *f, const char *prefix, size_t plen,
+                         const char *const *values, size_t n, size_t *lenp)
 {
-    size_t len = 0, l[METRIC_MAX_LABELS];
+    size_t len = plen, l[METRIC_MAX_LABELS];
     for (size_t j = 0; j < n; j++)
         len += (l[j] = strlen(values[j] ? values[j] : "") + 1);
     *lenp = len;
     char *p = family_alloc(f, len), *w = p;
     if (!p)
         return NULL;
+    if (plen)
+        memcpy(w, prefix, plen);
+    w += plen;
     for (size_t j = 0; j < n; j++) {
         memcpy(w, values[j] ? values[j] : "", l[j]);
         w += l[j];
@@ -273,27 +302,38 @@ static char *pack_values(metric_family *f, const char *const *values, size_t n, 
 }
 
 /* Adds one series whose packed values (len bytes, hashed, in one of f's chunks) are f's.
- * Returns 1 when it was there already (its value replaced), 0 when added, -1 when too long. */
+ * Returns 1 when it was there already (its value replaced), 0 when added, -1 when too long.
+ * While s defers its index the series is appended unchecked: metric_set_settle merges. */
 static int family_add_packed(metric_set *s, metric_family *f, char *packed, size_t len,
                              uint32_t hash, double v)
 {
     if (len > UINT32_MAX)
         return -1;
-    size_t *slot = series_slot(f, packed, len, hash);
+    if (s->deferred) {
+        f->samples[f->nsamples++] = (sample){v, packed, (uint32_t)len, hash};
+        s->nsamples++;
+        return 0;
+    }
+    uint64_t *slot = series_slot(f, packed, len, hash);
     if (*slot) { /* the same series again: one series, the last value */
-        f->samples[*slot - 1].v = v;
+        f->samples[SLOT_SAMPLE(*slot)].v = v;
         return 1;
     }
     f->samples[f->nsamples] = (sample){v, packed, (uint32_t)len, hash};
     f->nsamples++;
-    *slot = f->nsamples;
+    *slot = SLOT(hash, f->nsamples);
+    f->unique = f->nsamples;
     s->nsamples++;
     return 0;
 }
 
-/* Room for one more sample, its slot included. */
-static int family_grow(metric_family *f)
+static int family_reindex(metric_set *s, metric_family *f);
+
+/* Room for one more sample, its slot included unless s defers its index. */
+static int family_grow(metric_set *s, metric_family *f)
 {
+    if (f->nsamples >= UINT32_MAX - 1) /* a slot holds the sample index in 32 bits */
+        return -1;
     if (f->nsamples == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
         sample *p = realloc(f->samples, cap * sizeof(*p));
@@ -302,6 +342,10 @@ static int family_grow(metric_family *f)
         f->samples = p;
         f->cap = cap;
     }
+    if (s->deferred)
+        return 0;
+    if (f->unique != f->nsamples && family_reindex(s, f) < 0) /* added while deferred */
+        return -1;
     if (f->nsamples * 2 >= f->nslots && series_rehash(f) < 0)
         return -1;
     return 0;
@@ -320,12 +364,13 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
     return f ? metric_set_add_to(s, f, values, v) : -1;
 }
 
-int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v)
+static int add_packing(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                       const char *const *values, size_t n, double v)
 {
-    if ((f->nlabels && !values) || family_grow(f) < 0)
+    if ((n && !values) || family_grow(s, f) < 0)
         return -1;
     size_t len;
-    char *packed = pack_values(f, values, f->nlabels, &len);
+    char *packed = pack_values(f, prefix, plen, values, n, &len);
     if (!packed)
         return -1;
     int rc = family_add_packed(s, f, packed, len, hash_mem(packed, len), v);
@@ -334,26 +379,58 @@ int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values
     return rc < 0 ? -1 : 0;
 }
 
+int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v)
+{
+    return add_packing(s, f, NULL, 0, values, f->nlabels, v);
+}
+
+int metric_pack(struct buf *out, const char *const *values, size_t n, size_t *offs)
+{
+    size_t start = out->len;
+    if (offs)
+        offs[0] = 0;
+    for (size_t j = 0; j < n; j++) {
+        const char *v = values[j] ? values[j] : "";
+        buf_append(out, v, strlen(v) + 1);
+        if (offs)
+            offs[j + 1] = out->len - start;
+    }
+    return out->failed ? -1 : 0;
+}
+
+int metric_set_add_prefixed(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                            size_t nprefix, const char *const *rest, double v)
+{
+    if (nprefix > f->nlabels)
+        return -1;
+    return add_packing(s, f, prefix, plen, rest, f->nlabels - nprefix, v);
+}
+
 /* Rebuilds the series hash after label values changed in place; a series
  * that now repeats an earlier one gives it its value and is dropped. */
 static int family_reindex(metric_set *s, metric_family *f)
 {
-    if (!f->slots && series_rehash(f) < 0)
-        return -1;
-    memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+    /* samples added while the index was deferred may have outgrown it */
+    if (!f->slots || f->nsamples * 2 >= f->nslots) {
+        if (series_table(f) < 0)
+            return -1;
+    } else {
+        memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+    }
     size_t kept = 0;
     for (size_t i = 0; i < f->nsamples; i++) {
         sample x = f->samples[i];
-        size_t *slot = series_slot(f, x.values, x.len, x.hash);
+        uint64_t *slot = series_slot(f, x.values, x.len, x.hash);
         if (*slot) {
-            f->samples[*slot - 1].v = x.v;
+            f->samples[SLOT_SAMPLE(*slot)].v = x.v;
             s->nsamples--;
             continue;
         }
         f->samples[kept++] = x;
-        *slot = kept;
+        *slot = SLOT(x.hash, kept);
     }
     f->nsamples = kept;
+    f->unique = kept;
     return 0;
 }
 
@@ -363,7 +440,7 @@ static char *repack(metric_family *f, size_t i, size_t j, const char *to, size_t
     const char *vals[METRIC_MAX_LABELS];
     for (size_t k = 0; k < f->nlabels; k++)
         vals[k] = k == j ? to : metric_family_label_value(f, i, k);
-    return pack_values(f, vals, f->nlabels, len);
+    return pack_values(f, NULL, 0, vals, f->nlabels, len);
 }
 
 int metric_set_relabel(metric_set *s, const char *name, const char *label, const char *from,
@@ -398,6 +475,22 @@ int metric_set_relabel(metric_set *s, const char *name, const char *label, const
     return changed;
 }
 
+void metric_set_defer_index(metric_set *s)
+{
+    s->deferred = 1;
+}
+
+int metric_set_settle(metric_set *s)
+{
+    s->deferred = 0;
+    for (size_t i = 0; i < s->nfams; i++) {
+        metric_family *f = s->fams[i];
+        if (f->unique != f->nsamples && family_reindex(s, f) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void family_def(const metric_family *f, metric_def *def)
 {
     memset(def, 0, sizeof(*def));
@@ -424,7 +517,7 @@ int metric_set_merge(metric_set *dst, const metric_set *src)
             return -1;
         for (size_t k = 0; k < sf->nsamples; k++) {
             const sample *x = &sf->samples[k];
-            char *packed = family_grow(f) < 0 ? NULL : family_alloc(f, x->len);
+            char *packed = family_grow(dst, f) < 0 ? NULL : family_alloc(f, x->len);
             if (!packed)
                 return -1;
             memcpy(packed, x->values, x->len);
@@ -455,7 +548,8 @@ static int family_absorb(metric_set *dst, metric_family *f, metric_family *sf)
     family_take_chunks(f, sf);
     for (size_t k = 0; k < sf->nsamples; k++) {
         sample *x = &sf->samples[k];
-        if (family_grow(f) < 0 || family_add_packed(dst, f, x->values, x->len, x->hash, x->v) < 0)
+        if (family_grow(dst, f) < 0 ||
+            family_add_packed(dst, f, x->values, x->len, x->hash, x->v) < 0)
             return -1;
     }
     return 0;
@@ -474,7 +568,7 @@ int metric_set_absorb(metric_set *dst, metric_set *src)
 {
     if (dst == src)
         return -1;
-    int rc = 0;
+    int rc = metric_set_settle(src); /* a family changing hands whole takes its index along */
     for (size_t i = 0; i < src->nfams && rc == 0; i++) {
         metric_family *sf = src->fams[i];
         if (sf->nsamples == 0) /* as merge: nothing to add, no family */
@@ -615,7 +709,7 @@ static long indexed_lookup(const metric_family *f, const char *const *want)
 {
     char packed[1024];
     size_t len = 0;
-    if (!f->nslots)
+    if (!f->nslots || f->unique != f->nsamples)
         return -2;
     for (size_t j = 0; j < f->nlabels; j++) {
         size_t l = want[j] ? strlen(want[j]) + 1 : 0;
@@ -624,8 +718,8 @@ static long indexed_lookup(const metric_family *f, const char *const *want)
         memcpy(packed + len, want[j], l);
         len += l;
     }
-    size_t slot = *series_slot(f, packed, len, hash_mem(packed, len));
-    return slot ? (long)slot - 1 : -1;
+    uint64_t slot = *series_slot(f, packed, len, hash_mem(packed, len));
+    return slot ? (long)SLOT_SAMPLE(slot) : -1;
 }
 
 /* The label names are resolved once per lookup, then each sample's packed

@@ -40,6 +40,28 @@ int metric_set_add(metric_set *s, const metric_def *def, const char *const *valu
 metric_family *metric_set_family_for(metric_set *s, const metric_def *def);
 /* metric_set_add into a family of s that metric_set_family_for returned. */
 int metric_set_add_to(metric_set *s, metric_family *f, const char *const *values, double v);
+/* metric_set_add_to for the many samples whose first label values are the
+ * same (a node's): prefix[0..plen) holds the first nprefix values packed,
+ * each followed by its NUL, back to back (as metric_pack builds them);
+ * rest[] holds the family's other values. The same series as
+ * metric_set_add_to makes, without measuring and copying each value again. */
+int metric_set_add_prefixed(metric_set *s, metric_family *f, const char *prefix, size_t plen,
+                            size_t nprefix, const char *const *rest, double v);
+/* Appends values[0..n) to out as metric_set_add_prefixed's prefix; offs[k]
+ * (k <= n; offs may be NULL) gets the length of the first k values packed. */
+struct buf;
+int metric_pack(struct buf *out, const char *const *values, size_t n, size_t *offs);
+
+/* Until metric_set_settle, adds to s append without looking for the series
+ * in its family's index: a parser that adds each of 500 nodes' samples to
+ * hundreds of families (a cache miss per sample) indexes once at its end,
+ * family by family. Meanwhile s takes adds and relabels only (and counts a
+ * repeated series twice); anything else needs it settled. */
+void metric_set_defer_index(metric_set *s);
+/* Indexes what was added since metric_set_defer_index, a repeated series
+ * merged as an add would have (its first place, its last value), and ends
+ * the deferral. 0, or -1 when out of memory. */
+int metric_set_settle(metric_set *s);
 
 /* In family name, gives every sample whose label `label` is `from` the value
  * `to` instead (a series that then repeats another is merged into it, last

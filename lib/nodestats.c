@@ -508,6 +508,7 @@ struct nodestats {
     size_t *seen_slots; /* hash of names: index into seen + 1 */
     size_t nseen_slots;
     unsigned char *renamed; /* per seen name: its first node was renamed */
+    buf base;               /* the node being emitted: its base label values, packed */
     int finished;
 };
 
@@ -741,14 +742,19 @@ static const char *sibling_value(const ns_node *n, int parent, const char *key)
     return ""; /* what the reference reports for a missing string */
 }
 
-static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const char **values)
+/* A node's base label values, packed once for all its samples. */
+typedef struct base_pack {
+    const char *data;
+    size_t off[NS_NBASE + 1]; /* length of the first k values packed */
+} base_pack;
+
+static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const base_pack *base)
 {
     const crow *c = &p->tab->rows[s->row];
-    const char *vals[NS_NBASE + NS_MAX_EXTRA];
-    memcpy(vals, values, c->nbase * sizeof(*vals));
+    const char *vals[NS_MAX_EXTRA];
     int cap = 0;
     for (size_t i = 0; i < c->nextra; i++) {
-        const char **v = &vals[c->nbase + i];
+        const char **v = &vals[i];
         if (c->kind[i] == LBL_CAPTURE)
             *v = n->strs.data + s->cap[cap++];
         else if (c->kind[i] == LBL_SIBLING)
@@ -760,7 +766,8 @@ static int emit_sample(nodestats *p, const ns_node *n, const pending *s, const c
     metric_family **fam = &p->fam[s->row];
     if (!*fam && !(*fam = metric_set_family_for(p->out, &c->def)))
         return -1;
-    return metric_set_add_to(p->out, *fam, vals, s->v);
+    return metric_set_add_prefixed(p->out, *fam, base->data, base->off[c->nbase], c->nbase, vals,
+                                   s->v);
 }
 
 /* ---- same-named nodes ----
@@ -871,7 +878,7 @@ static const char *node_label_name(nodestats *p, const ns_node *n, buf *display,
 
 static int node_emit_as(nodestats *p, const ns_node *n, const int role[NROLES], const char *name)
 {
-    const char *values[NS_NBASE + NS_MAX_EXTRA] = {
+    const char *values[NS_NBASE] = {
         p->cluster ? p->cluster : "",
         n->has_host ? n->strs.data + n->host : "",
         name,
@@ -882,8 +889,13 @@ static int node_emit_as(nodestats *p, const ns_node *n, const int role[NROLES], 
     };
     if (emit_roles(p, n, role, values) < 0)
         return -1;
+    base_pack base;
+    buf_reset(&p->base);
+    if (metric_pack(&p->base, values, NS_NBASE, base.off) < 0)
+        return jsonwalk_fail(p->walk, "out of memory");
+    base.data = p->base.data;
     for (size_t i = 0; i < n->npend; i++) {
-        if (emit_sample(p, n, &n->pend[i], values) < 0) {
+        if (emit_sample(p, n, &n->pend[i], &base) < 0) {
             char msg[160];
             snprintf(msg, sizeof(msg), "cannot add %s sample",
                      p->tab->rows[n->pend[i].row].def.name);
@@ -1140,7 +1152,9 @@ nodestats *nodestats_new(metric_set *out)
         return NULL;
     static const jsonwalk_callbacks cb = {on_scalar, on_enter, on_leave};
     p->out = out;
+    metric_set_defer_index(out); /* settled at finish */
     buf_init(&p->seen_strs);
+    buf_init(&p->base);
     p->walk = jsonwalk_new(&cb, p);
     p->cur = node_new();
     p->tab = compiled_table();
@@ -1162,6 +1176,7 @@ void nodestats_free(nodestats *p)
     free(p->deferred);
     free(p->cluster);
     buf_free(&p->seen_strs);
+    buf_free(&p->base);
     free(p->seen);
     free(p->seen_slots);
     free(p->renamed);
@@ -1177,6 +1192,8 @@ int nodestats_finish(nodestats *p)
 {
     if (jsonwalk_finish(p->walk) < 0)
         return -1;
+    if (metric_set_settle(p->out) < 0)
+        return jsonwalk_fail(p->walk, "out of memory");
     p->finished = 1;
     return 0;
 }

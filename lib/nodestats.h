@@ -13,6 +13,8 @@ typedef struct nodestats nodestats;
 /* Samples go into out (borrowed, must outlive the parser). A node's samples
  * are added when its object closes, so a failed parse can leave some in out:
  * when nodestats_feed or nodestats_finish fails, the caller discards out.
+ * Until a successful finish, out defers its series index (metric_set_defer_index)
+ * and is for the parser's adds only.
  * Memory is per node, except that nodes closing before the top-level
  * "cluster_name" (ES sends it first) are held until it or the end arrives,
  * and each node's name and id are kept to tell same-named nodes apart (all

@@ -1,4 +1,4 @@
-/* shards: streams _cat/shards rows through jsonwalk into strmap-held per-node
+/* shards: streams _cat/shards rows through catjson into strmap-held per-node
  * aggregates; one reused row buffer, so memory follows distinct names only. */
 #include "shards.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "catjson.h"
 #include "jsonwalk.h"
 #include "strmap.h"
 #include "units.h"
@@ -72,7 +73,7 @@ static int pairtab_add(pairtab *t, uint32_t node, uint32_t index)
 
 /* ---- the parser ---- */
 
-/* Row fields we read; any other column is ignored. */
+/* Row fields we read (catjson's columns); any other column is ignored. */
 enum { F_INDEX, F_STATE, F_NODE, F_REASON, F_STORE, NFIELDS };
 static const char *const field_keys[NFIELDS] = {"index", "state", "node", "unassigned.reason",
                                                 "store"};
@@ -111,7 +112,7 @@ typedef struct node_agg {
 struct shards {
     metric_set *out;
     char *cluster;
-    jsonwalk *walk;
+    catjson *scan;
     strmap *nodes;            /* node name -> node_agg */
     strmap *indices;          /* index names, interned for the pair table */
     strmap *states, *reasons; /* name -> size_t count */
@@ -125,43 +126,18 @@ struct shards {
     int set[NFIELDS];
     double store_num; /* a numeric "store" (hand-made input) */
     int store_is_num;
+    buf num; /* scratch for NUL-terminating a number for strtod */
     int finished;
 };
 
-/* Every column of every row comes here: the first letter picks the one
- * candidate (strcmp against all five was a twentieth of the big poll). */
-static int field_of(const char *key)
-{
-    int f;
-    switch (key[0]) {
-    case 'i':
-        f = F_INDEX;
-        break;
-    case 'n':
-        f = F_NODE;
-        break;
-    case 'u':
-        f = F_REASON;
-        break;
-    case 's':
-        f = key[1] == 't' && key[2] == 'a' ? F_STATE : F_STORE;
-        break;
-    default:
-        return -1;
-    }
-    return strcmp(field_keys[f], key) == 0 ? f : -1;
-}
-
+/* A field's bytes are read only while it is set, so they stay as they are. */
 static void row_reset(shards *p)
 {
-    for (int i = 0; i < NFIELDS; i++) {
-        buf_reset(&p->field[i]);
-        p->set[i] = 0;
-    }
+    memset(p->set, 0, sizeof(p->set));
     p->store_is_num = 0;
 }
 
-/* strmap_put, but first the key of *last (s holds no NUL: on_scalar refuses them). */
+/* strmap_put, but first the key of *last (s holds no NUL: on_value refuses them). */
 static size_t put_again(strmap *tab, size_t *last, const char *s, size_t len)
 {
     if (*last != STRMAP_NONE) {
@@ -191,6 +167,23 @@ static size_t source_node_len(const char *node, size_t len)
     return arrow ? (size_t)(arrow - node) : len;
 }
 
+/* bytes=b prints the store as plain digits: up to 15 of them are exact in a
+ * double, the value jsonwalk_number gives too, for a fifth of its work. */
+static int plain_digits(const char *s, size_t len, double *v)
+{
+    if (len == 0 || len > 15)
+        return -1;
+    uint64_t m = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return -1;
+        m = m * 10 + d;
+    }
+    *v = (double)m;
+    return 0;
+}
+
 /* The row's store in bytes, or -1 when absent or unreadable. */
 static double row_store(const shards *p)
 {
@@ -199,9 +192,10 @@ static double row_store(const shards *p)
     if (!p->set[F_STORE])
         return -1;
     const char *s = p->field[F_STORE].data;
+    size_t len = p->field[F_STORE].len;
     char *end;
     double v;
-    if (jsonwalk_number(s, p->field[F_STORE].len, &v) == 0 && v >= 0) /* bytes=b: digits */
+    if (plain_digits(s, len, &v) == 0 || (jsonwalk_number(s, len, &v) == 0 && v >= 0))
         return v;
     errno = 0;
     v = strtod(s, &end);
@@ -217,7 +211,7 @@ static int row_node(shards *p, const char *state)
     size_t len = source_node_len(node, p->field[F_NODE].len);
     size_t id = strmap_put(p->nodes, node, len, NULL);
     if (id == STRMAP_NONE || id >= UINT32_MAX) /* the pair table holds 32-bit ids */
-        return jsonwalk_fail(p->walk, "out of memory");
+        return catjson_fail(p->scan, "out of memory");
     node_agg *a = strmap_value(p->nodes, id);
     if (strcmp(state, "STARTED") == 0)
         a->started++;
@@ -231,7 +225,7 @@ static int row_node(shards *p, const char *state)
             put_again(p->indices, &p->last_index, p->field[F_INDEX].data, p->field[F_INDEX].len);
         if (ix == STRMAP_NONE || ix >= UINT32_MAX ||
             pairtab_add(&p->pairs, (uint32_t)id, (uint32_t)ix) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return catjson_fail(p->scan, "out of memory");
     }
     return 0;
 }
@@ -242,65 +236,56 @@ static int row_done(shards *p)
     size_t st = put_again(p->states, &p->last_state, state, strlen(state));
     p->total++;
     if (st == STRMAP_NONE)
-        return jsonwalk_fail(p->walk, "out of memory");
+        return catjson_fail(p->scan, "out of memory");
     (*(size_t *)strmap_value(p->states, st))++;
     if (strcmp(state, "UNASSIGNED") == 0) {
         const char *reason = p->set[F_REASON] ? p->field[F_REASON].data : "UNKNOWN";
         if (count_name(p->reasons, reason, strlen(reason)) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+            return catjson_fail(p->scan, "out of memory");
     } else if (p->set[F_NODE]) {
         return row_node(p, state);
     }
     return 0;
 }
 
-static int on_enter(void *ctx, const char *const *path, size_t depth, int is_array)
+/* A number the way jsonwalk reads one: the exact fast path, else strtod. */
+static int number_of(shards *p, const char *s, size_t len, double *v)
 {
-    shards *p = ctx;
-    (void)path;
-    if (depth == 0 && !is_array)
-        return jsonwalk_fail(p->walk, "expected a JSON array of shard rows");
-    if (depth == 1 && is_array)
-        return jsonwalk_fail(p->walk, "expected each shard row to be an object");
-    if (depth == 1)
-        row_reset(p);
+    if (jsonwalk_number(s, len, v) == 0)
+        return 0;
+    buf_reset(&p->num);
+    if (buf_append(&p->num, s, len) < 0)
+        return -1;
+    *v = strtod(p->num.data, NULL);
     return 0;
 }
 
-static int on_leave(void *ctx, const char *const *path, size_t depth, int is_array)
-{
-    (void)path;
-    (void)is_array;
-    return depth == 1 ? row_done(ctx) : 0;
-}
-
-static int on_scalar(void *ctx, const char *const *path, size_t depth, const jsonwalk_value *v)
+static int on_value(void *ctx, size_t f, const catjson_value *v)
 {
     shards *p = ctx;
-    if (depth == 0)
-        return jsonwalk_fail(p->walk, "expected a JSON array of shard rows");
-    if (depth == 1)
-        return jsonwalk_fail(p->walk, "expected each shard row to be an object");
-    if (depth != 2)
-        return 0;
-    int f = field_of(path[1]);
-    if (f < 0)
-        return 0;
-    if (v->kind == JSONWALK_NUMBER && f == F_STORE) {
-        p->store_num = v->num;
+    if (v->kind == CATJSON_NUMBER && f == F_STORE) {
+        if (number_of(p, v->str, v->len, &p->store_num) < 0)
+            return catjson_fail(p->scan, "out of memory");
         p->store_is_num = 1;
-    } else if (v->kind == JSONWALK_STRING && v->len > 0) {
-        if (memchr(v->str, '\0', v->len))
-            return jsonwalk_fail(p->walk, "NUL byte in a shard row string");
-        buf_reset(&p->field[f]);
-        if (buf_append(&p->field[f], v->str, v->len) < 0)
-            return jsonwalk_fail(p->walk, "out of memory");
+    } else if (v->kind == CATJSON_STRING && v->len > 0) {
+        if (v->has_nul)
+            return catjson_fail(p->scan, "NUL byte in a shard row string");
+        if (buf_set(&p->field[f], v->str, v->len) < 0)
+            return catjson_fail(p->scan, "out of memory");
         p->set[f] = 1;
     }
     return 0; /* null (unassigned rows) and empty strings mean "absent" */
 }
 
-static const jsonwalk_callbacks shards_cbs = {on_scalar, on_enter, on_leave};
+static int on_row(void *ctx)
+{
+    shards *p = ctx;
+    int rc = row_done(p);
+    row_reset(p);
+    return rc;
+}
+
+static const catjson_callbacks shards_cbs = {on_value, on_row};
 
 shards *shards_new(metric_set *out, const char *cluster)
 {
@@ -309,15 +294,16 @@ shards *shards_new(metric_set *out, const char *cluster)
         return NULL;
     p->out = out;
     p->cluster = strdup(cluster ? cluster : "");
-    p->walk = jsonwalk_new(&shards_cbs, p);
+    p->scan = catjson_new(field_keys, NFIELDS, &shards_cbs, p);
     for (int i = 0; i < NFIELDS; i++)
         buf_init(&p->field[i]);
+    buf_init(&p->num);
     p->nodes = strmap_new(sizeof(node_agg));
     p->indices = strmap_new(0);
     p->states = strmap_new(sizeof(size_t));
     p->reasons = strmap_new(sizeof(size_t));
     p->last_index = p->last_state = STRMAP_NONE;
-    if (!p->cluster || !p->walk || !p->nodes || !p->indices || !p->states || !p->reasons) {
+    if (!p->cluster || !p->scan || !p->nodes || !p->indices || !p->states || !p->reasons) {
         shards_free(p);
         return NULL;
     }
@@ -328,7 +314,7 @@ void shards_free(shards *p)
 {
     if (!p)
         return;
-    jsonwalk_free(p->walk);
+    catjson_free(p->scan);
     free(p->cluster);
     strmap_free(p->nodes);
     strmap_free(p->indices);
@@ -338,12 +324,13 @@ void shards_free(shards *p)
     free(p->order);
     for (int i = 0; i < NFIELDS; i++)
         buf_free(&p->field[i]);
+    buf_free(&p->num);
     free(p);
 }
 
 int shards_feed(void *ctx, const char *data, size_t len)
 {
-    return jsonwalk_feed(((shards *)ctx)->walk, data, len);
+    return catjson_feed(((shards *)ctx)->scan, data, len);
 }
 
 /* ---- finish: maxima, ordering, samples ---- */
@@ -395,7 +382,7 @@ static int add(shards *p, int def, const char *a, const char *b, double v)
     if (metric_set_add(p->out, &shards_defs[def], values, v) < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "cannot add %s sample", shards_defs[def].name);
-        return jsonwalk_fail(p->walk, msg);
+        return catjson_fail(p->scan, msg);
     }
     return 0;
 }
@@ -407,7 +394,7 @@ static int emit_nodes(shards *p)
     p->order = malloc((n ? n : 1) * sizeof(*p->order));
     if (!v || !p->order) {
         free(v);
-        return jsonwalk_fail(p->walk, "out of memory");
+        return catjson_fail(p->scan, "out of memory");
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -433,7 +420,7 @@ static int emit_counts(shards *p, int def, const strmap *t, const char *const *a
             return -1;
     named *v = sorted_ids(t);
     if (!v)
-        return jsonwalk_fail(p->walk, "out of memory");
+        return catjson_fail(p->scan, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < strmap_count(t) && rc == 0; i++)
         rc = add(p, def, p->cluster, v[i].name, (double)*(size_t *)strmap_value(t, v[i].id));
@@ -444,9 +431,9 @@ static int emit_counts(shards *p, int def, const strmap *t, const char *const *a
 int shards_finish(shards *p)
 {
     if (p->finished)
-        return jsonwalk_failed(p->walk) ? -1 : 0;
+        return catjson_failed(p->scan) ? -1 : 0;
     p->finished = 1;
-    if (jsonwalk_finish(p->walk) < 0)
+    if (catjson_finish(p->scan) < 0)
         return -1;
     compute_index_max(p);
     if (emit_nodes(p) < 0)
@@ -460,14 +447,14 @@ int shards_finish(shards *p)
 
 const char *shards_error(const shards *p)
 {
-    return jsonwalk_error(p->walk);
+    return catjson_error(p->scan);
 }
 
 /* ---- accessors ---- */
 
 static int ready(const shards *p)
 {
-    return p->finished && !jsonwalk_failed(p->walk);
+    return p->finished && !catjson_failed(p->scan);
 }
 
 size_t shards_total(const shards *p)

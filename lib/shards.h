@@ -23,7 +23,8 @@ typedef struct shards shards;
 shards *shards_new(metric_set *out, const char *cluster);
 void shards_free(shards *p);
 /* An esclient_sink: 0, or non-zero to abort on invalid JSON or a document
- * that is not an array of objects. */
+ * that is not an array of flat objects (catjson: a nested object or array
+ * as a column's value fails the answer too). */
 int shards_feed(void *p, const char *data, size_t len);
 /* 0 when the document was complete and valid, -1 otherwise (why: shards_error). */
 int shards_finish(shards *p);

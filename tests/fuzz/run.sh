@@ -22,7 +22,7 @@ case $secs in
     ;;
 esac
 
-all_targets="nodestats settings health shards nodeinfo jsonwalk config httpheader exposition indices lifecycle"
+all_targets="nodestats settings health shards catjson nodeinfo jsonwalk config httpheader exposition indices lifecycle"
 targets=${*:-$all_targets}
 
 # lib/ sources each target links; every target also gets buf, strmap, metric and exposition.
@@ -31,14 +31,16 @@ config_deps="config checks checktable units indexfilter webconfig awscreds probe
 client_deps="esclient awscreds clock"
 lib_sources() {
     case $1 in
-    nodestats | health | nodeinfo | jsonwalk) echo "jsonwalk jsonparser $1" ;;
-    settings | shards) echo "jsonwalk jsonparser units $1" ;;
+    nodestats | health | nodeinfo | jsonwalk) echo "utf8 jsonwalk jsonparser $1" ;;
+    settings) echo "utf8 jsonwalk jsonparser units $1" ;;
+    shards) echo "utf8 jsonwalk catjson units $1" ;;
+    catjson) echo "utf8 jsonwalk catjson" ;;
     config) echo "$config_deps" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
-    lifecycle) echo "jsonwalk jsonparser $client_deps esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    lifecycle) echo "utf8 jsonwalk jsonparser $client_deps esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     # the pacer's run functions pull in the client, the config and the optional collectors
-    indices) echo "jsonwalk jsonparser indexstats indexinfo pacer selfstats $client_deps $config_deps optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    indices) echo "utf8 jsonwalk jsonparser indexstats indexinfo pacer selfstats $client_deps $config_deps optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }
@@ -119,6 +121,12 @@ seed() {
     shards)
         seed_es "$dir" cat_shards.json
         seed_files "$dir" "$fx"/shards/*.json
+        ;;
+    catjson)
+        seed_es "$dir" cat_shards.json
+        seed_files "$dir" "$fx"/shards/*.json
+        seed_printf "$dir" '[]' '[{"node":"a\\uD800b","x":{"y":1}}]' \
+            '[{"store":-1.5e3,"index":"\\u0000","state":"\351"}]'
         ;;
     nodeinfo)
         seed_es "$dir" nodes_local.json master_node.json

@@ -1,5 +1,6 @@
 /* test_metric: the snapshot model: adding samples, finding families and samples, merging,
  * refusing conflicting definitions, keeping insertion order at scale. */
+#include "buf.h"
 #include "metric.h"
 #include "unit.h"
 
@@ -196,6 +197,103 @@ START_TEST(test_family_handle)
     ck_assert_double_eq(metric_family_value(f, 0), 5);
     ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-2");
     metric_set_free(s);
+}
+END_TEST
+
+/* A packed prefix makes the series metric_set_add_to makes: the same one again replaces it. */
+START_TEST(test_add_prefixed)
+{
+    static const metric_def three = {
+        "demo_pool_bytes", METRIC_GAUGE, "Pool.", {"cluster", "node", "pool", NULL}};
+    metric_set *s = metric_set_new();
+    metric_family *f = metric_set_family_for(s, &three);
+    const char *base[] = {"prod", "es-1", "young"};
+    buf packed;
+    buf_init(&packed);
+    size_t offs[4];
+    ck_assert_int_eq(metric_pack(&packed, base, 3, offs), 0);
+    ck_assert_uint_eq(packed.len, 5 + 5 + 6);
+    ck_assert_uint_eq(offs[0], 0);
+    ck_assert_uint_eq(offs[1], 5);
+    ck_assert_uint_eq(offs[2], 10);
+    ck_assert_uint_eq(offs[3], 16);
+    const char *rest[] = {"old"};
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[2], 2, rest, 1), 0);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[3], 3, NULL, 2), 0);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, "", 0, 0, base, 3),
+                     0); /* no prefix: young again */
+    const char *old[] = {"prod", "es-1", "old"};
+    ck_assert_int_eq(metric_set_add_to(s, f, old, 4), 0); /* the first series again */
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[3], 4, NULL, 5), -1);
+    ck_assert_int_eq(metric_set_add_prefixed(s, f, packed.data, offs[2], 2, NULL, 5), -1);
+    ck_assert_uint_eq(metric_family_sample_count(f), 2);
+    ck_assert_double_eq(metric_family_value(f, 0), 4);
+    ck_assert_double_eq(metric_family_value(f, 1), 3);
+    ck_assert_str_eq(metric_family_label_value(f, 0, 2), "old");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 1), "es-1");
+    ck_assert_str_eq(metric_family_label_value(f, 1, 2), "young");
+    const char *pairs[] = {"pool", "old", NULL};
+    double v;
+    ck_assert_int_eq(metric_set_lookup(s, "demo_pool_bytes", pairs, &v), 1);
+    ck_assert_double_eq(v, 4);
+    buf_free(&packed);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Deferred adds end up as eager ones would: a repeated series keeps its first place and
+ * takes the last value, a relabel or an absorb in between changes nothing of that. */
+START_TEST(test_deferred_index)
+{
+    metric_set *eager = metric_set_new(), *lazy = metric_set_new();
+    metric_set_defer_index(lazy);
+    char node[32];
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 300; i++) {
+            snprintf(node, sizeof(node), "es-%d", i % 250); /* 50 repeats per round */
+            double v = round * 1000 + i;
+            ck_assert_int_eq(add2(eager, &node_def, "prod", node, v), 0);
+            ck_assert_int_eq(add2(lazy, &node_def, "prod", node, v), 0);
+            if (round == 1 && i == 100) { /* a relabel while deferred reindexes at once */
+                ck_assert_int_eq(metric_set_relabel(eager, node_def.name, "node", "es-7", "x"), 1);
+                /* deferred, es-7 was there three times until this relabel merged them */
+                ck_assert_int_eq(metric_set_relabel(lazy, node_def.name, "node", "es-7", "x"), 3);
+            }
+        }
+    ck_assert_uint_gt(metric_set_sample_count(lazy), metric_set_sample_count(eager));
+    ck_assert_int_eq(metric_set_settle(lazy), 0);
+    ck_assert_int_eq(metric_set_settle(lazy), 0); /* nothing left to do */
+    ck_assert_uint_eq(metric_set_sample_count(lazy), metric_set_sample_count(eager));
+    const metric_family *fe = metric_set_find(eager, node_def.name);
+    const metric_family *fl = metric_set_find(lazy, node_def.name);
+    ck_assert_uint_eq(metric_family_sample_count(fl), 251); /* es-0..es-249 and x */
+    for (size_t k = 0; k < metric_family_sample_count(fe); k++) {
+        ck_assert_str_eq(metric_family_label_value(fl, k, 1), metric_family_label_value(fe, k, 1));
+        ck_assert_double_eq(metric_family_value(fl, k), metric_family_value(fe, k));
+    }
+    const char *pairs[] = {"cluster", "prod", "node", "es-3", NULL};
+    double v;
+    ck_assert_int_eq(metric_set_lookup(lazy, node_def.name, pairs, &v), 1);
+    ck_assert_double_eq(v, 2253); /* round 2, i = 253: the last add of es-3 */
+    ck_assert_int_eq(add2(lazy, &node_def, "prod", "es-3", -1), 0); /* settled: indexed again */
+    ck_assert_uint_eq(metric_family_sample_count(fl), 251);
+
+    /* an absorbed deferred set is settled first */
+    metric_set *src = metric_set_new(), *dst = metric_set_new();
+    metric_set_defer_index(src);
+    ck_assert_int_eq(add2(src, &node_def, "prod", "a", 1), 0);
+    ck_assert_int_eq(add2(src, &node_def, "prod", "a", 2), 0);
+    ck_assert_int_eq(add1(src, &total_def, "GET", 3), 0);
+    ck_assert_int_eq(add1(dst, &total_def, "GET", 4), 0);
+    ck_assert_int_eq(metric_set_absorb(dst, src), 0);
+    ck_assert_uint_eq(metric_set_sample_count(dst), 2);
+    const char *a[] = {"node", "a", NULL};
+    ck_assert_int_eq(metric_set_lookup(dst, node_def.name, a, &v), 1);
+    ck_assert_double_eq(v, 2);
+    metric_set_free(src);
+    metric_set_free(dst);
+    metric_set_free(eager);
+    metric_set_free(lazy);
 }
 END_TEST
 
@@ -626,6 +724,8 @@ static Suite *suite(void)
     tcase_add_test(tm, test_remove);
     tcase_add_test(tm, test_lookup_repeated_and_later_label);
     tcase_add_test(tm, test_family_handle);
+    tcase_add_test(tm, test_add_prefixed);
+    tcase_add_test(tm, test_deferred_index);
     suite_add_tcase(s, tm);
     return s;
 }

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "buf.h"
+#include "exposition.h"
 #include "metric.h"
 #include "shards.h"
 #include "unit.h"
+#include "utf8.h"
 
 /* Parses body in chunks of `chunk` bytes (0 = one shot) into a new set.
  * Returns the finish status; *outp and *pp are the caller's to free. */
@@ -359,59 +361,82 @@ START_TEST(test_bad_input)
         "\"STARTED\"",
         "[{\"state\":\"STARTED\"}] trailing",
         "[{\"state\":\"STARTED\",\"node\":\"a\\u0000b\"}]",
+        /* a _cat row holds scalars only: a nested value is another API's answer */
+        "[{\"state\":\"STARTED\",\"node\":\"a\",\"extra\":{\"x\":1}}]",
+        "[{\"state\":\"STARTED\",\"node\":[\"a\"]}]",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_failure(bad[i], strlen(bad[i]), bad[i]);
 }
 END_TEST
 
+/* The generated document of test_generated_100k (row i's shape follows from i). */
+static const char *const gen_states[] = {"STARTED",    "STARTED",   "STARTED",    "STARTED",
+                                         "STARTED",    "STARTED",   "RELOCATING", "INITIALIZING",
+                                         "UNASSIGNED", "UNASSIGNED"};
+static const char *const gen_reasons[] = {"ALLOCATION_FAILED", "NODE_LEFT", "INDEX_CREATED", NULL};
+enum { GEN_ROWS = 100000, GEN_NODES = 50, GEN_INDICES = 300 };
+
+static void gen_row(buf *b, size_t i)
+{
+    size_t s = (i * 7) % 10, node = (i * 13) % GEN_NODES, index = i % GEN_INDICES;
+    size_t store = (i * 2654435761u) % 50000000;
+    const char *st = gen_states[s];
+    buf_printf(b,
+               "%s{\"index\":\"idx-%04zu\",\"shard\":\"%zu\",\"prirep\":\"%c\",\"state\":\"%s\",",
+               i ? "," : "", index, i / GEN_INDICES, i % 2 ? 'r' : 'p', st);
+    if (strcmp(st, "UNASSIGNED") == 0) {
+        const char *r = gen_reasons[i % 4];
+        buf_puts(b, "\"docs\":null,\"store\":null,\"node\":null");
+        if (r)
+            buf_printf(b, ",\"unassigned.reason\":\"%s\"", r);
+    } else {
+        buf_printf(b, "\"docs\":\"%zu\",\"store\":\"%zu\",\"node\":\"node-%02zu%s\"", i, store,
+                   node, strcmp(st, "RELOCATING") == 0 ? " -> 10.0.0.1 abc node-99" : "");
+    }
+    buf_puts(b, "}");
+}
+
+static void gen_document(buf *b)
+{
+    buf_puts(b, "[");
+    for (size_t i = 0; i < GEN_ROWS; i++)
+        gen_row(b, i);
+    buf_puts(b, "]");
+    ck_assert_int_eq(b->failed, 0);
+}
+
 /* 100k rows over 50 nodes and 300 indices, counted here as they are written. */
 START_TEST(test_generated_100k)
 {
-    enum { ROWS = 100000, NODES = 50, INDICES = 300 };
-    static const char *const states[] = {"STARTED",    "STARTED",   "STARTED",    "STARTED",
-                                         "STARTED",    "STARTED",   "RELOCATING", "INITIALIZING",
-                                         "UNASSIGNED", "UNASSIGNED"};
-    static const char *const reasons[] = {"ALLOCATION_FAILED", "NODE_LEFT", "INDEX_CREATED", NULL};
+    enum { ROWS = GEN_ROWS, NODES = GEN_NODES, INDICES = GEN_INDICES };
     size_t want_reason[4] = {0}, started7 = 0, unassigned = 0, started = 0, nodes_seen = 0;
     int seen[NODES] = {0};
     size_t *pairs = calloc(NODES * INDICES, sizeof(*pairs)); /* (node, index) -> shards */
     double largest7 = -1;
     ck_assert_ptr_nonnull(pairs);
-    buf b;
-    buf_init(&b);
-    buf_puts(&b, "[");
-    for (size_t i = 0; i < ROWS; i++) {
-        size_t s = (i * 7) % 10, node = (i * 13) % NODES, index = i % INDICES;
+    for (size_t i = 0; i < ROWS; i++) { /* what gen_row writes for row i */
+        size_t node = (i * 13) % NODES, index = i % INDICES;
         size_t store = (i * 2654435761u) % 50000000;
-        const char *st = states[s];
-        buf_printf(
-            &b, "%s{\"index\":\"idx-%04zu\",\"shard\":\"%zu\",\"prirep\":\"%c\",\"state\":\"%s\",",
-            i ? "," : "", index, i / INDICES, i % 2 ? 'r' : 'p', st);
+        const char *st = gen_states[(i * 7) % 10];
         if (strcmp(st, "UNASSIGNED") == 0) {
-            const char *r = reasons[i % 4];
-            buf_puts(&b, "\"docs\":null,\"store\":null,\"node\":null");
-            if (r)
-                buf_printf(&b, ",\"unassigned.reason\":\"%s\"", r);
             want_reason[i % 4]++;
             unassigned++;
-        } else {
-            buf_printf(&b, "\"docs\":\"%zu\",\"store\":\"%zu\",\"node\":\"node-%02zu%s\"", i, store,
-                       node, strcmp(st, "RELOCATING") == 0 ? " -> 10.0.0.1 abc node-99" : "");
-            if (node == 7) {
-                started7 += strcmp(st, "STARTED") == 0;
-                if ((double)store > largest7)
-                    largest7 = (double)store;
-            }
-            started += strcmp(st, "STARTED") == 0;
-            pairs[node * INDICES + index]++;
-            nodes_seen += !seen[node];
-            seen[node] = 1;
+            continue;
         }
-        buf_puts(&b, "}");
+        if (node == 7) {
+            started7 += strcmp(st, "STARTED") == 0;
+            if ((double)store > largest7)
+                largest7 = (double)store;
+        }
+        started += strcmp(st, "STARTED") == 0;
+        pairs[node * INDICES + index]++;
+        nodes_seen += !seen[node];
+        seen[node] = 1;
     }
-    buf_puts(&b, "]");
-    ck_assert_int_eq(b.failed, 0);
+    buf b;
+    buf_init(&b);
+    gen_document(&b);
     size_t max7 = 0, max7_index = 0;
     for (size_t x = 0; x < INDICES; x++)
         if (pairs[7 * INDICES + x] > max7) { /* ascending: the first on a tie wins */
@@ -553,6 +578,124 @@ START_TEST(test_repeated_keys_across_rows)
 }
 END_TEST
 
+/* ---- golden: every output of the parser, frozen ----
+ * Each input's samples and --check accessors, as text, against a file the
+ * parser of an earlier commit wrote (tests/fixtures/shards/golden.txt), so a
+ * new parser front end must reproduce the old one byte for byte. Set
+ * ESVIGIL_UPDATE_GOLDEN=1 to rewrite the file after an intended change. */
+
+static void describe(const char *name, const char *body, size_t len, size_t chunk, buf *out)
+{
+    unsigned long long utf8 = utf8_repaired_total();
+    metric_set *set;
+    shards *p;
+    buf_printf(out, "== %s\n", name);
+    if (parse(body, len, chunk, &set, &p) != 0) {
+        buf_puts(out, "failed\n");
+    } else {
+        ck_assert_int_eq(exposition_render(set, EXPOSITION_TEXT, out), 0);
+        buf_printf(out, "# total %zu\n", shards_total(p));
+        for (size_t i = 0; i < shards_node_count(p); i++) {
+            const char *index;
+            size_t max = shards_node_index_max(p, i, &index);
+            buf_printf(out, "# node %s started %zu index_max %zu %s largest %.17g\n",
+                       shards_node_name(p, i), shards_node_started(p, i), max, index ? index : "-",
+                       shards_node_largest_bytes(p, i));
+        }
+    }
+    buf_printf(out, "# invalid_utf8 %llu\n", utf8_repaired_total() - utf8);
+    shards_free(p);
+    metric_set_free(set);
+}
+
+/* One shot and byte by byte must agree; the one-shot text goes into out. */
+static void describe_both(const char *name, const char *body, size_t len, buf *out)
+{
+    buf bytewise;
+    buf_init(&bytewise);
+    size_t mark = out->len;
+    describe(name, body, len, 0, out);
+    describe(name, body, len, len > 200000 ? 4093 : 1, &bytewise);
+    ck_assert_msg(bytewise.len == out->len - mark &&
+                      memcmp(bytewise.data, out->data + mark, bytewise.len) == 0,
+                  "%s: chunked parse differs from one shot", name);
+    buf_free(&bytewise);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Describes dir/NAME/cat_shards.json for every NAME, in name order. */
+static void describe_sets(const char *dir, buf *out)
+{
+    char *names[256];
+    size_t n = 0;
+    DIR *d = opendir(unit_src(dir));
+    ck_assert_msg(d != NULL, "cannot list %s", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256)
+        if (e->d_name[0] != '.')
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char rel[512], name[512];
+        snprintf(rel, sizeof(rel), "%s/%s/cat_shards.json", dir, names[i]);
+        snprintf(name, sizeof(name), "%s/%s", dir + strlen("tests/fixtures/"), names[i]);
+        size_t len;
+        char *body = unit_slurp(unit_src(rel), &len);
+        if (body) /* es/edge has none */
+            describe_both(name, body, len, out);
+        free(body);
+        free(names[i]);
+    }
+}
+
+START_TEST(test_golden_outputs)
+{
+    buf out;
+    buf_init(&out);
+    describe_sets("tests/fixtures/es", &out);
+    describe_sets("tests/fixtures/scenarios", &out);
+    const char *files[] = {"mixed.json", "empty.json", "human_sizes.json", "escapes.json"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        size_t len;
+        char *body = fixture(files[i], &len);
+        describe_both(files[i], body, len, &out);
+        free(body);
+    }
+    buf gen;
+    buf_init(&gen);
+    gen_document(&gen);
+    describe_both("generated-100k", gen.data, gen.len, &out);
+    buf_free(&gen);
+    ck_assert_int_eq(out.failed, 0);
+
+    const char *rel = "tests/fixtures/shards/golden.txt";
+    if (getenv("ESVIGIL_UPDATE_GOLDEN")) {
+        FILE *f = fopen(unit_src(rel), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(out.data, 1, out.len, f), out.len);
+        ck_assert_int_eq(fclose(f), 0);
+    }
+    size_t len;
+    char *want = unit_slurp(unit_src(rel), &len);
+    ck_assert_msg(want != NULL, "cannot read %s", rel);
+    if (len != out.len || memcmp(want, out.data, len) != 0) {
+        FILE *f = fopen("test_shards.golden.actual", "wb");
+        if (f) {
+            fwrite(out.data, 1, out.len, f);
+            fclose(f);
+        }
+        ck_abort_msg("output differs from %s: see test_shards.golden.actual", rel);
+    }
+    free(want);
+    buf_free(&out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("shards");
@@ -571,6 +714,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_repeated_keys_across_rows);
     tcase_add_test(tc, test_project_fixtures);
     tcase_add_test(tc, test_shared_real_responses);
+    tcase_add_test(tc, test_golden_outputs);
     suite_add_tcase(s, tc);
     return s;
 }
