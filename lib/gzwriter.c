@@ -66,8 +66,7 @@ struct gzwriter {
     unsigned long total;
     unsigned char dict[GZ_DICT]; /* the tail of the last chunk handed on */
     size_t dict_len;
-    chunkz zmain; /* the writer's, when it compresses a chunk itself */
-    int zmain_ready;
+    chunkz *zmain; /* the writer's, when it compresses a chunk itself */
     pthread_t worker;
     int worker_started;
     int stop;
@@ -107,7 +106,7 @@ gzwriter *gzwriter_new(size_t chunk)
 static int chunkz_init(chunkz *c)
 {
     /* zeroed: igzip's hash may read entries it has not written yet (harmless, but not to
-     * valgrind) */
+     * valgrind); chunkz_run resets the rest for every chunk */
     c->level_buf = calloc(1, ISAL_DEF_LVL1_DEFAULT);
     return c->level_buf ? 0 : -1;
 }
@@ -188,6 +187,48 @@ static int chunkz_run(chunkz *c, slot *s)
 
 #endif
 
+/* One deflate state (igzip's: 80 KB of stream and 276 KB of level-1 tables) outlives its body
+ * for the next one: allocated and freed with every poll's body, the heap handed its pages back
+ * in between and the next poll faulted them in again (~65 page faults, 6 % of a single node's
+ * CPU in perf). One is kept, not one per thread: a body of one chunk needs one, and a big body
+ * pays little for its second. */
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static chunkz *spare;
+
+/* A ready state, the kept one if there is one; NULL when out of memory. */
+static chunkz *chunkz_take(void)
+{
+    pthread_mutex_lock(&spare_mu);
+    chunkz *c = spare;
+    spare = NULL;
+    pthread_mutex_unlock(&spare_mu);
+    if (c)
+        return c;
+    c = calloc(1, sizeof(*c));
+    if (c && chunkz_init(c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* Keeps c for the next body, or frees it when one is kept already. */
+static void chunkz_give(chunkz *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&spare_mu);
+    if (!spare) {
+        spare = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&spare_mu);
+    if (c) {
+        chunkz_end(c);
+        free(c);
+    }
+}
+
 /* Compresses s with c; runs without the lock: s is RUNNING, so nobody else touches it. */
 static void compress_slot(chunkz *c, slot *s)
 {
@@ -209,8 +250,7 @@ static slot *pending(gzwriter *g)
 static void *worker_main(void *arg)
 {
     gzwriter *g = arg;
-    chunkz z;
-    int ready = chunkz_init(&z) == 0;
+    chunkz *z = chunkz_take();
     pthread_mutex_lock(&g->mu);
     for (;;) {
         slot *s = NULL;
@@ -220,8 +260,8 @@ static void *worker_main(void *arg)
             break;
         s->state = SLOT_RUNNING;
         pthread_mutex_unlock(&g->mu);
-        if (ready)
-            compress_slot(&z, s);
+        if (z)
+            compress_slot(z, s);
         else
             s->failed = 1;
         pthread_mutex_lock(&g->mu);
@@ -229,8 +269,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&g->cv);
     }
     pthread_mutex_unlock(&g->mu);
-    if (ready)
-        chunkz_end(&z);
+    chunkz_give(z);
     return NULL;
 }
 
@@ -259,10 +298,10 @@ static void progress(gzwriter *g)
     if ((s = pending(g))) {
         s->state = SLOT_RUNNING;
         pthread_mutex_unlock(&g->mu);
-        if (!g->zmain_ready)
-            g->zmain_ready = chunkz_init(&g->zmain) == 0;
-        if (g->zmain_ready)
-            compress_slot(&g->zmain, s);
+        if (!g->zmain)
+            g->zmain = chunkz_take();
+        if (g->zmain)
+            compress_slot(g->zmain, s);
         else
             s->failed = 1;
         pthread_mutex_lock(&g->mu);
@@ -365,11 +404,9 @@ static char *compress_whole(gzwriter *g, size_t *len)
 {
     slot *s = cur(g);
     s->last = 1;
-    if (!g->zmain_ready)
-        g->zmain_ready = chunkz_init(&g->zmain) == 0;
-    if (!g->zmain_ready)
+    if (!g->zmain && !(g->zmain = chunkz_take()))
         return NULL;
-    compress_slot(&g->zmain, s);
+    compress_slot(g->zmain, s);
     unsigned char trailer[8];
     put_le32(trailer, s->crc);
     put_le32(trailer + 4, (unsigned long)s->in_len & 0xffffffffUL);
@@ -436,8 +473,7 @@ void gzwriter_free(gzwriter *g)
         pthread_mutex_unlock(&g->mu);
         pthread_join(g->worker, NULL);
     }
-    if (g->zmain_ready)
-        chunkz_end(&g->zmain);
+    chunkz_give(g->zmain);
     for (int i = 0; i < GZ_RING; i++) {
         free(g->ring[i].in);
         buf_free(&g->ring[i].out);
