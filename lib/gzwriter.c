@@ -37,7 +37,7 @@ typedef struct slot {
     char *in; /* the chunk's plain bytes: in_cap stays within one chunk (a buf would double) */
     size_t in_len, in_cap;
     buf out;
-    unsigned char dict[GZ_DICT]; /* the previous chunk's tail */
+    unsigned char *dict; /* the previous chunk's tail: GZ_DICT bytes of gzwriter.dicts */
     size_t dict_len;
     unsigned long crc;
 } slot;
@@ -64,7 +64,10 @@ struct gzwriter {
     buf out;
     unsigned long crc;
     unsigned long total;
-    unsigned char dict[GZ_DICT]; /* the tail of the last chunk handed on */
+    /* the slots' dictionaries and the tail of the last chunk handed on, GZ_DICT bytes each:
+     * allocated once the body spans chunks (a small body's writer was 128 KB bigger) */
+    unsigned char *dicts;
+    unsigned char *dict; /* the last tail */
     size_t dict_len;
     chunkz *zmain; /* the writer's, when it compresses a chunk itself */
     pthread_t worker;
@@ -320,6 +323,15 @@ static const unsigned char gzip_header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3
 static void hand_on(gzwriter *g, int last)
 {
     slot *s = cur(g);
+    if (!g->dicts) { /* the first chunk: g->multi is set below */
+        if (!(g->dicts = malloc((GZ_RING + 1) * GZ_DICT))) {
+            g->failed = 1;
+            return;
+        }
+        for (int i = 0; i < GZ_RING; i++)
+            g->ring[i].dict = g->dicts + i * GZ_DICT;
+        g->dict = g->dicts + GZ_RING * GZ_DICT;
+    }
     size_t tail = s->in_len < GZ_DICT ? s->in_len : GZ_DICT;
     memcpy(g->dict, s->in + s->in_len - tail, tail);
     g->dict_len = tail;
@@ -479,6 +491,7 @@ void gzwriter_free(gzwriter *g)
         buf_free(&g->ring[i].out);
     }
     buf_free(&g->out);
+    free(g->dicts);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
     free(g);
