@@ -67,7 +67,7 @@ enum {
     HTTPD_FD_RESERVE = 64, /* ES connections, procfs reads, the log */
     HTTPD_POOL_BYTES = 16 * 1024,
     HTTPD_IDLE_TIMEOUT_S = 10,
-    HTTPD_THREADS = 4,
+    HTTPD_THREADS = 4,       /* at most; one per CPU below that (server_threads) */
     HTTPD_AUTH_CACHE_S = 60, /* exporter-toolkit caches successes too */
 };
 
@@ -507,6 +507,15 @@ static int tls_files_check(const tls_files *t, char *err, size_t errlen)
     return 0;
 }
 
+/* Threads that serve scrapes: one per CPU, up to HTTPD_THREADS. Every worker waits on the
+ * listening socket, so each new connection wakes them all and all but one find nothing to
+ * accept; a body served from memory needs no more threads than CPUs to keep them busy. */
+static unsigned server_threads(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus < HTTPD_THREADS ? (unsigned)cpus : HTTPD_THREADS;
+}
+
 /* Starts libmicrohttpd on fd (>= 0), or on the address of o. TLS when t has
  * a certificate: such a listener speaks TLS only. */
 static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const tls_files *t,
@@ -524,8 +533,8 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTPD_POOL_BYTES, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         /* a probe holds its thread for up to probe.timeout: one more thread
-           per probe keeps HTTPD_THREADS free to accept /metrics scrapes */
-        {MHD_OPTION_THREAD_POOL_SIZE, HTTPD_THREADS + h->probe_threads, NULL},
+           per probe keeps the scrape threads free to accept /metrics scrapes */
+        {MHD_OPTION_THREAD_POOL_SIZE, server_threads() + h->probe_threads, NULL},
     };
     size_t n = 7;
     if (t->cert) {

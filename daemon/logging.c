@@ -17,6 +17,9 @@
 /* Identical failures are written at most once per this many seconds. */
 #define LOGGING_REPEAT_INTERVAL 300.0
 
+/* The longest message emit() is handed: a folded one, msg plus its note. */
+#define LOGGING_MSG_MAX 1100
+
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static logging_level log_level = LOGGING_INFO;
 static int log_journal;
@@ -53,20 +56,28 @@ void logging_set_level(logging_level lvl)
     pthread_mutex_unlock(&log_mu);
 }
 
+/* The line is built whole and written with one fwrite: stderr is unbuffered,
+ * so a character at a time was a write(2) each (27 for "poll N done"), and
+ * every one woke the reader of a pipe, which took the CPU from the poller. */
 static void write_stderr(logging_level lvl, const char *msg)
 {
     struct timespec ts = clock_timespec(clock_real());
     struct tm tm;
     char when[32];
+    char line[64 + 2 * LOGGING_MSG_MAX]; /* the header, then msg with every byte escaped */
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"", when, ts.tv_nsec / 1000000, level_names[lvl]);
-    for (const char *p = msg; *p; p++) {
+    int head = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s msg=\"", when,
+                        ts.tv_nsec / 1000000, level_names[lvl]);
+    size_t n = head > 0 && (size_t)head < sizeof(line) ? (size_t)head : 0;
+    for (const char *p = msg; *p && n + 4 < sizeof(line); p++) {
         if (*p == '"' || *p == '\\')
-            fputc('\\', stderr);
-        fputc(*p == '\n' ? ' ' : *p, stderr);
+            line[n++] = '\\';
+        line[n++] = *p == '\n' ? ' ' : *p;
     }
-    fputs("\"\n", stderr);
+    line[n++] = '"';
+    line[n++] = '\n';
+    fwrite(line, 1, n, stderr);
     fflush(stderr);
 }
 
@@ -103,7 +114,7 @@ void logging_failure(const char *key, logging_level lvl, const char *fmt, ...)
     pthread_mutex_lock(&log_mu);
     if (lvl >= log_level && ratelimit_allow(&log_rl, key, clock_mono(), &folded)) {
         if (folded) {
-            char more[1100];
+            char more[LOGGING_MSG_MAX];
             snprintf(more, sizeof(more), "%s (repeated %u more times)", msg, folded);
             emit(lvl, more);
         } else {

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const metric_def node_def = {
@@ -608,6 +609,54 @@ START_TEST(test_absorb)
 }
 END_TEST
 
+/* Families absorbed from many short-lived sets, growing from a few samples to many (their
+ * pieces first in the set's arena, then malloc'd) and with label values long and short, read
+ * back intact once every source set is freed, and after trim and more adds. */
+START_TEST(test_absorb_growing_families)
+{
+    metric_set *dst = metric_set_new();
+    char node[300], fam[32];
+    metric_def defs[40];
+    for (int k = 0; k < 40; k++) {
+        snprintf(fam, sizeof(fam), "demo_f%d", k);
+        defs[k] = node_def;
+        defs[k].name = strdup(fam);
+    }
+    for (int round = 0; round < 30; round++) {
+        metric_set *src = metric_set_new();
+        for (int k = 0; k < 40; k++)
+            for (int i = 0; i < k; i++) { /* family k gets k samples a round */
+                snprintf(node, sizeof(node), "es-%d-%d-%0*d", round, i, (i % 7) * 40, 0);
+                ck_assert_int_eq(add2(src, &defs[k], "prod", node, round * 1000 + i), 0);
+            }
+        ck_assert_int_eq(metric_set_absorb(dst, src), 0);
+        metric_set_free(src);
+    }
+    ck_assert_uint_eq(metric_set_family_count(dst), 39); /* demo_f0 never had a sample */
+    for (int k = 1; k < 40; k++) {
+        const metric_family *f = metric_set_find(dst, defs[k].name);
+        ck_assert_uint_eq(metric_family_sample_count(f), (size_t)(30 * k));
+        for (int round = 0; round < 30; round++)
+            for (int i = 0; i < k; i++) {
+                size_t at = (size_t)(round * k + i);
+                snprintf(node, sizeof(node), "es-%d-%d-%0*d", round, i, (i % 7) * 40, 0);
+                ck_assert_str_eq(metric_family_label_value(f, at, 1), node);
+                ck_assert_double_eq(metric_family_value(f, at), round * 1000 + i);
+            }
+    }
+    metric_set_trim(dst);
+    ck_assert_int_eq(add2(dst, &defs[3], "prod", "es-0-0-0", 5), 0); /* a repeat: replaced */
+    ck_assert_int_eq(add2(dst, &defs[3], "prod", "es-late", 6), 0);
+    const metric_family *f3 = metric_set_find(dst, "demo_f3");
+    ck_assert_uint_eq(metric_family_sample_count(f3), 91);
+    ck_assert_double_eq(metric_family_value(f3, 0), 5);
+    ck_assert_str_eq(metric_family_label_value(f3, 90, 1), "es-late");
+    metric_set_free(dst);
+    for (int k = 0; k < 40; k++)
+        free((char *)defs[k].name);
+}
+END_TEST
+
 /* After trim a set reads the same, and adding or relabelling still keeps every series once. */
 START_TEST(test_trim_then_add)
 {
@@ -720,6 +769,7 @@ static Suite *suite(void)
     tcase_add_test(tm, test_merge);
     tcase_add_test(tm, test_merge_conflict_refused);
     tcase_add_test(tm, test_absorb);
+    tcase_add_test(tm, test_absorb_growing_families);
     tcase_add_test(tm, test_trim_then_add);
     tcase_add_test(tm, test_remove);
     tcase_add_test(tm, test_lookup_repeated_and_later_label);

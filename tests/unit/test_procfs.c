@@ -505,7 +505,7 @@ START_TEST(test_garbled_maps)
 END_TEST
 
 /* The address parser takes the full 64 bits (the vsyscall page), upper-case
- * digits, and a deleted mapping at the top of the address space. */
+ * digits, a deleted mapping at the top of the address space, and leading zeros. */
 START_TEST(test_maps_wide_addresses)
 {
     const char *root = dir_for("widemaps");
@@ -513,14 +513,16 @@ START_TEST(test_maps_wide_addresses)
               "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  "
               "[vsyscall]\n"
               "7F2C4C000000-7F2C4C021000 rw-p 00000000 00:00 0\n"
-              "fffffffffff00000-ffffffffffffffff r--s 00000000 fd:10 42 /x (deleted)\n",
+              "fffffffffff00000-ffffffffffffffff r--s 00000000 fd:10 42 /x (deleted)\n"
+              /* leading zeros do not count against the 64 bits */
+              "00000000000000000001000-00000000000000000002000 r--p 00000000 00:00 0 (deleted)\n",
               1);
     metric_set *s = metric_set_new();
     procfs_report rep = {{0}, ""};
     ck_assert_int_eq(procfs_collect_process(root, 100, 5, NULL, s, &rep), 0);
-    ck_assert_val(s, "esvigil_host_es_process_maps", 3);
-    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 1);
-    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 0xfffff);
+    ck_assert_val(s, "esvigil_host_es_process_maps", 4);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_maps", 2);
+    ck_assert_val(s, "esvigil_host_es_process_deleted_mapped_bytes", 0xfffff + 0x1000);
     metric_set_free(s);
 }
 END_TEST
