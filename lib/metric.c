@@ -65,7 +65,7 @@ struct metric_family {
     size_t nslots;
     size_t unique; /* samples [0, unique) are distinct series, in slots when there are slots */
     int samples_heap, slots_heap; /* malloc'd, else in the set's arena */
-    char strings[]; /* name, help and label names, which the pointers above borrow */
+    char strings[];               /* name, help and label names, which the pointers above borrow */
 };
 
 struct metric_set {
@@ -101,16 +101,23 @@ static void *arena_alloc(metric_set *s, size_t len)
     return p;
 }
 
+/* Links list src (of type T, linked through next) in behind the first element of the list at
+ * *head: arena blocks and label chunks both fill their first element, which must stay first. */
+#define SPLICE_BEHIND_FIRST(T, head, src)                                                          \
+    do {                                                                                           \
+        T **tail_ = *(head) ? &(*(head))->next : (head);                                           \
+        T *rest_ = *tail_;                                                                         \
+        *tail_ = (src);                                                                            \
+        while (*tail_)                                                                             \
+            tail_ = &(*tail_)->next;                                                               \
+        *tail_ = rest_;                                                                            \
+    } while (0)
+
 /* Hands src's blocks to dst, behind the one dst is filling, so the families absorbed from src
  * stay valid. */
 static void arena_take(metric_set *dst, metric_set *src)
 {
-    arena_block **tail = dst->arena ? &dst->arena->next : &dst->arena;
-    arena_block *rest = *tail;
-    *tail = src->arena;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = rest;
+    SPLICE_BEHIND_FIRST(arena_block, &dst->arena, src->arena);
     src->arena = NULL;
 }
 
@@ -357,12 +364,7 @@ static void family_unalloc(metric_family *f, const char *p, size_t len)
 /* Hands sf's chunks to f (behind f's current one), so values moved from sf stay valid. */
 static void family_take_chunks(metric_family *f, metric_family *sf)
 {
-    chunk **tail = f->chunks ? &f->chunks->next : &f->chunks;
-    chunk *rest = *tail;
-    *tail = sf->chunks;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = rest;
+    SPLICE_BEHIND_FIRST(chunk, &f->chunks, sf->chunks);
     sf->chunks = NULL;
 }
 
