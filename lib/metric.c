@@ -77,17 +77,23 @@ struct metric_set {
     arena_block *arena; /* the first is the one being filled; the families live here */
 };
 
+/* The size of the next arena block or label chunk: twice the last (min for the first), at
+ * most max, but never less than the len bytes it must hold. */
+static size_t grown_cap(size_t last, size_t min, size_t max, size_t len)
+{
+    size_t cap = last ? last * 2 : min;
+    if (cap > max)
+        cap = max;
+    return cap < len ? len : cap;
+}
+
 /* len bytes (16-aligned) from s's arena, in a new block when the current one lacks room. */
 static void *arena_alloc(metric_set *s, size_t len)
 {
     len = (len + 15) & ~(size_t)15;
     arena_block *b = s->arena;
     if (!b || b->cap - b->used < len) {
-        size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
-        if (cap > ARENA_BLOCK_MAX)
-            cap = ARENA_BLOCK_MAX;
-        if (cap < len)
-            cap = len;
+        size_t cap = grown_cap(b ? b->cap : 0, ARENA_BLOCK_MIN, ARENA_BLOCK_MAX, len);
         arena_block *n = malloc(sizeof(*n) + cap);
         if (!n)
             return NULL;
@@ -333,11 +339,7 @@ static char *family_alloc(metric_set *s, metric_family *f, size_t len)
 {
     chunk *c = f->chunks;
     if (!c || c->cap - c->used < len) {
-        size_t cap = c ? c->cap * 2 : CHUNK_MIN;
-        if (cap > CHUNK_MAX)
-            cap = CHUNK_MAX;
-        if (cap < len)
-            cap = len;
+        size_t cap = grown_cap(c ? c->cap : 0, CHUNK_MIN, CHUNK_MAX, len);
         int heap;
         chunk *n = piece_alloc(s, sizeof(*n) + cap, ARENA_CHUNK_MAX, &heap);
         if (!n)
