@@ -38,6 +38,14 @@ SERVE_CONNECTIONS = 32
 FLOOR_REPEATS = 7
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
+# The fd holder: opens /dev/null until it has argv[1] fds, says so, and waits to be stopped.
+HOLDER_FDS = 600  # gen_procfs' healthy scenario
+FD_HOLDER = ("import os, sys, time\n"
+             "n = int(sys.argv[1]); keep = []\n"
+             "while len(os.listdir('/proc/self/fd')) - 1 < n:\n"  # - the listing's own fd
+             "    keep.append(os.open('/dev/null', os.O_RDONLY))\n"
+             "print('holding %d fds' % (len(os.listdir('/proc/self/fd')) - 1), flush=True)\n"
+             "time.sleep(86400)\n")
 LISTEN_RE = re.compile(r"listening on (http://[0-9.:]+)")
 POLL_RE = re.compile(r"poll (\d+) done in ([0-9.]+)s: ([^\"]*)")
 REF_READY_RE = re.compile(r"starting elasticsearch_exporter")
@@ -502,10 +510,19 @@ class Bench:
         res["check"] = {"wall": wall, "exit": p.returncode, "cpu": ru.ru_utime + ru.ru_stime}
 
     # --- scenarios
-    def procfs_for(self, fixture_dir, name):
+    def fd_holder(self, name):
+        """A process holding the healthy tree's 600 open fds. The tree's PID/fd links to its
+        /proc/N/fd, so esvigil counts fds as on a real node of this kernel (one fstat on
+        Linux 6.2+, a listing before), not by listing an ext4 directory of 600 symlinks."""
+        p = Proc("fd-holder", [sys.executable, "-c", FD_HOLDER, str(HOLDER_FDS)],
+                 self.log_path(name + "-fd-holder"))
+        p.wait_line(re.compile(r"^holding"), 20)
+        return p
+
+    def procfs_for(self, fixture_dir, name, holder):
         """A gen_procfs tree whose ES process has the pid the fixture's node info reports."""
         dest = os.path.join(self.work, name + "-proc")
-        cmd = [sys.executable, GEN_PROCFS, dest]
+        cmd = [sys.executable, GEN_PROCFS, dest, "--fd-dir", "/proc/%d/fd" % holder.pid]
         try:
             with open(os.path.join(fixture_dir, "nodes_local.json")) as f:
                 node = next(iter(json.load(f)["nodes"].values()))
@@ -522,7 +539,8 @@ class Bench:
         if self.a.quick:
             sc.update(cycles=max(3, sc["cycles"] // 10), requests=max(3, sc["requests"] // 10))
         self.say("%s: starting fake ES on %s" % (name, fixture_dir))
-        procfs = self.procfs_for(fixture_dir, name)
+        holder = self.fd_holder(name)
+        procfs = self.procfs_for(fixture_dir, name, holder)
         fake = self.start_fake(fixture_dir, name + "-fake_es")
         ev = {"name": name + "-esvigil"}
         ref = {"name": name + "-reference"}
@@ -548,6 +566,7 @@ class Bench:
             self.reference_run(sc, fake, ref)
         finally:
             fake.stop()
+            holder.stop()
         self.results["scenarios"][name] = {"config": sc, "esvigil": ev, "reference": ref}
 
     def binaries(self):

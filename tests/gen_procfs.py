@@ -2,7 +2,7 @@
 """gen_procfs: writes a fake procfs tree (host files plus one Elasticsearch
 process) for esvigil's --path.procfs, so tests and the demo run without a real ES.
 
-    python3 tests/gen_procfs.py OUTDIR [--scenario NAME] [--pid N] [--starttime T]
+    python3 tests/gen_procfs.py OUTDIR [--scenario NAME] [--pid N] [--starttime T] [--fd-dir D]
 
 Output is deterministic: the unit tests assert exact values derived from the
 SCENARIOS table below (maps/deleted counts, deleted bytes, fd counts, meminfo).
@@ -297,7 +297,7 @@ def fd_target(i):
     return segment_path(i)
 
 
-def write_process(root, pid, s, name):
+def write_process(root, pid, s, name, fd_dir=None):
     pdir = os.path.join(root, str(pid))
     shutil.rmtree(pdir, ignore_errors=True)
     write(os.path.join(pdir, "stat"), stat_text(pid, s))
@@ -308,6 +308,9 @@ def write_process(root, pid, s, name):
         write(os.path.join(pdir, "limits"), limits_text(s["max_fds"]))
     write(os.path.join(pdir, "maps"), maps_text(s))
     fdir = os.path.join(pdir, "fd")
+    if fd_dir:
+        os.symlink(fd_dir, fdir)  # a live process's fds, counted as the kernel counts them
+        return
     os.makedirs(fdir)
     for i in range(s["fds"]):
         os.symlink(fd_target(i), os.path.join(fdir, str(i)))
@@ -331,6 +334,9 @@ def main(argv):
     ap.add_argument("--pid", type=int, default=4242)
     ap.add_argument("--starttime", type=int, default=None,
                     help="override field 22 of PID/stat (simulate a restarted process)")
+    ap.add_argument("--fd-dir", default=None,
+                    help="make PID/fd a symlink to this directory (a real /proc/N/fd) "
+                         "instead of writing the scenario's fds")
     args = ap.parse_args(argv)
     if args.pid <= 0:
         ap.error("--pid must be positive")
@@ -339,7 +345,7 @@ def main(argv):
         s["starttime"] = args.starttime
     os.makedirs(args.outdir, exist_ok=True)
     write_host(args.outdir, s, args.scenario)
-    write_process(args.outdir, args.pid, s, args.scenario)
+    write_process(args.outdir, args.pid, s, args.scenario, args.fd_dir)
     return 0
 
 

@@ -985,6 +985,22 @@ START_TEST(test_real_proc_fd_count)
 }
 END_TEST
 
+/* bench/bench.py links a tree's PID/fd to a live process's /proc/N/fd, so its
+ * fds are counted as the kernel counts them: the link is followed. */
+START_TEST(test_fd_dir_linked_to_real_proc)
+{
+    char fds[64];
+    snprintf(fds, sizeof(fds), "/proc/%ld/fd", (long)getpid());
+    const char *dir = gen("fdlink", "healthy", "--fd-dir", fds);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {0};
+    (void)procfs_collect_process(dir, 4242, 0, NULL, s, &rep);
+    ck_assert_double_eq(must(s, "esvigil_host_es_process_open_fds"), listed_fds());
+    ck_assert_double_eq(must(s, "esvigil_host_es_process_max_fds"), 65535);
+    metric_set_free(s);
+}
+END_TEST
+
 /* A garbled self/stat exports no process_* sample and counts a parse error. */
 START_TEST(test_self_garbled)
 {
@@ -1051,6 +1067,7 @@ static Suite *suite(void)
     tcase_add_test(gen_tc, test_healthy_host);
     tcase_add_test(gen_tc, test_maps_wide_addresses);
     tcase_add_test(gen_tc, test_real_proc_fd_count);
+    tcase_add_test(gen_tc, test_fd_dir_linked_to_real_proc);
     tcase_add_test(gen_tc, test_healthy_process);
     tcase_add_test(gen_tc, test_scroll_leak);
     tcase_add_test(gen_tc, test_low_map_count);
