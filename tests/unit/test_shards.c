@@ -550,6 +550,72 @@ END_TEST
 
 /* Runs of one index and one state, broken and resumed, and names that
  * extend the previous one: each row counts under its own name. */
+/* The generated rows once index by index (each index's rows one run: maxima counted as rows
+ * come) and once interleaved (recounted from every pair at the end): the same per-node figures. */
+START_TEST(test_runs_equal_interleaved)
+{
+    buf grouped, mixed;
+    buf_init(&grouped);
+    buf_init(&mixed);
+    gen_document(&mixed);
+    buf_puts(&grouped, "[");
+    for (size_t x = 0; x < GEN_INDICES; x++)
+        for (size_t i = x; i < GEN_ROWS; i += GEN_INDICES)
+            gen_row(&grouped, i); /* row 0 comes first, so the commas fall right */
+    buf_puts(&grouped, "]");
+    ck_assert_int_eq(grouped.failed, 0);
+    metric_set *out_g, *out_m;
+    shards *g, *m;
+    ck_assert_int_eq(parse(grouped.data, grouped.len, 4096, &out_g, &g), 0);
+    ck_assert_int_eq(parse(mixed.data, mixed.len, 4096, &out_m, &m), 0);
+    ck_assert_uint_eq(shards_node_count(g), shards_node_count(m));
+    size_t not_first = 0;
+    for (size_t i = 0; i < shards_node_count(g); i++) {
+        const char *ig, *im;
+        ck_assert_str_eq(shards_node_name(g, i), shards_node_name(m, i));
+        ck_assert_uint_eq(shards_node_started(g, i), shards_node_started(m, i));
+        ck_assert_uint_eq(shards_node_index_max(g, i, &ig), shards_node_index_max(m, i, &im));
+        ck_assert_str_eq(ig, im);
+        not_first += strcmp(ig, "idx-0000") != 0; /* not simply the first run */
+    }
+    ck_assert_uint_gt(not_first, 0);
+    shards_free(g);
+    shards_free(m);
+    metric_set_free(out_g);
+    metric_set_free(out_m);
+    buf_free(&grouped);
+    buf_free(&mixed);
+}
+END_TEST
+
+/* Runs out of name order: a later run with as many shards wins only with a name sorting first. */
+START_TEST(test_run_ties_by_name)
+{
+    const char *body = "["
+                       "{\"index\":\"b\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"b\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n2\"},"
+                       "{\"index\":\"a\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"c\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"c\",\"state\":\"STARTED\",\"node\":\"n2\"},"
+                       "{\"index\":\"c\",\"state\":\"STARTED\",\"node\":\"n1\"},"
+                       "{\"index\":\"d\",\"state\":\"STARTED\",\"node\":\"n2\"},"
+                       "{\"index\":\"d\",\"state\":\"STARTED\",\"node\":\"n2\"}"
+                       "]";
+    metric_set *out;
+    shards *p;
+    ck_assert_int_eq(parse(body, strlen(body), 0, &out, &p), 0);
+    const char *index = NULL;
+    ck_assert_uint_eq(shards_node_index_max(p, 0, &index), 2); /* n1: b, a, c twice each */
+    ck_assert_str_eq(index, "a");
+    ck_assert_uint_eq(shards_node_index_max(p, 1, &index), 2); /* n2: a, c once, d twice */
+    ck_assert_str_eq(index, "d");
+    shards_free(p);
+    metric_set_free(out);
+}
+END_TEST
+
 START_TEST(test_repeated_keys_across_rows)
 {
     const char *body = "["
@@ -715,6 +781,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_project_fixtures);
     tcase_add_test(tc, test_shared_real_responses);
     tcase_add_test(tc, test_golden_outputs);
+    tcase_add_test(tc, test_runs_equal_interleaved);
+    tcase_add_test(tc, test_run_ties_by_name);
     suite_add_tcase(s, tc);
     return s;
 }
