@@ -23,6 +23,11 @@ double clock_real(void)
     return read_clock(CLOCK_REALTIME);
 }
 
+double clock_round_ns(double secs)
+{
+    return isfinite(secs) ? round(secs * 1e9) / 1e9 : secs;
+}
+
 struct timespec clock_timespec(double s)
 {
     assert(s >= 0 && isfinite(s));

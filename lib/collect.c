@@ -892,7 +892,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     const char *ver[] = {o->version ? o->version : "unknown"};
     int rc = metric_set_add(out, &def_up, NULL, res->es_up ? 1 : 0);
     rc |= metric_set_add(out, &def_build, ver, 1);
-    rc |= metric_set_add(out, &def_duration, NULL, res->duration);
+    rc |= metric_set_add(out, &def_duration, NULL, clock_round_ns(res->duration));
     rc |= metric_set_add(out, &def_polls, NULL, (double)c->polls);
     if (c->last_success > 0)
         rc |= metric_set_add(out, &def_last_success, NULL, c->last_success);

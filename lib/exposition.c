@@ -159,11 +159,26 @@ static size_t utf8_seq_len(const unsigned char *s)
 /* Collects output in a stack chunk and hands it to the sink a chunk at a time: going through
  * buf_append for every label piece cost more than everything else put together, and a
  * compressing sink works best on big pieces. */
+/* The label pairs of the last sample as rendered (pairs joined by ',', no braces) and where its
+ * packed values are: consecutive samples, across families too, mostly share their leading
+ * labels (cluster, host, name and the roles on every node family), and copying a rendered
+ * prefix costs a fraction of escaping it again. */
+#define LABEL_TEXT_MAX 4096
+typedef struct label_cache {
+    size_t n;                            /* pairs held */
+    const char *values;                  /* the sample's packed values (alive while rendering) */
+    const char *name[METRIC_MAX_LABELS]; /* its label names */
+    size_t text_end[METRIC_MAX_LABELS];  /* where pair j ends in text */
+    size_t value_end[METRIC_MAX_LABELS]; /* where value j ends in values, its NUL included */
+    char text[LABEL_TEXT_MAX];
+} label_cache;
+
 typedef struct writer {
     exposition_sink sink;
     void *ctx;
     int failed;
     size_t n;
+    label_cache labels;
     char chunk[65536];
 } writer;
 
@@ -237,36 +252,77 @@ static const unsigned char special[256] = {
 #undef SPECIAL_HIGH4
 };
 
-/* Appends s with backslash and newline escaped, plus double quote when quote is set. Invalid
- * UTF-8 bytes (ES node names and attributes are not guaranteed clean) become U+FFFD so that
- * scrapers never reject the whole page. Plain runs go out in one piece. Returns s's NUL. */
+/* The end of the plain run at p: the first byte to escape (or replace), or the NUL. Valid
+ * multi-byte UTF-8 sequences belong to the run. */
+static const unsigned char *plain_run(const unsigned char *p, unsigned stop)
+{
+    for (size_t seq;; p += seq) {
+        seq = 1;
+        while (!(special[*p] & stop))
+            p++;
+        if (*p < 0x80 || (seq = utf8_seq_len(p)) == 0)
+            return p;
+    }
+}
+
+/* What the byte that ended a plain run becomes: an escape, or U+FFFD for an invalid UTF-8
+ * byte (ES node names and attributes are not guaranteed clean, and scrapers reject the whole
+ * page for one). Its length is 2 or 3. */
+static const char *escape_of(unsigned char c, size_t *len)
+{
+    *len = 2;
+    if (c == '\\')
+        return "\\\\";
+    if (c == '\n')
+        return "\\n";
+    if (c == '"')
+        return "\\\"";
+    *len = 3;
+    return "\xEF\xBF\xBD";
+}
+
+static unsigned escape_stop(int quote)
+{
+    return quote ? 1u | 2u | 4u : 1u | 4u;
+}
+
+/* Appends s with backslash and newline escaped, plus double quote when quote is set, invalid
+ * UTF-8 replaced. Plain runs go out in one piece. Returns s's NUL. */
 static const char *put_escaped(writer *w, const char *s, int quote)
 {
-    static const char replacement[] = "\xEF\xBF\xBD";
-    const unsigned stop = quote ? 1u | 2u | 4u : 1u | 4u;
+    const unsigned stop = escape_stop(quote);
     const unsigned char *p = (const unsigned char *)s;
-    for (;;) {
+    for (;; p++) {
         const unsigned char *run = p;
-        size_t seq;
-        for (;; p += seq) {
-            seq = 1;
-            while (!(special[*p] & stop))
-                p++;
-            if (*p < 0x80 || (seq = utf8_seq_len(p)) == 0)
-                break;
-        }
+        p = plain_run(p, stop);
         w_put(w, run, (size_t)(p - run));
         if (!*p)
             return (const char *)p;
-        if (*p == '\\')
-            w_put(w, "\\\\", 2);
-        else if (*p == '\n')
-            w_put(w, "\\n", 2);
-        else if (*p == '"')
-            w_put(w, "\\\"", 2);
-        else
-            w_put(w, replacement, sizeof(replacement) - 1);
-        p++;
+        size_t len;
+        const char *e = escape_of(*p, &len);
+        w_put(w, e, len);
+    }
+}
+
+/* put_escaped (quoted) into dst, which has room for 3 bytes per byte of s; returns the end of
+ * what it wrote and sets *nul to s's NUL. */
+static char *copy_escaped(char *dst, const char *s, const char **nul)
+{
+    const unsigned stop = escape_stop(1);
+    const unsigned char *p = (const unsigned char *)s;
+    for (;; p++) {
+        const unsigned char *run = p;
+        p = plain_run(p, stop);
+        memcpy(dst, run, (size_t)(p - run));
+        dst += p - run;
+        if (!*p) {
+            *nul = (const char *)p;
+            return dst;
+        }
+        size_t len;
+        const char *e = escape_of(*p, &len);
+        memcpy(dst, e, len);
+        dst += len;
     }
 }
 
@@ -292,13 +348,14 @@ typedef struct names {
     size_t nlabels;
     const char *label[METRIC_MAX_LABELS];
     size_t label_len[METRIC_MAX_LABELS];
+    size_t kept; /* leading label names the label cache holds too */
 } names;
 
 static names family_names(const metric_family *f, exposition_format fmt)
 {
     const char *name = metric_family_name(f);
     size_t len = strlen(name);
-    names n = {name, len, len, 0, metric_family_label_count(f), {NULL}, {0}};
+    names n = {name, len, len, 0, metric_family_label_count(f), {NULL}, {0}, 0};
     for (size_t j = 0; j < n.nlabels; j++) {
         n.label[j] = metric_family_label_name(f, j);
         n.label_len[j] = strlen(n.label[j]);
@@ -346,20 +403,79 @@ static void put_header(writer *w, const metric_family *f, const names *n, exposi
     }
 }
 
-static void put_sample(writer *w, const metric_family *f, const names *n, size_t i)
+/* How many of the family's leading label names the cache holds (by content: families own
+ * their strings). */
+static size_t names_kept(const label_cache *c, const names *n)
+{
+    size_t j = 0;
+    while (j < c->n && j < n->nlabels && strcmp(c->name[j], n->label[j]) == 0)
+        j++;
+    return j;
+}
+
+/* Renders pair j and the ones after it from v + vpos into the cache after its first j pairs;
+ * 0 when they would not fit (the cache is then empty). */
+static int cache_pairs(label_cache *c, const names *n, const char *v, size_t j, size_t vpos)
+{
+    size_t tpos = j ? c->text_end[j - 1] : 0;
+    for (; j < n->nlabels; j++) {
+        size_t vlen = strlen(v + vpos);
+        if (tpos + n->label_len[j] + 3 * vlen + 4 > sizeof(c->text)) {
+            c->n = 0;
+            return 0;
+        }
+        char *t = c->text + tpos;
+        if (j)
+            *t++ = ',';
+        memcpy(t, n->label[j], n->label_len[j]);
+        t += n->label_len[j];
+        *t++ = '=';
+        *t++ = '"';
+        const char *nul;
+        t = copy_escaped(t, v + vpos, &nul);
+        *t++ = '"';
+        tpos = (size_t)(t - c->text);
+        vpos += vlen + 1;
+        c->name[j] = n->label[j];
+        c->text_end[j] = tpos;
+        c->value_end[j] = vpos;
+    }
+    c->n = n->nlabels;
+    c->values = v;
+    return 1;
+}
+
+/* The sample's {pairs}: the prefix it shares with the last sample comes from the cache. */
+static void put_labels(writer *w, names *n, const char *v)
+{
+    label_cache *c = &w->labels;
+    size_t j = 0, vpos = 0;
+    for (; j < n->kept && strcmp(v + vpos, c->values + vpos) == 0; j++)
+        vpos = c->value_end[j];
+    w_putc(w, '{');
+    if (cache_pairs(c, n, v, j, vpos)) {
+        n->kept = n->nlabels;
+        w_put(w, c->text, c->text_end[n->nlabels - 1]);
+    } else {
+        n->kept = 0;
+        for (j = 0; j < n->nlabels; j++) {
+            if (j)
+                w_putc(w, ',');
+            w_put(w, n->label[j], n->label_len[j]);
+            w_put(w, "=\"", 2);
+            v = put_escaped(w, v, 1) + 1;
+            w_putc(w, '"');
+        }
+    }
+    w_putc(w, '}');
+}
+
+static void put_sample(writer *w, const metric_family *f, names *n, size_t i)
 {
     char value[EXPOSITION_VALUE_MAX];
     w_put(w, n->family, n->sample_len);
-    const char *v = metric_family_label_values(f, i);
-    for (size_t j = 0; j < n->nlabels; j++) {
-        w_putc(w, j ? ',' : '{');
-        w_put(w, n->label[j], n->label_len[j]);
-        w_put(w, "=\"", 2);
-        v = put_escaped(w, v, 1) + 1;
-        w_putc(w, '"');
-    }
     if (n->nlabels)
-        w_putc(w, '}');
+        put_labels(w, n, metric_family_label_values(f, i));
     w_putc(w, ' ');
     w_put(w, value, format_value(metric_family_value(f, i), value));
     w_putc(w, '\n');
@@ -371,6 +487,7 @@ static void render_family(writer *w, const metric_family *f, exposition_format f
     if (count == 0)
         return;
     names n = family_names(f, fmt);
+    n.kept = names_kept(&w->labels, &n);
     put_header(w, f, &n, fmt);
     for (size_t i = 0; i < count && !w->failed; i++)
         put_sample(w, f, &n, i);
@@ -386,6 +503,7 @@ int exposition_render_to(const metric_set *s, exposition_format fmt, exposition_
     w->ctx = ctx;
     w->failed = 0;
     w->n = 0;
+    w->labels.n = 0;
     size_t nfams = metric_set_family_count(s);
     for (size_t i = 0; i < nfams && !w->failed; i++)
         render_family(w, metric_set_family(s, i), fmt);

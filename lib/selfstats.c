@@ -1,6 +1,7 @@
 /* selfstats: one definition of each per-collector self family, so the node
  * poll and the paced collectors cannot drift apart in help or labels. */
 #include "selfstats.h"
+#include "clock.h"
 
 const metric_def selfstats_collector_success = {"esvigil_collector_success",
                                                 METRIC_GAUGE,
@@ -19,7 +20,7 @@ const metric_def selfstats_errors = {
 int selfstats_add_run(metric_set *out, const char *name, double secs, int ok)
 {
     const char *v[] = {name};
-    if (metric_set_add(out, &selfstats_collector_duration, v, secs) < 0)
+    if (metric_set_add(out, &selfstats_collector_duration, v, clock_round_ns(secs)) < 0)
         return -1;
     return metric_set_add(out, &selfstats_collector_success, v, ok ? 1 : 0);
 }

@@ -69,6 +69,21 @@ START_TEST(test_timespec_normalised)
 }
 END_TEST
 
+/* Two readings' difference loses its float noise: what is left is the nanoseconds the clock
+ * counted, which print in as few digits as they need. */
+START_TEST(test_round_ns)
+{
+    ck_assert(clock_round_ns(0.0010675350000042272) == 0.001067535);
+    ck_assert(clock_round_ns(5.580300000929128e-05) == 5.5803e-05);
+    ck_assert(clock_round_ns(12.000000000400001) == 12.0);
+    ck_assert(clock_round_ns(0) == 0);
+    ck_assert(isnan(clock_round_ns(NAN)));
+    ck_assert(isinf(clock_round_ns(INFINITY)));
+    double t0 = clock_mono(), d = clock_round_ns(clock_mono() - t0);
+    ck_assert(d >= 0 && d == round(d * 1e9) / 1e9);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("clock");
@@ -77,6 +92,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_real_is_the_epoch);
     tcase_add_loop_test(tc, test_timespec, 0, (int)(sizeof(ts_cases) / sizeof(ts_cases[0])));
     tcase_add_test(tc, test_timespec_normalised);
+    tcase_add_test(tc, test_round_ns);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -296,6 +296,80 @@ START_TEST(test_large_render)
 }
 END_TEST
 
+/* Samples repeat the leading labels of the sample before them, across families too, and the
+ * renderer copies that prefix instead of escaping it again: the page must read as if each
+ * sample were rendered on its own, whatever the names, values and lengths around it. */
+typedef struct prefix_case {
+    const char *family;
+    const char *labels[4];
+    const char *values[4];
+} prefix_case;
+
+static void naive_escape(buf *b, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            buf_putc(b, '\\');
+        if (*v == '\n')
+            buf_puts(b, "\\n");
+        else
+            buf_putc(b, *v);
+    }
+}
+
+START_TEST(test_shared_label_prefixes)
+{
+    static char big[6000];
+    memset(big, 'b', sizeof(big) - 1);
+    big[100] = '"';
+    const prefix_case cases[] = {
+        {"demo_a", {"cluster", "node", "name"}, {"c1", "n\"1", "x"}},
+        {"demo_a", {"cluster", "node", "name"}, {"c1", "n\"1", "y"}},
+        {"demo_a", {"cluster", "node", "name"}, {"c1", "n2", "x"}},
+        {"demo_a", {"cluster", "node", "name"}, {"c2", "n\"1", "x"}},
+        {"demo_a", {"cluster", "node", "name"}, {"c2", "n\"12", "x"}},
+        {"demo_a", {"cluster", "node", "name"}, {"c2", "", "x"}},
+        {"demo_b", {"cluster", "node"}, {"c2", ""}},
+        {"demo_c", {"cluster", "other"}, {"c2", ""}},
+        {"demo_c", {"cluster", "other"}, {"c2", "back\\slash\nnewline"}},
+        {"demo_d", {"node", "cluster"}, {"c2", "c2"}},
+        {"demo_e", {NULL}, {NULL}},
+        {"demo_f", {"node", "big"}, {"c2", big}},
+        {"demo_f", {"node", "big"}, {"c2", "small"}},
+        {"demo_g", {"node", "big", "name"}, {"c2", "small", big}},
+        {"demo_g", {"node", "big", "name"}, {"c2", "small", "x"}},
+        {"demo_h", {"node", "big", "name", "more"}, {"c2", "small", "x", "y"}},
+    };
+    metric_set *s = metric_set_new();
+    buf want;
+    buf_init(&want);
+    const char *last = NULL;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const prefix_case *c = &cases[i];
+        metric_def d = {c->family,
+                        METRIC_GAUGE,
+                        "",
+                        {c->labels[0], c->labels[1], c->labels[2], c->labels[3], NULL}};
+        ck_assert_int_eq(metric_set_add(s, &d, c->values, (double)i), 0);
+        if (!last || strcmp(last, c->family) != 0)
+            buf_printf(&want, "# TYPE %s gauge\n", c->family);
+        last = c->family;
+        buf_puts(&want, c->family);
+        for (size_t j = 0; j < 4 && c->labels[j]; j++) {
+            buf_printf(&want, "%c%s=\"", j ? ',' : '{', c->labels[j]);
+            naive_escape(&want, c->values[j]);
+            buf_putc(&want, '"');
+        }
+        buf_printf(&want, "%s %zu\n", c->labels[0] ? "}" : "", i);
+    }
+    char *text = render(s, EXPOSITION_TEXT);
+    ck_assert_str_eq(text, want.data);
+    free(text);
+    buf_free(&want);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_format_value_table)
 {
     static const struct {
@@ -498,6 +572,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_render_appends_and_reports_failure);
     tcase_add_test(tc, test_long_value_and_help);
     tcase_add_test(tc, test_large_render);
+    tcase_add_test(tc, test_shared_label_prefixes);
     suite_add_tcase(s, tc);
     TCase *tv = tcase_create("values");
     tcase_add_test(tv, test_format_value_table);
