@@ -550,6 +550,11 @@ typedef struct maps_count {
     unsigned long long lines, deleted, deleted_bytes;
 } maps_count;
 
+/* The line parsers read ahead before they know where a line ends, never more than 30 bytes past
+ * the data. These zero bytes stop them, as no field takes one: nothing parsed depends on what lies
+ * beyond. */
+#define MAPS_PAD 64
+
 /* A hex digit's value plus one; 0 for any other byte. */
 static const unsigned char hex_digit1[256] = {
     ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
@@ -580,48 +585,69 @@ static const char *maps_hex(const char *s, unsigned long long *v)
     return (const char *)p;
 }
 
-static int maps_perm(char ch)
+/* ---- one line ---- */
+
+typedef struct maps_range {
+    unsigned long long start, end;
+} maps_range;
+
+static const unsigned char perm_char[256] = {
+    ['r'] = 1, ['w'] = 1, ['x'] = 1, ['s'] = 1, ['p'] = 1, ['-'] = 1,
+};
+
+/* " rwxp " at s */
+static int maps_perms(const char *s)
 {
-    return ch == 'r' || ch == 'w' || ch == 'x' || ch == 's' || ch == 'p' || ch == '-';
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] == ' ' && (perm_char[u[1]] & perm_char[u[2]] & perm_char[u[3]] & perm_char[u[4]]) &&
+           u[5] == ' ';
 }
 
-/* "start-end perms ..." ; counts the line and, for " (deleted)", its size. */
-static int maps_line(const char *line, size_t len, maps_count *mc)
+/* Checks "start-end perms " at line; returns what follows it, or NULL. */
+static const char *maps_prefix(const char *line, maps_range *r)
 {
-    unsigned long long start, end;
-    const char *e = maps_hex(line, &start);
-    if (!e || *e != '-' || !(e = maps_hex(e + 1, &end)))
-        return -1;
-    if (end < start || *e != ' ' || (size_t)(e - line) + 6 > len || e[5] != ' ')
-        return -1;
-    for (int i = 1; i <= 4; i++)
-        if (!maps_perm(e[i]))
-            return -1;
-    mc->lines++;
+    const char *e = maps_hex(line, &r->start);
+    if (!e || *e != '-' || !(e = maps_hex(e + 1, &r->end)) || r->end < r->start)
+        return NULL;
+    return maps_perms(e) ? e + 6 : NULL;
+}
+
+/* Counts the line [line, eol) and, for " (deleted)", its size. */
+static void maps_count_line(const char *line, const char *eol, const maps_range *r, maps_count *mc)
+{
     static const char suffix[] = " (deleted)";
     size_t sl = sizeof(suffix) - 1;
-    if (len >= sl && memcmp(line + len - sl, suffix, sl) == 0) {
+    mc->lines++;
+    /* ')' first: few lines end in one, so the memcmp is mostly skipped */
+    if (eol[-1] == ')' && (size_t)(eol - line) >= sl && memcmp(eol - sl, suffix, sl) == 0) {
         mc->deleted++;
-        mc->deleted_bytes += end - start;
+        mc->deleted_bytes += r->end - r->start;
     }
-    return 0;
 }
 
-/* Parses every complete line in buf[0..n); returns bytes consumed or -1. */
-static long maps_scan(char *buf, size_t n, int at_eof, maps_count *mc)
+/* Parses every complete line in buf[0..n), which MAPS_PAD zero bytes follow; returns bytes
+ * consumed or -1, also for a NUL byte. A line is scanned once: its fields, then strchr on to the
+ * newline, which stops at a NUL as well, so finding those takes no pass of its own. */
+static long maps_scan(const char *buf, size_t n, int at_eof, maps_count *mc)
 {
-    size_t pos = 0;
-    while (pos < n) {
-        char *nl = memchr(buf + pos, '\n', n - pos);
-        if (!nl && !at_eof)
-            break;
-        size_t len = nl ? (size_t)(nl - (buf + pos)) : n - pos;
-        buf[pos + len] = '\0'; /* the byte after the data is always in bounds */
-        if (maps_line(buf + pos, len, mc) != 0)
+    const char *p = buf, *end = buf + n;
+    while (p < end) {
+        maps_range r;
+        const char *rest = maps_prefix(p, &r), *from = rest ? rest : p;
+        const char *eol = strchr(from, '\n');
+        if (!eol) {
+            if (memchr(from, '\0', (size_t)(end - from)))
+                return -1;
+            if (!at_eof)
+                break; /* the rest of the line comes with the next read */
+            eol = end;
+        }
+        if (!rest)
             return -1;
-        pos += len + 1;
+        maps_count_line(p, eol, &r, mc);
+        p = eol + 1;
     }
-    return (long)(pos > n ? n : pos);
+    return p > end ? (long)n : (long)(p - buf);
 }
 
 static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep)
@@ -632,7 +658,7 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
         report(rep, errno_class(err), path, strerror(err));
         return errno_class(err);
     }
-    char *buf = malloc(MAPS_CHUNK + 1);
+    char *buf = malloc(MAPS_CHUNK + MAPS_PAD);
     if (!buf) {
         close(fd);
         report(rep, PROCFS_ERR_MISSING, path, strerror(ENOMEM));
@@ -650,16 +676,14 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
             why = strerror(errno);
             break;
         }
-        if (memchr(buf + have, '\0', (size_t)r)) {
-            res = PROCFS_ERR_PARSE;
-            why = "binary content";
-            break;
-        }
         have += (size_t)r;
+        memset(buf + have, 0, MAPS_PAD);
         long used = maps_scan(buf, have, r == 0, mc);
         if (used < 0) {
+            /* a NUL anywhere in this read is reported first, wherever the scan stopped */
             res = PROCFS_ERR_PARSE;
-            why = "malformed line";
+            why = memchr(buf + have - (size_t)r, '\0', (size_t)r) ? "binary content"
+                                                                  : "malformed line";
             break;
         }
         memmove(buf, buf + used, have - (size_t)used);

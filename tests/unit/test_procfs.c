@@ -527,6 +527,130 @@ START_TEST(test_maps_wide_addresses)
 }
 END_TEST
 
+/* Writes len bytes, NULs included, to root/rel (put stops at the first). */
+static void put_bytes(const char *root, const char *rel, const char *data, size_t len)
+{
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", root, rel);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Process 100 of root (from hand_proc) read with len bytes of maps: 0 and got[] = lines,
+ * deleted, deleted bytes, or 1 with nothing exported and rep saying why. */
+static int collect_maps(const char *root, const char *maps, size_t len, double got[3],
+                        procfs_report *rep)
+{
+    put_bytes(root, "100/maps", maps, len);
+    metric_set *s = metric_set_new();
+    int rc = procfs_collect_process(root, 100, 5, NULL, s, rep);
+    if (rc == 0) {
+        got[0] = must(s, "esvigil_host_es_process_maps");
+        got[1] = must(s, "esvigil_host_es_process_deleted_maps");
+        got[2] = must(s, "esvigil_host_es_process_deleted_mapped_bytes");
+    } else {
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    }
+    metric_set_free(s);
+    return rc;
+}
+
+/* A line may end right after the space that follows the perms, or at EOF without a newline;
+ * " (deleted)" counts only as the very end, even when it starts at that space. */
+START_TEST(test_maps_line_ends)
+{
+    static const struct {
+        const char *maps;
+        double lines, deleted, bytes; /* lines < 0: refused */
+    } cases[] = {
+        {"0-1 rwxp \n", 1, 0, 0},
+        {"0-1 rwxp ", 1, 0, 0},
+        {"0-1 rwxp (deleted)\n", 1, 1, 1},
+        {"10-30 ---- x (deleted)", 1, 1, 0x20},
+        {"0-1 rwxp x(deleted)\n", 1, 0, 0},
+        {"0-1 rwxp (deleted))\n", 1, 0, 0},
+        {"0-1 rwxp (deleted) \n", 1, 0, 0},
+        {"0-1 rwxp )\n0-2 pppp  (deleted)\n", 2, 1, 2},
+        {"0-1 rwxp\n", -1, 0, 0},
+        {"0-1 rwxp", -1, 0, 0},
+        {"0-1 rwx \n", -1, 0, 0},
+        {"0-1\n", -1, 0, 0},
+        {"0-1", -1, 0, 0},
+        {"0-1 rwxp \n\n", -1, 0, 0},
+        {"0-1 rwxp \n ", -1, 0, 0},
+    };
+    const char *root = dir_for("line_ends");
+    hand_proc(root, 100, 5, "", 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double got[3];
+        procfs_report rep = {{0}, ""};
+        int rc = collect_maps(root, cases[i].maps, strlen(cases[i].maps), got, &rep);
+        if (cases[i].lines < 0) {
+            ck_assert_msg(rc == 1 && rep.errors[PROCFS_ERR_PARSE] == 1, "case %zu accepted", i);
+            continue;
+        }
+        ck_assert_msg(rc == 0, "case %zu: %s", i, rep.first_error);
+        ck_assert_msg(got[0] == cases[i].lines && got[1] == cases[i].deleted &&
+                          got[2] == cases[i].bytes,
+                      "case %zu: %g %g %g", i, got[0], got[1], got[2]);
+    }
+}
+END_TEST
+
+/* A NUL byte refuses the file as binary wherever it is, before a malformed line in the same read
+ * too; a malformed line in an earlier read is named as such. */
+START_TEST(test_maps_nul_bytes)
+{
+#define NUL_CASE(text)                                                                             \
+    {                                                                                              \
+        text, sizeof(text) - 1                                                                     \
+    }
+    static const struct {
+        const char *maps;
+        size_t len;
+    } cases[] = {
+        NUL_CASE("7f2c4c000000-7f2c4c021000 r--s 00000000 fd:10 42 /x\0y (deleted)\n"),
+        NUL_CASE("7f2c4c0\0"
+                 "00000-7f2c4c021000 rw-p 00000000 00:00 0\n"),
+        NUL_CASE("7f2c4c000000-7f2c4c021000 rw-p \0\n"),
+        NUL_CASE("7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0\n\0"),
+        NUL_CASE("not a mapping\n7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0 \0\n"),
+        NUL_CASE("\0"),
+    };
+#undef NUL_CASE
+    const char *root = dir_for("nul");
+    hand_proc(root, 100, 5, "", 1);
+    double got[3];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(collect_maps(root, cases[i].maps, cases[i].len, got, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+        ck_assert_msg(strstr(rep.first_error, "binary content"), "%zu: %s", i, rep.first_error);
+    }
+    /* the NUL past the first 64 KiB read: the malformed first line is what is reported */
+    static const char good[] = "7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0 \n";
+    size_t n = 2000, len = 0;
+    char *maps = malloc(n * (sizeof(good) - 1) + 64);
+    ck_assert_ptr_nonnull(maps);
+    for (int bad_first = 0; bad_first <= 1; bad_first++) {
+        len = 0;
+        if (bad_first)
+            len += (size_t)sprintf(maps, "not a mapping\n");
+        for (size_t i = 0; i < n; i++, len += sizeof(good) - 1)
+            memcpy(maps + len, good, sizeof(good) - 1);
+        maps[len++] = '\0';
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(collect_maps(root, maps, len, got, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+        ck_assert_msg(strstr(rep.first_error, bad_first ? "malformed line" : "binary content"),
+                      "%s", rep.first_error);
+    }
+    free(maps);
+}
+END_TEST
+
 /* A line longer than the stream buffer is refused, not split into two. */
 /* maps is a FIFO fed by a child that swaps the stat file before it closes
  * the FIFO: the process changed while it was being read. */
@@ -1088,6 +1212,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_vanished_pid);
     tcase_add_test(tc, test_vanished_midway);
     tcase_add_test(tc, test_garbled_maps);
+    tcase_add_test(tc, test_maps_line_ends);
+    tcase_add_test(tc, test_maps_nul_bytes);
     tcase_add_test(tc, test_pid_reused_while_reading);
     tcase_add_test(tc, test_exited_while_reading);
     tcase_add_test(tc, test_maps_overlong_line);
