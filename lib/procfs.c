@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -563,8 +564,8 @@ static const unsigned char hex_digit1[256] = {
 };
 
 /* A hex address as maps prints it (no sign, no "0x"). Hand-rolled: strtoull's locale and prefix
- * handling was most of the cost of a 2000-line maps file. The digits are still most of what is
- * left, hence one table load per digit and the 64-bit bound checked once, from the count. */
+ * handling was most of the cost of a 2000-line maps file. Only for what maps_range_fast leaves,
+ * so one table load per digit is fine; the 64-bit bound is checked once, from the count. */
 static const char *maps_hex(const char *s, unsigned long long *v)
 {
     unsigned long long x = 0;
@@ -585,9 +586,78 @@ static const char *maps_hex(const char *s, unsigned long long *v)
     return (const char *)p;
 }
 
+/* ---- the usual addresses, eight bytes at a time ---- */
+
+#define BYTES(b) (0x0101010101010101ull * (unsigned char)(b))
+
+/* Eight bytes, the first in the lowest: byte k of the word is p[k] on any host. */
+static uint64_t load_le64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* 0x80 in each byte of w that is a lower-case hex digit, as the kernel prints them (upper case is
+ * left to maps_hex). Meaningless for a word with a byte above 0x7f, which can carry into the next
+ * byte's sums: the caller rejects those. Each range test is an xor: x + (0x80 - lo) reaches bit 7
+ * no later than x + (0x7f - hi). */
+static uint64_t hex_bytes(uint64_t w)
+{
+    uint64_t digit = (w + BYTES(0x80 - '0')) ^ (w + BYTES(0x7f - '9'));
+    uint64_t letter = (w + BYTES(0x80 - 'a')) ^ (w + BYTES(0x7f - 'f'));
+    return digit | letter;
+}
+
+/* The value of the eight hex digits in w. Each multiply-shift-mask step merges neighbours:
+ * digits into bytes, bytes into 16-bit, 16-bit into 32-bit halves. */
+static uint64_t hex8_value(uint64_t w)
+{
+    uint64_t v = (w & BYTES(0x0f)) + (w >> 6 & BYTES(0x01)) * 9; /* letters have bit 6 */
+    v = (v * 0x1001) >> 8 & 0x00ff00ff00ff00ffull;
+    v = (v * 0x1000001) >> 16 & 0x0000ffff0000ffffull;
+    return (v * 0x1000000000001ull) >> 32 & 0xffffffffull;
+}
+
+/* The width maps_range_fast takes: user space from 2^44 to 2^48, where a 64-bit JVM's
+ * libraries, thread stacks and mmapped index files are, so nearly every line of an ES node. */
+#define FAST_DIGITS 12
+
+/* The value of the FAST_DIGITS hex digits at p: two overlapping eight-digit words. */
+static unsigned long long hex12_value(const char *p)
+{
+    return hex8_value(load_le64(p)) << 16 | (hex8_value(load_le64(p + 4)) & 0xffff);
+}
+
+/* Whether line starts "start-end " with both addresses FAST_DIGITS lower-case digits wide and
+ * end >= start. Tested as three words, each address's first eight digits and then both last four
+ * together, and end >= start compared as text, so no value is computed. 0 leaves the line to
+ * maps_hex, which decides. */
+static int maps_range_fast(const char *line)
+{
+    const char *end = line + FAST_DIGITS + 1;
+    if (line[FAST_DIGITS] != '-' || end[FAST_DIGITS] != ' ')
+        return 0;
+    uint64_t s = load_le64(line), e = load_le64(end);
+    uint64_t tails = (load_le64(line + 8) & 0xffffffffu) | load_le64(end + 8) << 32;
+    uint64_t hex = hex_bytes(s) & hex_bytes(e) & hex_bytes(tails);
+    if ((hex & ~(s | e | tails) & BYTES(0x80)) != BYTES(0x80))
+        return 0;
+    /* as text, first digit highest: '0'-'9' sort before 'a'-'f' as their values do */
+    if (s != e)
+        return __builtin_bswap64(e) > __builtin_bswap64(s);
+    uint64_t t = __builtin_bswap64(tails); /* which puts end's tail in the low half */
+    return (t & 0xffffffffu) >= t >> 32;
+}
+
 /* ---- one line ---- */
 
+/* A line's address range: the values maps_hex parsed, or none yet when maps_range_fast took it. */
 typedef struct maps_range {
+    int fast;
     unsigned long long start, end;
 } maps_range;
 
@@ -606,10 +676,24 @@ static int maps_perms(const char *s)
 /* Checks "start-end perms " at line; returns what follows it, or NULL. */
 static const char *maps_prefix(const char *line, maps_range *r)
 {
-    const char *e = maps_hex(line, &r->start);
-    if (!e || *e != '-' || !(e = maps_hex(e + 1, &r->end)) || r->end < r->start)
-        return NULL;
+    const char *e;
+    r->fast = maps_range_fast(line);
+    if (r->fast) {
+        e = line + 2 * FAST_DIGITS + 1;
+    } else {
+        e = maps_hex(line, &r->start);
+        if (!e || *e != '-' || !(e = maps_hex(e + 1, &r->end)) || r->end < r->start)
+            return NULL;
+    }
     return maps_perms(e) ? e + 6 : NULL;
+}
+
+/* Only deleted lines need the values, so a fast line's are parsed only then. */
+static unsigned long long maps_size(const char *line, const maps_range *r)
+{
+    if (!r->fast)
+        return r->end - r->start;
+    return hex12_value(line + FAST_DIGITS + 1) - hex12_value(line);
 }
 
 /* Counts the line [line, eol) and, for " (deleted)", its size. */
@@ -621,7 +705,7 @@ static void maps_count_line(const char *line, const char *eol, const maps_range 
     /* ')' first: few lines end in one, so the memcmp is mostly skipped */
     if (eol[-1] == ')' && (size_t)(eol - line) >= sl && memcmp(eol - sl, suffix, sl) == 0) {
         mc->deleted++;
-        mc->deleted_bytes += r->end - r->start;
+        mc->deleted_bytes += maps_size(line, r);
     }
 }
 

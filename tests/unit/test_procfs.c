@@ -651,6 +651,91 @@ START_TEST(test_maps_nul_bytes)
 }
 END_TEST
 
+/* Deleted sizes come from the addresses' values, also where checking the line computed none:
+ * every digit in every position, equal addresses, carries, and widths next to 12 digits. */
+START_TEST(test_maps_address_values)
+{
+    static const char *const ranges[] = {
+        "000000000000-ffffffffffff",
+        "0123456789ab-fedcba987654",
+        "abcdef012345-abcdef012345", /* empty */
+        "7f2c4c0a1b2c-7f2c4c0a1b2d", /* the last four digits differ */
+        "7f2c4c0affff-7f2c4c0b0000", /* so do the first eight */
+        "00000000f000-0000000ff000", /* leading zeros */
+        "7F2C4C0A1B2C-7f2c4c0a1B2D", /* upper case */
+        "7f2c4c0a1b2c-7f2c4c0a1b2c0",
+        "fffffffffff-7f2c4c0a1b2c",
+        "00400000-0052a000",
+        "ffffffffff600000-ffffffffff601000",
+        "0-1",
+    };
+    const char *root = dir_for("values");
+    hand_proc(root, 100, 5, "", 1);
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        char maps[256], *dash;
+        unsigned long long start = strtoull(ranges[i], &dash, 16);
+        unsigned long long end = strtoull(dash + 1, NULL, 16);
+        int n = snprintf(maps, sizeof(maps), "%s r--s 00000000 fd:10 7 /i/_1.cfs (deleted)\n",
+                         ranges[i]);
+        double got[3];
+        procfs_report rep = {{0}, ""};
+        ck_assert_msg(collect_maps(root, maps, (size_t)n, got, &rep) == 0, "%s: %s", ranges[i],
+                      rep.first_error);
+        ck_assert_msg(got[0] == 1 && got[1] == 1 && got[2] == (double)(end - start), "%s: %g %g %g",
+                      ranges[i], got[0], got[1], got[2]);
+    }
+}
+END_TEST
+
+/* Any byte of two 12-digit addresses that is no hex digit refuses the file, as do end < start
+ * (in either part of the digits) and a line that ends before its perms are done. */
+START_TEST(test_maps_address_rejects)
+{
+    static const char base[] = "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p 00000000 00:00 0\n";
+    static const char junk[] = "gG:/@`x -\n\x01\x10\x19\x7f\xb0\xe6\xff";
+    static const char *const bad[] = {
+        "7f2\xb0/c0a1b2c-7f2c4c0a1b3c rw-p 00000000 00:00 0\n", /* a carry out of 0xb0 */
+        "7f2c4c0a1b2c-7f2c4c0a\xff/3c rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b3c-7f2c4c0a1b2c rw-p 00000000 00:00 0\n",
+        "7f2c4d000000-7f2c4cffffff rw-p 00000000 00:00 0\n",
+        "000000000001-000000000000 rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c \n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p\n \n",
+        "7f2c4c0a1b2c-\n",
+        "7f2c4c0a1b2c 7f2c4c0a1b3c rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c-rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-q 00000000 00:00 0\n",
+    };
+    const char *root = dir_for("address_rejects");
+    hand_proc(root, 100, 5, "", 1);
+    double got[3];
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(collect_maps(root, base, strlen(base), got, &rep), 0);
+    char maps[sizeof(base)];
+    for (size_t pos = 0; pos < 25; pos++) {
+        if (pos == 12) /* the '-' */
+            continue;
+        for (size_t j = 0; j < sizeof(junk) - 1; j++) {
+            memcpy(maps, base, sizeof(base));
+            maps[pos] = junk[j];
+            procfs_report r = {{0}, ""};
+            ck_assert_msg(collect_maps(root, maps, strlen(maps), got, &r) == 1 &&
+                              r.errors[PROCFS_ERR_PARSE] == 1,
+                          "0x%02x at %zu accepted", (unsigned char)junk[j], pos);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        procfs_report r = {{0}, ""};
+        ck_assert_msg(collect_maps(root, bad[i], strlen(bad[i]), got, &r) == 1 &&
+                          r.errors[PROCFS_ERR_PARSE] == 1,
+                      "bad %zu accepted", i);
+    }
+}
+END_TEST
+
 /* A line longer than the stream buffer is refused, not split into two. */
 /* maps is a FIFO fed by a child that swaps the stat file before it closes
  * the FIFO: the process changed while it was being read. */
@@ -1214,6 +1299,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_garbled_maps);
     tcase_add_test(tc, test_maps_line_ends);
     tcase_add_test(tc, test_maps_nul_bytes);
+    tcase_add_test(tc, test_maps_address_values);
+    tcase_add_test(tc, test_maps_address_rejects);
     tcase_add_test(tc, test_pid_reused_while_reading);
     tcase_add_test(tc, test_exited_while_reading);
     tcase_add_test(tc, test_maps_overlong_line);
