@@ -736,7 +736,6 @@ START_TEST(test_maps_address_rejects)
 }
 END_TEST
 
-/* A line longer than the stream buffer is refused, not split into two. */
 /* maps is a FIFO fed by a child that swaps the stat file before it closes
  * the FIFO: the process changed while it was being read. */
 static int feed_maps_after(const char *root, const char *stat_text)
@@ -802,6 +801,7 @@ START_TEST(test_exited_while_reading)
 }
 END_TEST
 
+/* A line longer than the stream buffer is refused, not split into two. */
 START_TEST(test_maps_overlong_line)
 {
     const char *root = dir_for("longline");
