@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,6 +551,11 @@ typedef struct maps_count {
     unsigned long long lines, deleted, deleted_bytes;
 } maps_count;
 
+/* The line parsers read ahead before they know where a line ends, never more than 30 bytes past
+ * the data. These zero bytes stop them, as no field takes one: nothing parsed depends on what lies
+ * beyond. */
+#define MAPS_PAD 64
+
 /* A hex digit's value plus one; 0 for any other byte. */
 static const unsigned char hex_digit1[256] = {
     ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
@@ -558,8 +564,8 @@ static const unsigned char hex_digit1[256] = {
 };
 
 /* A hex address as maps prints it (no sign, no "0x"). Hand-rolled: strtoull's locale and prefix
- * handling was most of the cost of a 2000-line maps file. The digits are still most of what is
- * left, hence one table load per digit and the 64-bit bound checked once, from the count. */
+ * handling was most of the cost of a 2000-line maps file. Only for what maps_range_fast leaves,
+ * so one table load per digit is fine; the 64-bit bound is checked once, from the count. */
 static const char *maps_hex(const char *s, unsigned long long *v)
 {
     unsigned long long x = 0;
@@ -580,48 +586,152 @@ static const char *maps_hex(const char *s, unsigned long long *v)
     return (const char *)p;
 }
 
-static int maps_perm(char ch)
+/* ---- the usual addresses, eight bytes at a time ---- */
+
+#define BYTES(b) (0x0101010101010101ull * (unsigned char)(b))
+
+/* Eight bytes, the first in the lowest: byte k of the word is p[k] on any host. */
+static uint64_t load_le64(const char *p)
 {
-    return ch == 'r' || ch == 'w' || ch == 'x' || ch == 's' || ch == 'p' || ch == '-';
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
 }
 
-/* "start-end perms ..." ; counts the line and, for " (deleted)", its size. */
-static int maps_line(const char *line, size_t len, maps_count *mc)
+/* 0x80 in each byte of w that is a lower-case hex digit, as the kernel prints them (upper case is
+ * left to maps_hex). Meaningless for a word with a byte above 0x7f, which can carry into the next
+ * byte's sums: the caller rejects those. Each range test is an xor: x + (0x80 - lo) reaches bit 7
+ * no later than x + (0x7f - hi). */
+static uint64_t hex_bytes(uint64_t w)
 {
+    uint64_t digit = (w + BYTES(0x80 - '0')) ^ (w + BYTES(0x7f - '9'));
+    uint64_t letter = (w + BYTES(0x80 - 'a')) ^ (w + BYTES(0x7f - 'f'));
+    return digit | letter;
+}
+
+/* The value of the eight hex digits in w. Each multiply-shift-mask step merges neighbours:
+ * digits into bytes, bytes into 16-bit, 16-bit into 32-bit halves. */
+static uint64_t hex8_value(uint64_t w)
+{
+    uint64_t v = (w & BYTES(0x0f)) + (w >> 6 & BYTES(0x01)) * 9; /* letters have bit 6 */
+    v = (v * 0x1001) >> 8 & 0x00ff00ff00ff00ffull;
+    v = (v * 0x1000001) >> 16 & 0x0000ffff0000ffffull;
+    return (v * 0x1000000000001ull) >> 32 & 0xffffffffull;
+}
+
+/* The width maps_range_fast takes: user space from 2^44 to 2^48, where a 64-bit JVM's
+ * libraries, thread stacks and mmapped index files are, so nearly every line of an ES node. */
+#define FAST_DIGITS 12
+
+/* The value of the FAST_DIGITS hex digits at p: two overlapping eight-digit words. */
+static unsigned long long hex12_value(const char *p)
+{
+    return hex8_value(load_le64(p)) << 16 | (hex8_value(load_le64(p + 4)) & 0xffff);
+}
+
+/* Whether line starts "start-end " with both addresses FAST_DIGITS lower-case digits wide and
+ * end >= start. Tested as three words, each address's first eight digits and then both last four
+ * together, and end >= start compared as text, so no value is computed. 0 leaves the line to
+ * maps_hex, which decides. */
+static int maps_range_fast(const char *line)
+{
+    const char *end = line + FAST_DIGITS + 1;
+    if (line[FAST_DIGITS] != '-' || end[FAST_DIGITS] != ' ')
+        return 0;
+    uint64_t s = load_le64(line), e = load_le64(end);
+    uint64_t tails = (load_le64(line + 8) & 0xffffffffu) | load_le64(end + 8) << 32;
+    uint64_t hex = hex_bytes(s) & hex_bytes(e) & hex_bytes(tails);
+    if ((hex & ~(s | e | tails) & BYTES(0x80)) != BYTES(0x80))
+        return 0;
+    /* as text, first digit highest: '0'-'9' sort before 'a'-'f' as their values do */
+    if (s != e)
+        return __builtin_bswap64(e) > __builtin_bswap64(s);
+    uint64_t t = __builtin_bswap64(tails); /* which puts end's tail in the low half */
+    return (t & 0xffffffffu) >= t >> 32;
+}
+
+/* ---- one line ---- */
+
+/* A line's address range: the values maps_hex parsed, or none yet when maps_range_fast took it. */
+typedef struct maps_range {
+    int fast;
     unsigned long long start, end;
-    const char *e = maps_hex(line, &start);
-    if (!e || *e != '-' || !(e = maps_hex(e + 1, &end)))
-        return -1;
-    if (end < start || *e != ' ' || (size_t)(e - line) + 6 > len || e[5] != ' ')
-        return -1;
-    for (int i = 1; i <= 4; i++)
-        if (!maps_perm(e[i]))
-            return -1;
-    mc->lines++;
+} maps_range;
+
+static const unsigned char perm_char[256] = {
+    ['r'] = 1, ['w'] = 1, ['x'] = 1, ['s'] = 1, ['p'] = 1, ['-'] = 1,
+};
+
+/* " rwxp " at s */
+static int maps_perms(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] == ' ' && (perm_char[u[1]] & perm_char[u[2]] & perm_char[u[3]] & perm_char[u[4]]) &&
+           u[5] == ' ';
+}
+
+/* Checks "start-end perms " at line; returns what follows it, or NULL. */
+static const char *maps_prefix(const char *line, maps_range *r)
+{
+    const char *e;
+    r->fast = maps_range_fast(line);
+    if (r->fast) {
+        e = line + 2 * FAST_DIGITS + 1;
+    } else {
+        e = maps_hex(line, &r->start);
+        if (!e || *e != '-' || !(e = maps_hex(e + 1, &r->end)) || r->end < r->start)
+            return NULL;
+    }
+    return maps_perms(e) ? e + 6 : NULL;
+}
+
+/* Only deleted lines need the values, so a fast line's are parsed only then. */
+static unsigned long long maps_size(const char *line, const maps_range *r)
+{
+    if (!r->fast)
+        return r->end - r->start;
+    return hex12_value(line + FAST_DIGITS + 1) - hex12_value(line);
+}
+
+/* Counts the line [line, eol) and, for " (deleted)", its size. */
+static void maps_count_line(const char *line, const char *eol, const maps_range *r, maps_count *mc)
+{
     static const char suffix[] = " (deleted)";
     size_t sl = sizeof(suffix) - 1;
-    if (len >= sl && memcmp(line + len - sl, suffix, sl) == 0) {
+    mc->lines++;
+    /* ')' first: few lines end in one, so the memcmp is mostly skipped */
+    if (eol[-1] == ')' && (size_t)(eol - line) >= sl && memcmp(eol - sl, suffix, sl) == 0) {
         mc->deleted++;
-        mc->deleted_bytes += end - start;
+        mc->deleted_bytes += maps_size(line, r);
     }
-    return 0;
 }
 
-/* Parses every complete line in buf[0..n); returns bytes consumed or -1. */
-static long maps_scan(char *buf, size_t n, int at_eof, maps_count *mc)
+/* Parses every complete line in buf[0..n), which MAPS_PAD zero bytes follow; returns bytes
+ * consumed or -1, also for a NUL byte. A line is scanned once: its fields, then strchr on to the
+ * newline, which stops at a NUL as well, so finding those takes no pass of its own. */
+static long maps_scan(const char *buf, size_t n, int at_eof, maps_count *mc)
 {
-    size_t pos = 0;
-    while (pos < n) {
-        char *nl = memchr(buf + pos, '\n', n - pos);
-        if (!nl && !at_eof)
-            break;
-        size_t len = nl ? (size_t)(nl - (buf + pos)) : n - pos;
-        buf[pos + len] = '\0'; /* the byte after the data is always in bounds */
-        if (maps_line(buf + pos, len, mc) != 0)
+    const char *p = buf, *end = buf + n;
+    while (p < end) {
+        maps_range r;
+        const char *rest = maps_prefix(p, &r), *from = rest ? rest : p;
+        const char *eol = strchr(from, '\n');
+        if (!eol) {
+            if (memchr(from, '\0', (size_t)(end - from)))
+                return -1;
+            if (!at_eof)
+                break; /* the rest of the line comes with the next read */
+            eol = end;
+        }
+        if (!rest)
             return -1;
-        pos += len + 1;
+        maps_count_line(p, eol, &r, mc);
+        p = eol + 1;
     }
-    return (long)(pos > n ? n : pos);
+    return p > end ? (long)n : (long)(p - buf);
 }
 
 static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep)
@@ -632,7 +742,7 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
         report(rep, errno_class(err), path, strerror(err));
         return errno_class(err);
     }
-    char *buf = malloc(MAPS_CHUNK + 1);
+    char *buf = malloc(MAPS_CHUNK + MAPS_PAD);
     if (!buf) {
         close(fd);
         report(rep, PROCFS_ERR_MISSING, path, strerror(ENOMEM));
@@ -650,16 +760,14 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
             why = strerror(errno);
             break;
         }
-        if (memchr(buf + have, '\0', (size_t)r)) {
-            res = PROCFS_ERR_PARSE;
-            why = "binary content";
-            break;
-        }
         have += (size_t)r;
+        memset(buf + have, 0, MAPS_PAD);
         long used = maps_scan(buf, have, r == 0, mc);
         if (used < 0) {
+            /* a NUL anywhere in this read is reported first, wherever the scan stopped */
             res = PROCFS_ERR_PARSE;
-            why = "malformed line";
+            why = memchr(buf + have - (size_t)r, '\0', (size_t)r) ? "binary content"
+                                                                  : "malformed line";
             break;
         }
         memmove(buf, buf + used, have - (size_t)used);

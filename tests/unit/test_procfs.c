@@ -527,7 +527,215 @@ START_TEST(test_maps_wide_addresses)
 }
 END_TEST
 
-/* A line longer than the stream buffer is refused, not split into two. */
+/* Writes len bytes, NULs included, to root/rel (put stops at the first). */
+static void put_bytes(const char *root, const char *rel, const char *data, size_t len)
+{
+    char path[PATH_MAX];
+    pathf(path, sizeof(path), "%s/%s", root, rel);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Process 100 of root (from hand_proc) read with len bytes of maps: 0 and got[] = lines,
+ * deleted, deleted bytes, or 1 with nothing exported and rep saying why. */
+static int collect_maps(const char *root, const char *maps, size_t len, double got[3],
+                        procfs_report *rep)
+{
+    put_bytes(root, "100/maps", maps, len);
+    metric_set *s = metric_set_new();
+    int rc = procfs_collect_process(root, 100, 5, NULL, s, rep);
+    if (rc == 0) {
+        got[0] = must(s, "esvigil_host_es_process_maps");
+        got[1] = must(s, "esvigil_host_es_process_deleted_maps");
+        got[2] = must(s, "esvigil_host_es_process_deleted_mapped_bytes");
+    } else {
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    }
+    metric_set_free(s);
+    return rc;
+}
+
+/* A line may end right after the space that follows the perms, or at EOF without a newline;
+ * " (deleted)" counts only as the very end, even when it starts at that space. */
+START_TEST(test_maps_line_ends)
+{
+    static const struct {
+        const char *maps;
+        double lines, deleted, bytes; /* lines < 0: refused */
+    } cases[] = {
+        {"0-1 rwxp \n", 1, 0, 0},
+        {"0-1 rwxp ", 1, 0, 0},
+        {"0-1 rwxp (deleted)\n", 1, 1, 1},
+        {"10-30 ---- x (deleted)", 1, 1, 0x20},
+        {"0-1 rwxp x(deleted)\n", 1, 0, 0},
+        {"0-1 rwxp (deleted))\n", 1, 0, 0},
+        {"0-1 rwxp (deleted) \n", 1, 0, 0},
+        {"0-1 rwxp )\n0-2 pppp  (deleted)\n", 2, 1, 2},
+        {"0-1 rwxp\n", -1, 0, 0},
+        {"0-1 rwxp", -1, 0, 0},
+        {"0-1 rwx \n", -1, 0, 0},
+        {"0-1\n", -1, 0, 0},
+        {"0-1", -1, 0, 0},
+        {"0-1 rwxp \n\n", -1, 0, 0},
+        {"0-1 rwxp \n ", -1, 0, 0},
+    };
+    const char *root = dir_for("line_ends");
+    hand_proc(root, 100, 5, "", 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double got[3];
+        procfs_report rep = {{0}, ""};
+        int rc = collect_maps(root, cases[i].maps, strlen(cases[i].maps), got, &rep);
+        if (cases[i].lines < 0) {
+            ck_assert_msg(rc == 1 && rep.errors[PROCFS_ERR_PARSE] == 1, "case %zu accepted", i);
+            continue;
+        }
+        ck_assert_msg(rc == 0, "case %zu: %s", i, rep.first_error);
+        ck_assert_msg(got[0] == cases[i].lines && got[1] == cases[i].deleted &&
+                          got[2] == cases[i].bytes,
+                      "case %zu: %g %g %g", i, got[0], got[1], got[2]);
+    }
+}
+END_TEST
+
+/* A NUL byte refuses the file as binary wherever it is, before a malformed line in the same read
+ * too; a malformed line in an earlier read is named as such. */
+START_TEST(test_maps_nul_bytes)
+{
+#define NUL_CASE(text)                                                                             \
+    {                                                                                              \
+        text, sizeof(text) - 1                                                                     \
+    }
+    static const struct {
+        const char *maps;
+        size_t len;
+    } cases[] = {
+        NUL_CASE("7f2c4c000000-7f2c4c021000 r--s 00000000 fd:10 42 /x\0y (deleted)\n"),
+        NUL_CASE("7f2c4c0\0"
+                 "00000-7f2c4c021000 rw-p 00000000 00:00 0\n"),
+        NUL_CASE("7f2c4c000000-7f2c4c021000 rw-p \0\n"),
+        NUL_CASE("7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0\n\0"),
+        NUL_CASE("not a mapping\n7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0 \0\n"),
+        NUL_CASE("\0"),
+    };
+#undef NUL_CASE
+    const char *root = dir_for("nul");
+    hand_proc(root, 100, 5, "", 1);
+    double got[3];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(collect_maps(root, cases[i].maps, cases[i].len, got, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+        ck_assert_msg(strstr(rep.first_error, "binary content"), "%zu: %s", i, rep.first_error);
+    }
+    /* the NUL past the first 64 KiB read: the malformed first line is what is reported */
+    static const char good[] = "7f2c4c000000-7f2c4c021000 rw-p 00000000 00:00 0 \n";
+    size_t n = 2000, len = 0;
+    char *maps = malloc(n * (sizeof(good) - 1) + 64);
+    ck_assert_ptr_nonnull(maps);
+    for (int bad_first = 0; bad_first <= 1; bad_first++) {
+        len = 0;
+        if (bad_first)
+            len += (size_t)sprintf(maps, "not a mapping\n");
+        for (size_t i = 0; i < n; i++, len += sizeof(good) - 1)
+            memcpy(maps + len, good, sizeof(good) - 1);
+        maps[len++] = '\0';
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(collect_maps(root, maps, len, got, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+        ck_assert_msg(strstr(rep.first_error, bad_first ? "malformed line" : "binary content"),
+                      "%s", rep.first_error);
+    }
+    free(maps);
+}
+END_TEST
+
+/* Deleted sizes come from the addresses' values, also where checking the line computed none:
+ * every digit in every position, equal addresses, carries, and widths next to 12 digits. */
+START_TEST(test_maps_address_values)
+{
+    static const char *const ranges[] = {
+        "000000000000-ffffffffffff",
+        "0123456789ab-fedcba987654",
+        "abcdef012345-abcdef012345", /* empty */
+        "7f2c4c0a1b2c-7f2c4c0a1b2d", /* the last four digits differ */
+        "7f2c4c0affff-7f2c4c0b0000", /* so do the first eight */
+        "00000000f000-0000000ff000", /* leading zeros */
+        "7F2C4C0A1B2C-7f2c4c0a1B2D", /* upper case */
+        "7f2c4c0a1b2c-7f2c4c0a1b2c0",
+        "fffffffffff-7f2c4c0a1b2c",
+        "00400000-0052a000",
+        "ffffffffff600000-ffffffffff601000",
+        "0-1",
+    };
+    const char *root = dir_for("values");
+    hand_proc(root, 100, 5, "", 1);
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        char maps[256], *dash;
+        unsigned long long start = strtoull(ranges[i], &dash, 16);
+        unsigned long long end = strtoull(dash + 1, NULL, 16);
+        int n = snprintf(maps, sizeof(maps), "%s r--s 00000000 fd:10 7 /i/_1.cfs (deleted)\n",
+                         ranges[i]);
+        double got[3];
+        procfs_report rep = {{0}, ""};
+        ck_assert_msg(collect_maps(root, maps, (size_t)n, got, &rep) == 0, "%s: %s", ranges[i],
+                      rep.first_error);
+        ck_assert_msg(got[0] == 1 && got[1] == 1 && got[2] == (double)(end - start), "%s: %g %g %g",
+                      ranges[i], got[0], got[1], got[2]);
+    }
+}
+END_TEST
+
+/* Any byte of two 12-digit addresses that is no hex digit refuses the file, as do end < start
+ * (in either part of the digits) and a line that ends before its perms are done. */
+START_TEST(test_maps_address_rejects)
+{
+    static const char base[] = "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p 00000000 00:00 0\n";
+    static const char junk[] = "gG:/@`x -\n\x01\x10\x19\x7f\xb0\xe6\xff";
+    static const char *const bad[] = {
+        "7f2\xb0/c0a1b2c-7f2c4c0a1b3c rw-p 00000000 00:00 0\n", /* a carry out of 0xb0 */
+        "7f2c4c0a1b2c-7f2c4c0a\xff/3c rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b3c-7f2c4c0a1b2c rw-p 00000000 00:00 0\n",
+        "7f2c4d000000-7f2c4cffffff rw-p 00000000 00:00 0\n",
+        "000000000001-000000000000 rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c \n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-p\n \n",
+        "7f2c4c0a1b2c-\n",
+        "7f2c4c0a1b2c 7f2c4c0a1b3c rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c-rw-p 00000000 00:00 0\n",
+        "7f2c4c0a1b2c-7f2c4c0a1b3c rw-q 00000000 00:00 0\n",
+    };
+    const char *root = dir_for("address_rejects");
+    hand_proc(root, 100, 5, "", 1);
+    double got[3];
+    procfs_report rep = {{0}, ""};
+    ck_assert_int_eq(collect_maps(root, base, strlen(base), got, &rep), 0);
+    char maps[sizeof(base)];
+    for (size_t pos = 0; pos < 25; pos++) {
+        if (pos == 12) /* the '-' */
+            continue;
+        for (size_t j = 0; j < sizeof(junk) - 1; j++) {
+            memcpy(maps, base, sizeof(base));
+            maps[pos] = junk[j];
+            procfs_report r = {{0}, ""};
+            ck_assert_msg(collect_maps(root, maps, strlen(maps), got, &r) == 1 &&
+                              r.errors[PROCFS_ERR_PARSE] == 1,
+                          "0x%02x at %zu accepted", (unsigned char)junk[j], pos);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        procfs_report r = {{0}, ""};
+        ck_assert_msg(collect_maps(root, bad[i], strlen(bad[i]), got, &r) == 1 &&
+                          r.errors[PROCFS_ERR_PARSE] == 1,
+                      "bad %zu accepted", i);
+    }
+}
+END_TEST
+
 /* maps is a FIFO fed by a child that swaps the stat file before it closes
  * the FIFO: the process changed while it was being read. */
 static int feed_maps_after(const char *root, const char *stat_text)
@@ -593,6 +801,7 @@ START_TEST(test_exited_while_reading)
 }
 END_TEST
 
+/* A line longer than the stream buffer is refused, not split into two. */
 START_TEST(test_maps_overlong_line)
 {
     const char *root = dir_for("longline");
@@ -1088,6 +1297,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_vanished_pid);
     tcase_add_test(tc, test_vanished_midway);
     tcase_add_test(tc, test_garbled_maps);
+    tcase_add_test(tc, test_maps_line_ends);
+    tcase_add_test(tc, test_maps_nul_bytes);
+    tcase_add_test(tc, test_maps_address_values);
+    tcase_add_test(tc, test_maps_address_rejects);
     tcase_add_test(tc, test_pid_reused_while_reading);
     tcase_add_test(tc, test_exited_while_reading);
     tcase_add_test(tc, test_maps_overlong_line);
