@@ -63,9 +63,13 @@ def run_size(esvigil, work, nodes, polls):
     procfs = os.path.join(work, "proc-%d" % nodes)
     subprocess.run([sys.executable, B.GEN_PROCFS, procfs], check=True,
                    stdout=subprocess.DEVNULL, timeout=60)
-    flags = ["--poll.interval=1s", "--poll.deadline=300s", "--path.procfs=" + procfs] + FLAGS
+    # One poll and one scrape per cycle: at 2000 nodes reading the 140 MB page back here takes
+    # over a second, and a 1s interval would slip extra polls into every cycle's CPU.
+    interval = max(1, nodes // 400)
+    flags = ["--poll.interval=%ds" % interval, "--poll.deadline=300s",
+             "--path.procfs=" + procfs] + FLAGS
     with serving(esvigil, work, fix, "%d" % nodes, flags) as (ev, evport):
-        polls_seen, idx, between = 0, 0, []
+        polls_seen, idx, between, last = 0, 0, [], [0]
 
         def next_poll():
             nonlocal idx
@@ -73,18 +77,22 @@ def run_size(esvigil, work, nodes, polls):
             between.append(B.proc_status(ev.pid)["VmRSS"])  # before the next poll starts
             if m.group(3) != "ok":
                 raise B.BenchError("%d nodes: poll failed: %s" % (nodes, m.group(3)))
+            last[0] = int(m.group(1))
             _, body, _ = B.scrape(evport, 120, gz=True)
             return gzip.decompress(body)
         next_poll()
         polls_seen = 1
         next_poll()  # the first poll's render time shows in the second
-        cpu0 = B.proc_cpu(ev.pid)
+        cpu0, first = B.proc_cpu(ev.pid), last[0]
         durs, renders = [], []
         del between[:]
         for _ in range(polls):
             body = next_poll()
             durs.append(B.metric_value(body, "esvigil_poll_duration_seconds"))
             renders.append(B.metric_value(body, "esvigil_render_duration_seconds"))
+        if last[0] - first != polls:
+            raise B.BenchError("%d nodes: %d polls ran in %d cycles; the CPU would not be one "
+                               "poll's" % (nodes, last[0] - first, polls))
         cpu = (B.proc_cpu(ev.pid) - cpu0) / polls
         st = B.proc_status(ev.pid)
         return {"nodes": nodes, "samples": B.samples_in(body), "poll": B.median(durs),
