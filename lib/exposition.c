@@ -58,19 +58,25 @@ static size_t format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
     return put_reversed(tmp, len, out, n);
 }
 
+/* Where format_short looks: %.15g writes plain notation from 1e-4 on, and up to 19 decimals
+ * keep 15 significant digits down to there (10^19 is still an exact double). */
+#define SHORT_MIN 1e-4
+#define SHORT_MAX_DECIMALS 19
+
 /* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
  * significant digits reads back as v, %.15g prints exactly that decimal, in plain notation for
- * 1e-3 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
+ * 1e-4 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
  * satisfies u / 10^d == v (one correctly rounded division, just as strtod reads the digits)
  * gives it with no trailing zero. 0 when there is none: printf decides. */
 static size_t format_short(double v, char *out, size_t n)
 {
-    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    static const double pow10[SHORT_MAX_DECIMALS + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                                         1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                                         1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
     double a = fabs(v);
-    if (!(a >= 1e-3 && a < 1e15))
+    if (!(a >= SHORT_MIN && a < 1e15))
         return 0;
-    for (int d = 1; d <= 15; d++) {
+    for (int d = 1; d <= SHORT_MAX_DECIMALS; d++) {
         double m = a * pow10[d];
         if (m >= 1e15)
             return 0;
@@ -98,8 +104,10 @@ static size_t format_value(double v, char *out)
         return format_integer((int64_t)v, out, n);
     if ((len = format_short(v, out, n)) > 0)
         return len;
-    /* Shortest of the three precisions that reads back as the same double. */
-    for (int prec = 15; prec <= 17; prec++) {
+    /* Shortest of the three precisions that reads back as the same double; where format_short
+     * looked, it has shown that 15 digits do not. */
+    double a = fabs(v);
+    for (int prec = a >= SHORT_MIN && a < 1e15 ? 16 : 15; prec <= 17; prec++) {
         snprintf(out, n, "%.*g", prec, v);
         if (strtod(out, NULL) == v)
             break;
