@@ -237,6 +237,27 @@ START_TEST(test_imbalance_minimum)
 }
 END_TEST
 
+/* A node name longer than a finding's subject is cut to fit, NUL-terminated, as printf's
+ * bounded writes cut it. */
+START_TEST(test_long_subject_cut)
+{
+    char name[400], want[sizeof(((check_finding *)0)->subject)];
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    metric_set *s = metric_set_new();
+    node(s, "esvigil_heap_used_ratio", name, 0.95);
+    checks_result r = eval(s, NULL, NULL);
+    ck_assert_uint_eq(r.nfindings, 1);
+    memcpy(want, "prod/", 5);
+    memcpy(want + 5, name, sizeof(want) - 6);
+    want[sizeof(want) - 1] = '\0';
+    ck_assert_str_eq(r.findings[0].subject, want);
+    ck_assert_uint_eq(strlen(r.findings[0].subject), sizeof(want) - 1);
+    checks_result_free(&r);
+    metric_set_free(s);
+}
+END_TEST
+
 START_TEST(test_counter_checks_need_a_rise)
 {
     checks_state *st = checks_state_new();
@@ -541,6 +562,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_imbalance_minimum);
     tcase_add_test(tc, test_indexing_pressure_levels);
     tcase_add_test(tc, test_counter_checks_need_a_rise);
+    tcase_add_test(tc, test_long_subject_cut);
     tcase_add_test(tc, test_selectors);
     tcase_add_test(tc, test_healthy_set_has_no_findings);
     tcase_add_test(tc, test_report);
