@@ -117,7 +117,7 @@ static void refresh_path(jsonwalk *w)
 }
 
 /* Replaces path segment d (and drops anything deeper). */
-static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
+static inline int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
 {
     assert(d < JSONWALK_MAX_DEPTH && d <= w->nseg); /* only the last segment moves */
     size_t start = d ? w->off[d - 1] + w->seglen[d - 1] + 1 : 0;
@@ -141,7 +141,7 @@ static int set_segment(jsonwalk *w, size_t d, const char *s, size_t len)
 }
 
 /* Called before every value: inside an array the value's segment is its index. */
-static int begin_value(jsonwalk *w)
+static inline int begin_value(jsonwalk *w)
 {
     if (w->open == 0)
         return 0;
@@ -156,7 +156,7 @@ static int begin_value(jsonwalk *w)
     return set_segment(w, w->open - 1, p, (size_t)(idx + sizeof(idx) - p));
 }
 
-static int emit_scalar(jsonwalk *w, const jsonwalk_value *v)
+static inline int emit_scalar(jsonwalk *w, const jsonwalk_value *v)
 {
     if (begin_value(w) < 0)
         return -1;
@@ -219,7 +219,7 @@ static int got_number(jsonwalk *w, const char *s, size_t len)
 /* A whole string's raw content s[0..n), a key or a value. Strings are not
  * rejected for invalid UTF-8 (one bad byte in one index name would sink the
  * whole answer): they are repaired instead. */
-static int got_string(jsonwalk *w, const char *s, size_t n, int is_key)
+static inline int got_string(jsonwalk *w, const char *s, size_t n, int is_key)
 {
     if (w->str.has_esc && !(s = jsonlex_decode(&w->dec, s, n, &n)))
         return oom(w);
@@ -233,7 +233,7 @@ static int got_string(jsonwalk *w, const char *s, size_t n, int is_key)
     return set_segment(w, w->open - 1, s, n);
 }
 
-static int on_start(jsonwalk *w, int is_array)
+static inline int on_start(jsonwalk *w, int is_array)
 {
     if (begin_value(w) < 0)
         return -1;
@@ -250,7 +250,7 @@ static int on_start(jsonwalk *w, int is_array)
     return 0;
 }
 
-static int on_end(jsonwalk *w)
+static inline int on_end(jsonwalk *w)
 {
     int is_array = w->frames[--w->open].is_array;
     w->nseg = w->open;
@@ -466,6 +466,51 @@ static const char *value_at(jsonwalk *w, const char *p, const char *end)
     return NULL;
 }
 
+/* Past the blanks at p: one (": ") is the common run, longer ones are
+ * indentation. */
+static inline const char *skip(const char *p, const char *end)
+{
+    if (p < end && *p == ' ')
+        p++;
+    if (p < end && (unsigned char)*p <= ' ')
+        p = jsonlex_skip_blanks(p, end);
+    return p;
+}
+
+/* Object members from a key's quote on, key, ':', value and ',' taken in
+ * stride while they come in the usual order within this feed, which saves
+ * a trip through step() per token: where the grammar stands when they
+ * stop (w->st says), NULL on an error or abort. */
+static const char *members(jsonwalk *w, const char *p, const char *end)
+{
+    for (;;) {
+        if (!(p = string_at(w, p + 1, end, 1)))
+            return NULL;
+        if ((p = skip(p, end)) == end || *p != ':')
+            return p;
+        w->st = ST_VALUE;
+        if ((p = skip(p + 1, end)) == end || !(p = value_at(w, p, end)) || w->st != ST_AFTER)
+            return p;
+        if ((p = skip(p, end)) == end || *p != ',')
+            return p;
+        w->st = ST_KEY;
+        if ((p = skip(p + 1, end)) == end || *p != '"')
+            return p;
+    }
+}
+
+/* Array elements after a ',' at p, the same way. */
+static const char *elements(jsonwalk *w, const char *p, const char *end)
+{
+    for (;;) {
+        w->st = ST_VALUE;
+        if ((p = skip(p + 1, end)) == end || !(p = value_at(w, p, end)) || w->st != ST_AFTER)
+            return p;
+        if ((p = skip(p, end)) == end || *p != ',')
+            return p;
+    }
+}
+
 /* One step of the grammar at a non-blank byte p: where to go on, NULL on
  * an error or abort. */
 static const char *step(jsonwalk *w, const char *p, const char *end)
@@ -485,16 +530,19 @@ static const char *step(jsonwalk *w, const char *p, const char *end)
     case ST_KEY:
         if (ch != '"')
             break;
-        return string_at(w, p + 1, end, 1);
+        return members(w, p, end);
     case ST_COLON:
         if (ch != ':')
             break;
         w->st = ST_VALUE;
         return p + 1;
     case ST_AFTER:
+        if (ch == ',' && w->frames[w->open - 1].is_array)
+            return elements(w, p, end);
         if (ch == ',') {
-            w->st = w->frames[w->open - 1].is_array ? ST_VALUE : ST_KEY;
-            return p + 1;
+            w->st = ST_KEY;
+            p = skip(p + 1, end);
+            return p < end && *p == '"' ? members(w, p, end) : p;
         }
         if (ch != (w->frames[w->open - 1].is_array ? ']' : '}'))
             break;
