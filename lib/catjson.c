@@ -3,16 +3,12 @@
  * the end of a feed is carried over in one buffer, so rows may span feeds. */
 #include "catjson.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "buf.h"
+#include "jsonlex.h"
 #include "utf8.h"
 
 /* Where the grammar stands between tokens. */
@@ -49,8 +45,7 @@ struct catjson {
     const char *lit; /* T_LITERAL: the literal, litpos bytes of it matched */
     size_t litpos;
     /* the string being scanned */
-    int esc; /* 0; 1 right after a backslash; 2..5: \u hex digits still due, plus 1 */
-    int has_esc, nonascii;
+    jsonlex_str str;
     long column; /* the column of the last key, -1 for one nobody reads */
     buf decoded, repaired;
     const char *base;            /* the feed being scanned, for error offsets */
@@ -86,185 +81,19 @@ static int oom(catjson *c)
 
 /* ---- strings ---- */
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-/* The first byte of [p, end) a string scan must stop at: '"', '\\', a control
- * character or, unless high_seen, a byte >= 0x80. Sixteen bytes at a time
- * with SSE2, else eight: in each SWAR term only bytes above a true match can
- * be false positives, so the lowest flagged byte is a true one. */
-static inline const char *plain_run(const char *p, const char *end, int high_seen)
-{
-#ifdef __SSE2__
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i ctl = _mm_set1_epi8(0x1F);
-    while (end - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                         _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
-        unsigned m = (unsigned)_mm_movemask_epi8(hit);
-        if (!high_seen)
-            m |= (unsigned)_mm_movemask_epi8(x);
-        if (m)
-            return p + __builtin_ctz(m);
-        p += 16;
-    }
-#endif
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t high = high_seen ? 0 : HIGHS;
-    while (end - p >= 8) {
-        uint64_t w, q, b;
-        memcpy(&w, p, 8);
-        q = w ^ (ONES * '"');
-        b = w ^ (ONES * '\\');
-        uint64_t m = (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
-        m |= w & high;
-        if (m)
-            return p + (__builtin_ctzll(m) >> 3);
-        p += 8;
-    }
-#endif
-    for (; p < end; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"' || ch == '\\' || ch < 0x20 || (ch >= 0x80 && !high_seen))
-            return p;
-    }
-    return end;
-}
-
-static int is_hex(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
-}
-
-/* One byte of an escape (c->esc != 0), checked as yajl's lexer does. */
-static int escape_byte(catjson *c, const char *p)
-{
-    unsigned char ch = (unsigned char)*p;
-    if (c->esc > 1) {
-        if (!is_hex(ch))
-            return fail_at(c, p, "invalid \\u escape in a string (not a hex digit)");
-        c->esc = c->esc == 2 ? 0 : c->esc - 1;
-    } else if (ch == 'u') {
-        c->esc = 5;
-    } else if (ch && strchr("\"\\/bfnrt", ch)) {
-        c->esc = 0;
-    } else {
-        return fail_at(c, p, "invalid escape in a string");
-    }
-    return 0;
-}
-
-/* Scans string content from p: the closing quote, end when the string goes
- * on past this feed, or NULL on an error. */
+/* A string scan through jsonlex, failing at the offending byte. */
 static const char *scan_string(catjson *c, const char *p, const char *end)
 {
-    while (p < end) {
-        if (c->esc) {
-            if (escape_byte(c, p) < 0)
-                return NULL;
-            p++;
-            continue;
-        }
-        p = plain_run(p, end, c->nonascii);
-        if (p == end)
-            break;
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"')
-            return p;
-        if (ch == '\\') {
-            c->has_esc = 1;
-            c->esc = 1;
-        } else if (ch < 0x20) {
-            fail_at(c, p, "control character in a string");
-            return NULL;
-        } else {
-            c->nonascii = 1;
-        }
-        p++;
-    }
-    return end;
+    const char *bad, *why;
+    const char *q = jsonlex_scan_string(&c->str, p, end, &bad, &why);
+    if (!q)
+        fail_at(c, bad, why);
+    return q;
 }
 
-static unsigned hex4(const char *s)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        v = v << 4 | (ch <= '9' ? ch - 48u : (ch | 0x20u) - 87u); /* '0' and 'a' - 10 */
-    }
-    return v;
-}
-
-static void put_codepoint(buf *b, unsigned cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    buf_append(b, u, n);
-}
-
-/* The escapes of s[0..n) (checked by scan_string) decoded into c->decoded
- * the way Debian's yajl 2.1 decodes them, quirks included: a high surrogate
- * followed by any \u escape is combined with it, one followed by anything
- * else becomes '?', a lone low surrogate is encoded as is (utf8_repair then
- * replaces it). NULL when out of memory. */
 static const char *decode(catjson *c, const char *s, size_t n, size_t *len)
 {
-    static const char simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                     ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
-    buf *b = &c->decoded;
-    buf_reset(b);
-    size_t i = 0;
-    while (i < n) {
-        const char *bs = memchr(s + i, '\\', n - i);
-        size_t stop = bs ? (size_t)(bs - s) : n;
-        buf_append(b, s + i, stop - i);
-        if ((i = stop) == n)
-            break;
-        unsigned char e = (unsigned char)s[i + 1];
-        if (e != 'u') {
-            buf_putc(b, simple[e]);
-            i += 2;
-            continue;
-        }
-        unsigned cp = hex4(s + i + 2);
-        i += 6;
-        if ((cp & 0xFC00) == 0xD800) {
-            if (i + 1 < n && s[i] == '\\' && s[i + 1] == 'u') {
-                unsigned lo = hex4(s + i + 2);
-                cp = ((cp & 0x3F) << 10 | (((cp >> 6) & 0xF) + 1) << 16) | (lo & 0x3FF);
-                i += 6;
-            } else {
-                buf_putc(b, '?');
-                continue;
-            }
-        }
-        put_codepoint(b, cp);
-    }
-    if (b->failed)
-        return NULL;
-    *len = b->len;
-    return b->data;
+    return jsonlex_decode(&c->decoded, s, n, len);
 }
 
 /* Any key of len >= 1; three bytes and the length tell _cat's columns apart. */
@@ -304,16 +133,16 @@ static int deliver(catjson *c, catjson_kind kind, const char *s, size_t len, int
 /* A whole string's raw content s[0..n), a key or a value. */
 static int got_string(catjson *c, const char *s, size_t n, int is_key)
 {
-    if (c->has_esc && !(s = decode(c, s, n, &n)))
+    if (c->str.has_esc && !(s = decode(c, s, n, &n)))
         return oom(c);
-    if ((c->has_esc || c->nonascii) && !utf8_all_ascii((const unsigned char *)s, n)) {
+    if ((c->str.has_esc || c->str.nonascii) && !utf8_all_ascii((const unsigned char *)s, n)) {
         const char *r = utf8_repair(&c->repaired, s, &n);
         if (!r)
             return oom(c);
         c->invalid_utf8 += r != s;
         s = r;
     }
-    const char *nul = c->has_esc ? memchr(s, '\0', n) : NULL; /* only \u0000 makes one */
+    const char *nul = c->str.has_esc ? memchr(s, '\0', n) : NULL; /* only \u0000 makes one */
     if (!is_key)
         return deliver(c, CATJSON_STRING, s, n, nul != NULL);
     c->column = match_column(c, s, nul ? (size_t)(nul - s) : n);
@@ -323,50 +152,9 @@ static int got_string(catjson *c, const char *s, size_t n, int is_key)
 
 /* ---- numbers and literals ---- */
 
-static int is_number_byte(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
-           ch == 'E';
-}
-
-static size_t digits(const char *s, size_t i, size_t n)
-{
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    return i;
-}
-
-/* Whether s[0..n) is one JSON number. Tokens are the longest run of number
- * bytes; when that run is not a number, yajl fails on it too (at a later
- * token perhaps, but it fails). */
-static int is_number(const char *s, size_t n)
-{
-    size_t i = s[0] == '-', j;
-    if (i < n && s[i] == '0')
-        i++;
-    else if ((j = digits(s, i, n)) > i)
-        i = j;
-    else
-        return 0;
-    if (i < n && s[i] == '.') {
-        if ((j = digits(s, i + 1, n)) == i + 1)
-            return 0;
-        i = j;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if ((j = digits(s, i, n)) == i)
-            return 0;
-        i = j;
-    }
-    return i == n;
-}
-
 static int got_number(catjson *c, const char *s, size_t n, const char *at)
 {
-    if (!is_number(s, n))
+    if (!jsonlex_is_number(s, n))
         return fail_at(c, at, "invalid number");
     return deliver(c, CATJSON_NUMBER, s, n, 0);
 }
@@ -422,7 +210,7 @@ static const char *resume(catjson *c, const char *p, const char *end)
         return got_string(c, c->carry.data, c->carry.len, is_key) < 0 ? NULL : q + 1;
     }
     case T_NUMBER:
-        for (q = p; q < end && is_number_byte((unsigned char)*q); q++)
+        for (q = p; q < end && jsonlex_is_number_byte((unsigned char)*q); q++)
             ;
         if (buf_append(&c->carry, p, (size_t)(q - p)) < 0) {
             oom(c);
@@ -442,16 +230,11 @@ static const char *resume(catjson *c, const char *p, const char *end)
 
 /* ---- the grammar between tokens ---- */
 
-static int is_blank(unsigned char ch)
-{
-    return ch == ' ' || (ch >= '\t' && ch <= '\r'); /* yajl's set: \v and \f too */
-}
-
 /* A string starting after its quote at p: past its closing quote, end when
  * it goes on past this feed, NULL on an error. */
 static const char *string_at(catjson *c, const char *p, const char *end, int is_key)
 {
-    c->esc = c->has_esc = c->nonascii = 0;
+    c->str = (jsonlex_str){0, 0, 0};
     const char *q = scan_string(c, p, end);
     if (!q)
         return NULL;
@@ -467,7 +250,7 @@ static const char *value_at(catjson *c, const char *p, const char *end)
         return string_at(c, p + 1, end, 0);
     if (ch == '-' || (ch >= '0' && ch <= '9')) {
         const char *q = p;
-        while (q < end && is_number_byte((unsigned char)*q))
+        while (q < end && jsonlex_is_number_byte((unsigned char)*q))
             q++;
         if (q == end)
             return carry(c, T_NUMBER, p, (size_t)(end - p)) < 0 ? NULL : end;
@@ -497,7 +280,7 @@ static int end_row(catjson *c)
 
 static const char *skip_blanks(const char *p, const char *end)
 {
-    while (p < end && is_blank((unsigned char)*p))
+    while (p < end && jsonlex_is_blank((unsigned char)*p))
         p++;
     return p;
 }
@@ -512,7 +295,7 @@ static const char *fast_rows(catjson *c, const char *p, const char *end)
     for (;;) {
         if (p == end || *p != '"')
             return p;
-        const char *k = p + 1, *q = plain_run(k, end, 0);
+        const char *k = p + 1, *q = jsonlex_plain_run(k, end, 0);
         if (q == end || *q != '"')
             return p;
         c->column = match_column(c, k, (size_t)(q - k));
@@ -524,7 +307,7 @@ static const char *fast_rows(catjson *c, const char *p, const char *end)
             return p;
         if (*p == '"') {
             const char *v = p + 1;
-            if ((q = plain_run(v, end, 0)) == end || *q != '"')
+            if ((q = jsonlex_plain_run(v, end, 0)) == end || *q != '"')
                 return p;
             if (deliver(c, CATJSON_STRING, v, (size_t)(q - v), 0) < 0)
                 return NULL;
@@ -644,7 +427,7 @@ int catjson_feed(catjson *c, const char *data, size_t len)
     if (c->tok != T_NONE && !(p = resume(c, p, end)))
         return -1;
     while (p < end) {
-        if (is_blank((unsigned char)*p)) {
+        if (jsonlex_is_blank((unsigned char)*p)) {
             p++;
             continue;
         }

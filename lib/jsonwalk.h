@@ -1,6 +1,7 @@
-/* jsonwalk: streaming JSON walker over yajl. It tracks the path from the
- * root and hands each scalar, and each container's entry and exit, to
- * callbacks, so table-driven parsers never build a document tree. */
+/* jsonwalk: streaming JSON walker (its own parser, accepting what yajl 2.1
+ * did). It tracks the path from the root and hands each scalar, and each
+ * container's entry and exit, to callbacks, so table-driven parsers never
+ * build a document tree. */
 #ifndef ESVIGIL_JSONWALK_H
 #define ESVIGIL_JSONWALK_H
 
@@ -43,8 +44,9 @@ const char *jsonwalk_error(const jsonwalk *w);
  * whole process in utf8_repaired_total. */
 unsigned long long jsonwalk_invalid_utf8(const jsonwalk *w);
 
-/* Bytes yajl had to lex so far, re-reads of a token split across feeds
- * included: linear in the input, whatever the feed size (tests prove it). */
+/* Bytes lexed so far: each byte fed is read once, a token split across
+ * feeds carried over rather than re-read, so this is the input's size,
+ * linear whatever the feed size (tests prove it). */
 unsigned long long jsonwalk_lexed_bytes(const jsonwalk *w);
 
 /* Parsers built on jsonwalk fail through it, so the failure is sticky and

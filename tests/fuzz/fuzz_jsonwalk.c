@@ -1,6 +1,9 @@
 /* fuzz_jsonwalk: the streaming walker itself, fed in 2-3 chunks, with callbacks that check the
  * path bookkeeping (balanced enter/leave, array indexes, depth) and jsonwalk_match on every
- * path it reports. Some runs abort from a callback at an input-chosen event. */
+ * path it reports. Some runs abort from a callback at an input-chosen event. Every input also
+ * goes through the yajl walker jsonwalk replaced (jsonwalk_ref.h) in the same chunks: the
+ * verdict, the events and the repairs must be the same. */
+#include "../unit/jsonwalk_ref.h"
 #include "fuzz_common.h"
 #include "jsonwalk.h"
 
@@ -101,9 +104,26 @@ static int walk_feed(void *w, const char *data, size_t len)
     return jsonwalk_feed(w, data, len);
 }
 
+/* The same chunks through jsonwalk and the yajl reference. */
+static void differential(const uint8_t *data, size_t size, const fuzz_plan *plan, size_t abort_at)
+{
+    jwref_trace now, ref;
+    jwref_trace_init(&now, abort_at);
+    jwref_trace_init(&ref, abort_at);
+    jwref_run(0, (const char *)data, size, plan->cut, 2, &now);
+    jwref_run(1, (const char *)data, size, plan->cut, 2, &ref);
+    const char *diff = jwref_compare(&now, &ref);
+    if (diff)
+        fprintf(stderr, "fuzz_jsonwalk: %s; jsonwalk '%s', yajl '%s'\n", diff, now.err, ref.err);
+    FUZZ_ASSERT(diff == NULL);
+    buf_free(&now.events);
+    buf_free(&ref.events);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_plan plan = fuzz_plan_of(data, size);
+    differential(data, size, &plan, (plan.bits & 0x10) ? 1 + ((plan.bits >> 5) % 64) : 0);
     walk_state s = {.abort_at = (plan.bits & 0x10) ? 1 + ((plan.bits >> 5) % 64) : 0};
     static const jsonwalk_callbacks all = {on_scalar, on_enter, on_leave};
     int bare = (plan.bits & 0x8) != 0; /* no callbacks at all */

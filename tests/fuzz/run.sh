@@ -31,16 +31,16 @@ config_deps="config checks checktable units indexfilter webconfig awscreds probe
 client_deps="esclient awscreds clock"
 lib_sources() {
     case $1 in
-    nodestats | health | nodeinfo | jsonwalk) echo "utf8 jsonwalk jsonparser $1" ;;
-    settings) echo "utf8 jsonwalk jsonparser units $1" ;;
-    shards) echo "utf8 jsonwalk catjson units $1" ;;
-    catjson) echo "utf8 jsonwalk catjson" ;;
+    nodestats | health | nodeinfo | jsonwalk) echo "utf8 jsonlex jsonwalk jsonparser $1" ;;
+    settings) echo "utf8 jsonlex jsonwalk jsonparser units $1" ;;
+    shards) echo "utf8 jsonlex jsonwalk catjson units $1" ;;
+    catjson) echo "utf8 jsonlex jsonwalk catjson" ;;
     config) echo "$config_deps" ;;
     httpheader) echo "httpheader" ;;
     exposition) echo "" ;;
-    lifecycle) echo "utf8 jsonwalk jsonparser $client_deps esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    lifecycle) echo "utf8 jsonlex jsonwalk jsonparser $client_deps esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     # the pacer's run functions pull in the client, the config and the optional collectors
-    indices) echo "utf8 jsonwalk jsonparser indexstats indexinfo pacer selfstats $client_deps $config_deps optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
+    indices) echo "utf8 jsonlex jsonwalk jsonparser indexstats indexinfo pacer selfstats $client_deps $config_deps optpace optcoll esget snapstats slm ilm healthreport pendingtasks datastream tasks" ;;
     *) return 1 ;;
     esac
 }

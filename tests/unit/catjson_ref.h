@@ -1,7 +1,7 @@
 /* catjson_ref: the differential oracle for catjson, shared by test_catjson and
- * fuzz_catjson: one document through catjson and through yajl+jsonwalk (the
- * path catjson replaced), each recorded as the events catjson reports, so
- * the two can be compared line for line. */
+ * fuzz_catjson: one document through catjson and through yajl+the old
+ * jsonwalk (jsonwalk_ref.h, the path catjson replaced), each recorded as the events catjson
+ * reports, so the two can be compared line for line. */
 #ifndef ESVIGIL_CATJSON_REF_H
 #define ESVIGIL_CATJSON_REF_H
 
@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "catjson.h"
 #include "jsonwalk.h"
+#include "jsonwalk_ref.h"
 
 typedef struct cjref_trace {
     buf events; /* "v COLUMN KIND VALUE" and "row" lines */
@@ -154,20 +155,20 @@ static inline void cjref_jsonwalk(const char *const *columns, size_t ncolumns, c
 {
     static const jsonwalk_callbacks cbs = {cjref_scalar, cjref_enter, cjref_leave};
     cjref_walk w = {t, columns, ncolumns, 0};
-    jsonwalk *j = jsonwalk_new(&cbs, &w);
+    jwref *j = jwref_new(&cbs, &w);
     if (!j)
         abort();
     int rc = 0;
     size_t from = 0;
     for (size_t i = 0; i <= ncuts && rc == 0; i++) {
         size_t to = i < ncuts ? cuts[i] : len;
-        rc = jsonwalk_feed(j, doc + from, to - from);
+        rc = jwref_feed(j, doc + from, to - from);
         from = to;
     }
-    t->ok = rc == 0 && jsonwalk_finish(j) == 0 && !w.bad_shape;
-    t->invalid_utf8 = jsonwalk_invalid_utf8(j);
-    snprintf(t->err, sizeof(t->err), "%s", jsonwalk_error(j));
-    jsonwalk_free(j);
+    t->ok = rc == 0 && jwref_finish(j) == 0 && !w.bad_shape;
+    t->invalid_utf8 = jwref_invalid_utf8(j);
+    snprintf(t->err, sizeof(t->err), "%s", jwref_error(j));
+    jwref_free(j);
 }
 
 /* NULL when catjson did what yajl+jsonwalk did, else what differed. catjson

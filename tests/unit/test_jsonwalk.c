@@ -592,7 +592,7 @@ END_TEST
 
 /* ---- one huge token: linear work ---- */
 
-/* Bytes yajl lexed for a document holding one string of n bytes, fed in
+/* Bytes jsonwalk lexed for a document holding one string of n bytes, fed in
  * chunks of `chunk`. */
 static unsigned long long lexed_for_string(size_t n, size_t chunk)
 {
@@ -614,10 +614,11 @@ static unsigned long long lexed_for_string(size_t n, size_t chunk)
     return lexed;
 }
 
-/* yajl re-lexes a token split across feeds from its start on every feed:
+/* yajl re-lexed a token split across feeds from its start on every feed:
  * fed as it came (16 KB from curl), a 70 MB string cost 70e6^2/32e3 bytes
- * of lexing. Held-back input keeps the work within a constant factor of the
- * size whatever the chunk: a structural bound, no clock involved. */
+ * of lexing. A token cut by a feed's end is now carried over, so the work
+ * stays within a constant factor of the size whatever the chunk: a
+ * structural bound, no clock involved. */
 START_TEST(test_long_string_linear)
 {
     size_t sizes[] = {2u << 20, 20u << 20};
