@@ -101,7 +101,10 @@ class Probe(harness.TestCase):
                "  amazon:\n    type: aws\n    aws:\n      region: eu-central-1\n" % key)
         env = {"AWS_ACCESS_KEY_ID": test_sigv4.KEY_ID,
                "AWS_SECRET_ACCESS_KEY": test_sigv4.SECRET, "HOME": self.tmp}
-        d = self.esvigil(["--es.uri=" + es.url], config_text=cfg, procfs=self.procfs(), env=env)
+        # The daemon's own polls go elsewhere: they carry no key, and one landing after the
+        # probe's requests would be the last request `es` and `aws` saw.
+        own = self.fake()
+        d = self.esvigil(["--es.uri=" + own.url], config_text=cfg, procfs=self.procfs(), env=env)
         st, _, body = self.probe(d, es.url, "cloud")
         self.assertEqual(st, 200, body[:300])
         self.assertRegex(body.decode(), r"(?m)^esvigil_up 1$")
