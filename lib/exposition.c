@@ -63,6 +63,12 @@ static size_t format_fixed(int neg, uint64_t u, int d, char *out, size_t n)
 #define SHORT_MIN 1e-4
 #define SHORT_MAX_DECIMALS 19
 
+/* Whether format_short decides |v| = a: one rule for it and for format_value's printf loop. */
+static int short_range(double a)
+{
+    return a >= SHORT_MIN && a < 1e15;
+}
+
 /* The common non-integer (a ratio, seconds, a percentage): when some decimal of at most 15
  * significant digits reads back as v, %.15g prints exactly that decimal, in plain notation for
  * 1e-4 <= |v| < 1e15; this finds it without printf. The fewest decimals d whose rounding u
@@ -74,7 +80,7 @@ static size_t format_short(double v, char *out, size_t n)
                                                          1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
                                                          1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
     double a = fabs(v);
-    if (!(a >= SHORT_MIN && a < 1e15))
+    if (!short_range(a))
         return 0;
     for (int d = 1; d <= SHORT_MAX_DECIMALS; d++) {
         double m = a * pow10[d];
@@ -106,8 +112,7 @@ static size_t format_value(double v, char *out)
         return len;
     /* Shortest of the three precisions that reads back as the same double; where format_short
      * looked, it has shown that 15 digits do not. */
-    double a = fabs(v);
-    for (int prec = a >= SHORT_MIN && a < 1e15 ? 16 : 15; prec <= 17; prec++) {
+    for (int prec = short_range(fabs(v)) ? 16 : 15; prec <= 17; prec++) {
         snprintf(out, n, "%.*g", prec, v);
         if (strtod(out, NULL) == v)
             break;
