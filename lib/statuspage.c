@@ -24,11 +24,18 @@ typedef struct page_collector {
     double last_ok;
 } page_collector;
 
-/* One allocation: the rows, then the strings info and the rows point to. The rows are copies
- * because later polls move the state on while this poll's page may still be asked for. */
+/* One allocation: the rows, the failures, then the strings the rest point to. The rows are
+ * copies because later polls move the state on while this poll's page may still be asked for.
+ * Of the ~10 KB collect_result only what the page reads is kept: copying it whole was most of
+ * the per-poll cost left. */
 struct statuspage_poll {
     statuspage_info info;
-    collect_result res; /* a copy; its findings owned */
+    double duration;
+    int es_up;
+    const char *es_error;
+    checks_result checks; /* owned */
+    collect_failure *failures;
+    size_t nfailures;
     size_t ncollectors;
     page_collector collectors[];
 };
@@ -268,10 +275,11 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
-static size_t text_size(const statuspage_state *st, const statuspage_info *info)
+static size_t text_size(const statuspage_state *st, const statuspage_info *info,
+                        const collect_result *res)
 {
     size_t n = strlen(or_empty(info->version)) + strlen(or_empty(info->es_url)) +
-               strlen(or_empty(info->telemetry_path)) + 3;
+               strlen(or_empty(info->telemetry_path)) + strlen(res->es_error) + 4;
     for (size_t id = 0; id < strmap_count(st->last_ok); id++)
         n += strmap_key_len(st->last_ok, id) + 1;
     return n;
@@ -300,24 +308,28 @@ static page_collector *borrow_rows(const statuspage_state *st)
     return rows;
 }
 
-/* Copies of the state's rows and info's strings into pp's own block. */
+/* Copies of the state's rows, res's failures and the strings into pp's own block. */
 static void copy_shown(statuspage_poll *pp, const statuspage_state *st, const statuspage_info *info,
-                       size_t nrows)
+                       const collect_result *res, size_t nrows)
 {
-    char *at = (char *)&pp->collectors[nrows];
+    pp->failures = (collect_failure *)&pp->collectors[nrows];
+    pp->nfailures = res->nfailures;
+    memcpy(pp->failures, res->failures, res->nfailures * sizeof(res->failures[0]));
+    char *at = (char *)&pp->failures[res->nfailures];
     pp->info = *info;
     pp->info.version = stash_str(&at, info->version);
     pp->info.es_url = stash_str(&at, info->es_url);
     pp->info.telemetry_path = stash_str(&at, info->telemetry_path);
+    pp->es_error = stash_str(&at, res->es_error);
     for (size_t id = 0; id < nrows; id++)
         pp->collectors[id] = (page_collector){
             stash(&at, strmap_key(st->last_ok, id), strmap_key_len(st->last_ok, id)),
             *(const double *)strmap_value(st->last_ok, id)};
     pp->ncollectors = nrows;
+    pp->duration = res->duration;
+    pp->es_up = res->es_up;
 }
 
-/* res is copied whole (~10 KB, no pointer but the findings, which move): a memcpy a poll, and
- * collect_result_details then reads the copy at render time as it read res. */
 statuspage_poll *statuspage_poll_take(statuspage_state *st, const statuspage_info *info,
                                       const metric_set *set, collect_result *res)
 {
@@ -325,25 +337,40 @@ statuspage_poll *statuspage_poll_take(statuspage_state *st, const statuspage_inf
     if (note_collectors(st, fam, info->finished_at) < 0)
         return NULL;
     size_t n = strmap_count(st->last_ok);
-    statuspage_poll *pp = malloc(sizeof(*pp) + n * sizeof(pp->collectors[0]) + text_size(st, info));
+    statuspage_poll *pp =
+        malloc(sizeof(*pp) + n * sizeof(pp->collectors[0]) +
+               res->nfailures * sizeof(res->failures[0]) + text_size(st, info, res));
     if (!pp)
         return NULL;
-    copy_shown(pp, st, info, n);
-    pp->res = *res;
+    copy_shown(pp, st, info, res, n);
+    pp->checks = res->checks;
     memset(&res->checks, 0, sizeof(res->checks));
     return pp;
 }
 
+/* The page's code reads a collect_result (collect_result_details among it): one is put back
+ * together here, per render rather than per poll. Its findings stay pp's. */
 int statuspage_poll_render(const statuspage_poll *pp, const metric_set *set, buf *out)
 {
-    return put_page(&pp->info, &pp->res, pp->collectors, pp->ncollectors, set, out);
+    collect_result *res = calloc(1, sizeof(*res));
+    if (!res)
+        return -1;
+    res->duration = pp->duration;
+    res->es_up = pp->es_up;
+    snprintf(res->es_error, sizeof(res->es_error), "%s", pp->es_error);
+    res->checks = pp->checks;
+    memcpy(res->failures, pp->failures, pp->nfailures * sizeof(pp->failures[0]));
+    res->nfailures = pp->nfailures;
+    int rc = put_page(&pp->info, res, pp->collectors, pp->ncollectors, set, out);
+    free(res);
+    return rc;
 }
 
 void statuspage_poll_free(statuspage_poll *pp)
 {
     if (!pp)
         return;
-    collect_result_free(&pp->res);
+    checks_result_free(&pp->checks);
     free(pp);
 }
 

@@ -34,8 +34,9 @@ int statuspage_render(statuspage_state *st, const statuspage_info *info, const m
  * holds its own copies, so polls after it do not change it. */
 typedef struct statuspage_poll statuspage_poll;
 /* Notes in st which collectors succeeded at info->finished_at, as statuspage_render does, and
- * keeps what the page of this poll shows: copies of info and res, and of st's collectors with
- * their last successes as of now. Takes over res->checks (res is left with no findings).
+ * keeps what the page of this poll shows: copies of info, of what it reads of res, and of
+ * st's collectors with their last successes as of now. Takes over res->checks (res is left
+ * with no findings).
  * NULL on OOM. */
 statuspage_poll *statuspage_poll_take(statuspage_state *st, const statuspage_info *info,
                                       const metric_set *set, collect_result *res);
