@@ -196,7 +196,7 @@ static enum MHD_Result route_pending(request *r)
     return send_response(r, MHD_HTTP_OK, resp);
 }
 
-/* The status page the poller rendered with the snapshot. */
+/* The snapshot's status page, rendered by the first request for it. */
 static enum MHD_Result route_landing(request *r)
 {
     snapshot *s = snapshot_slot_acquire(r->h->slot);

@@ -107,9 +107,10 @@ static void set_busy(poller *p, long long deadline_ms)
     atomic_store(&p->busy_since, (long long)(clock_mono() * 1000));
 }
 
-/* The status page is rendered here, once per poll, so / like /metrics only
- * serves bytes; a page that cannot be rendered leaves / at "pending". */
-static void attach_page(poller *p, snapshot *s, const metric_set *set, const collect_result *res,
+/* Only the page's bookkeeping runs here, each poll: the HTML is rendered from what s keeps on
+ * the first request for / (Prometheus never asks). Without memory for it / stays "pending".
+ * Takes res's findings over. */
+static void attach_page(poller *p, snapshot *s, const metric_set *set, collect_result *res,
                         double now)
 {
     if (res->es_up)
@@ -123,14 +124,9 @@ static void attach_page(poller *p, snapshot *s, const metric_set *set, const col
         .polls = p->polls,
         .last_success = p->last_success,
     };
-    buf b;
-    buf_init(&b);
-    if (statuspage_render(p->page, &in, set, res, &b) == 0) {
-        size_t len;
-        char *html = buf_steal(&b, &len);
-        snapshot_set_page(s, html, len);
-    }
-    buf_free(&b);
+    statuspage_poll *pp = statuspage_poll_take(p->page, &in, set, res);
+    if (pp)
+        snapshot_take_page(s, pp);
 }
 
 /* Renders up front the bodies scrapers asked for since the last poll (Prometheus asks for one),

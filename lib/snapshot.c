@@ -22,6 +22,9 @@ struct snapshot {
     atomic_llong render_ns;
     char *body[SNAPSHOT_BODIES];
     size_t len[SNAPSHOT_BODIES];
+    statuspage_poll *page_src; /* what / shows, until rendered; guarded by mu */
+    atomic_uint page_ready;    /* page is final */
+    atomic_uint page_renders;
     char *page; /* the status page at / */
     size_t page_len;
 };
@@ -117,6 +120,8 @@ snapshot *snapshot_new(metric_set *set, const snapshot_info *info, unsigned rend
     atomic_init(&s->ready, 0);
     atomic_init(&s->asked, 0);
     atomic_init(&s->render_ns, 0);
+    atomic_init(&s->page_ready, 0);
+    atomic_init(&s->page_renders, 0);
     s->info = *info;
     s->set = set;
     metric_set_trim(set); /* read-only from here on */
@@ -141,6 +146,7 @@ void snapshot_release(snapshot *s)
     for (int i = 0; i < SNAPSHOT_BODIES; i++)
         free(s->body[i]);
     free(s->page);
+    statuspage_poll_free(s->page_src);
     metric_set_free(s->set);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -172,17 +178,45 @@ const char *snapshot_body(snapshot *s, exposition_format fmt, int gzip, size_t *
     return s->body[i];
 }
 
-void snapshot_set_page(snapshot *s, char *html, size_t len)
+void snapshot_take_page(snapshot *s, statuspage_poll *pp)
 {
-    free(s->page);
-    s->page = html;
-    s->page_len = len;
+    statuspage_poll_free(s->page_src);
+    s->page_src = pp;
 }
 
-const char *snapshot_page(const snapshot *s, size_t *len)
+/* Caller holds s->mu. The source goes once rendered: the page is all / needs from then on. */
+static int render_page(snapshot *s)
 {
+    buf b;
+    buf_init(&b);
+    atomic_fetch_add(&s->page_renders, 1);
+    if (statuspage_poll_render(s->page_src, s->set, &b) < 0) {
+        buf_free(&b);
+        return -1;
+    }
+    s->page = buf_steal(&b, &s->page_len);
+    statuspage_poll_free(s->page_src);
+    s->page_src = NULL;
+    atomic_store(&s->page_ready, 1);
+    return 0;
+}
+
+const char *snapshot_page(snapshot *s, size_t *len)
+{
+    if (!atomic_load(&s->page_ready)) {
+        pthread_mutex_lock(&s->mu);
+        int rc = atomic_load(&s->page_ready) ? 0 : s->page_src ? render_page(s) : -1;
+        pthread_mutex_unlock(&s->mu);
+        if (rc < 0)
+            return NULL;
+    }
     *len = s->page_len;
     return s->page;
+}
+
+unsigned snapshot_page_renders(const snapshot *s)
+{
+    return atomic_load(&s->page_renders);
 }
 
 unsigned snapshot_asked(const snapshot *s)

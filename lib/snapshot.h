@@ -1,6 +1,6 @@
 /* snapshot: one poll's result, published atomically; each body (text or OpenMetrics, plain or
- * gzipped) is rendered at most once, and HTTP requests take a reference and serve bytes without
- * ever waiting on Elasticsearch. */
+ * gzipped) and the status page is rendered at most once, and HTTP requests take a reference and
+ * serve bytes without ever waiting on Elasticsearch. */
 #ifndef ESVIGIL_SNAPSHOT_H
 #define ESVIGIL_SNAPSHOT_H
 
@@ -8,6 +8,7 @@
 
 #include "exposition.h"
 #include "metric.h"
+#include "statuspage.h"
 
 typedef struct snapshot_info {
     double finished_at;  /* unix time the poll ended */
@@ -46,10 +47,14 @@ double snapshot_render_seconds(const snapshot *s);
  * A snapshot cannot hold its own render time, so each reports its predecessor's. */
 int snapshot_export_render(const snapshot *prev, metric_set *set);
 
-/* Hands the status page (malloc'd HTML) to s, before s is published. */
-void snapshot_set_page(snapshot *s, char *html, size_t len);
-/* The status page, or NULL when none was set; valid while a reference is held. */
-const char *snapshot_page(const snapshot *s, size_t *len);
+/* Takes over pp, this poll's status page, before s is published; it is rendered (from pp and
+ * the snapshot's set) on the first snapshot_page, so a snapshot nobody browses never is. */
+void snapshot_take_page(snapshot *s, statuspage_poll *pp);
+/* The status page, rendered now if it was not yet; valid while a reference is held. NULL when
+ * none was taken or its render ran out of memory (the next call tries again). */
+const char *snapshot_page(snapshot *s, size_t *len);
+/* How many times the page was rendered: 1 at most once asked for, 0 when never asked. */
+unsigned snapshot_page_renders(const snapshot *s);
 
 /* A published slot: the latest snapshot, swapped under a mutex. */
 typedef struct snapshot_slot snapshot_slot;

@@ -1,8 +1,8 @@
-/* statuspage: one self-contained page per poll, built on the poller thread
- * so / is served from the published snapshot like /metrics. Node, index and
- * cluster names come from Elasticsearch and so from whoever can name a node:
- * they go through statuspage_escape, and the page carries no script to
- * attack. */
+/* statuspage: one self-contained page per poll. Prometheus never asks for /,
+ * so a poll only keeps what its page shows (statuspage_poll_take) and the
+ * HTML is built when someone asks. Node, index and cluster names come from
+ * Elasticsearch and so from whoever can name a node: they go through
+ * statuspage_escape, and the page carries no script to attack. */
 #include "statuspage.h"
 
 #include <stdio.h>
@@ -16,6 +16,28 @@
 
 struct statuspage_state {
     strmap *last_ok; /* collector label -> double: unix time of its last success */
+};
+
+/* One row of the collectors table. */
+typedef struct page_collector {
+    const char *name;
+    double last_ok;
+} page_collector;
+
+/* One allocation: the rows, the failures, then the strings the rest point to. The rows are
+ * copies because later polls move the state on while this poll's page may still be asked for.
+ * Of the ~10 KB collect_result only what the page reads is kept: copying it whole was most of
+ * the per-poll cost left. */
+struct statuspage_poll {
+    statuspage_info info;
+    double duration;
+    int es_up;
+    const char *es_error;
+    checks_result checks; /* owned */
+    collect_failure *failures;
+    size_t nfailures;
+    size_t ncollectors;
+    page_collector collectors[];
 };
 
 statuspage_state *statuspage_state_new(void)
@@ -212,17 +234,17 @@ static int collector_status(const metric_family *fam, const char *name)
 
 /* Every collector seen since start, so one that did not run this poll (ES
  * down: nothing after node info runs) still shows, with its last success. */
-static void put_collectors(buf *out, const statuspage_state *st, const metric_family *fam,
-                           const collect_result *res)
+static void put_collectors(buf *out, const page_collector *rows, size_t nrows,
+                           const metric_family *fam, const collect_result *res)
 {
     static const char *const word[] = {"not run", "failed", "ok"};
     static const char *const cls[] = {"not-run", "failed", "ok"};
     buf_puts(out, "<h2>Collectors</h2>\n<table id=\"collectors\"><tr><th>Collector</th>"
                   "<th>Last poll</th><th>Last success</th><th>Why it failed</th></tr>\n");
-    for (size_t id = 0; id < strmap_count(st->last_ok); id++) {
-        const char *name = strmap_key(st->last_ok, id);
+    for (size_t id = 0; id < nrows; id++) {
+        const char *name = rows[id].name;
         int status = collector_status(fam, name);
-        double last = *(const double *)strmap_value(st->last_ok, id);
+        double last = rows[id].last_ok;
         buf_printf(out, "<tr class=\"collector %s\"><td class=\"name\">", cls[status + 1]);
         statuspage_escape(out, name);
         buf_printf(out, "</td><td class=\"status\">%s</td><td class=\"last-success\">",
@@ -235,18 +257,133 @@ static void put_collectors(buf *out, const statuspage_state *st, const metric_fa
     buf_puts(out, "</table>\n");
 }
 
+static int put_page(const statuspage_info *info, const collect_result *res,
+                    const page_collector *rows, size_t nrows, const metric_set *set, buf *out)
+{
+    const metric_family *fam = metric_set_find(set, "esvigil_collector_success");
+    put_head(out, info);
+    put_poll(out, info, res);
+    put_findings(out, res);
+    put_collectors(out, rows, nrows, fam, res);
+    buf_puts(out, "</body></html>\n");
+    return out->failed ? -1 : 0;
+}
+
+/* statuspage_escape prints NULL as nothing; so does the copy. */
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+static size_t text_size(const statuspage_state *st, const statuspage_info *info,
+                        const collect_result *res)
+{
+    size_t n = strlen(or_empty(info->version)) + strlen(or_empty(info->es_url)) +
+               strlen(or_empty(info->telemetry_path)) + strlen(res->es_error) + 4;
+    for (size_t id = 0; id < strmap_count(st->last_ok); id++)
+        n += strmap_key_len(st->last_ok, id) + 1;
+    return n;
+}
+
+static const char *stash(char **at, const char *s, size_t len)
+{
+    char *p = memcpy(*at, s, len + 1);
+    *at += len + 1;
+    return p;
+}
+
+static const char *stash_str(char **at, const char *s)
+{
+    return stash(at, or_empty(s), strlen(or_empty(s)));
+}
+
+/* The state's rows as of now, names borrowed from it. */
+static page_collector *borrow_rows(const statuspage_state *st)
+{
+    size_t n = strmap_count(st->last_ok);
+    page_collector *rows = malloc((n ? n : 1) * sizeof(*rows));
+    for (size_t id = 0; rows && id < n; id++)
+        rows[id] = (page_collector){strmap_key(st->last_ok, id),
+                                    *(const double *)strmap_value(st->last_ok, id)};
+    return rows;
+}
+
+/* Copies of the state's rows, res's failures and the strings into pp's own block. */
+static void copy_shown(statuspage_poll *pp, const statuspage_state *st, const statuspage_info *info,
+                       const collect_result *res, size_t nrows)
+{
+    pp->failures = (collect_failure *)&pp->collectors[nrows];
+    pp->nfailures = res->nfailures;
+    memcpy(pp->failures, res->failures, res->nfailures * sizeof(res->failures[0]));
+    char *at = (char *)&pp->failures[res->nfailures];
+    pp->info = *info;
+    pp->info.version = stash_str(&at, info->version);
+    pp->info.es_url = stash_str(&at, info->es_url);
+    pp->info.telemetry_path = stash_str(&at, info->telemetry_path);
+    pp->es_error = stash_str(&at, res->es_error);
+    for (size_t id = 0; id < nrows; id++)
+        pp->collectors[id] = (page_collector){
+            stash(&at, strmap_key(st->last_ok, id), strmap_key_len(st->last_ok, id)),
+            *(const double *)strmap_value(st->last_ok, id)};
+    pp->ncollectors = nrows;
+    pp->duration = res->duration;
+    pp->es_up = res->es_up;
+}
+
+statuspage_poll *statuspage_poll_take(statuspage_state *st, const statuspage_info *info,
+                                      const metric_set *set, collect_result *res)
+{
+    const metric_family *fam = metric_set_find(set, "esvigil_collector_success");
+    if (note_collectors(st, fam, info->finished_at) < 0)
+        return NULL;
+    size_t n = strmap_count(st->last_ok);
+    statuspage_poll *pp =
+        malloc(sizeof(*pp) + n * sizeof(pp->collectors[0]) +
+               res->nfailures * sizeof(res->failures[0]) + text_size(st, info, res));
+    if (!pp)
+        return NULL;
+    copy_shown(pp, st, info, res, n);
+    pp->checks = res->checks;
+    memset(&res->checks, 0, sizeof(res->checks));
+    return pp;
+}
+
+/* The page's code reads a collect_result (collect_result_details among it): one is put back
+ * together here, per render rather than per poll. Its findings stay pp's. */
+int statuspage_poll_render(const statuspage_poll *pp, const metric_set *set, buf *out)
+{
+    collect_result *res = calloc(1, sizeof(*res));
+    if (!res)
+        return -1;
+    res->duration = pp->duration;
+    res->es_up = pp->es_up;
+    snprintf(res->es_error, sizeof(res->es_error), "%s", pp->es_error);
+    res->checks = pp->checks;
+    memcpy(res->failures, pp->failures, pp->nfailures * sizeof(pp->failures[0]));
+    res->nfailures = pp->nfailures;
+    int rc = put_page(&pp->info, res, pp->collectors, pp->ncollectors, set, out);
+    free(res);
+    return rc;
+}
+
+void statuspage_poll_free(statuspage_poll *pp)
+{
+    if (!pp)
+        return;
+    checks_result_free(&pp->checks);
+    free(pp);
+}
+
 int statuspage_render(statuspage_state *st, const statuspage_info *info, const metric_set *set,
                       const collect_result *res, buf *out)
 {
     const metric_family *fam = metric_set_find(set, "esvigil_collector_success");
-    if (note_collectors(st, fam, info->finished_at) < 0)
+    page_collector *rows = NULL;
+    if (note_collectors(st, fam, info->finished_at) < 0 || !(rows = borrow_rows(st)))
         return -1;
-    put_head(out, info);
-    put_poll(out, info, res);
-    put_findings(out, res);
-    put_collectors(out, st, fam, res);
-    buf_puts(out, "</body></html>\n");
-    return out->failed ? -1 : 0;
+    int rc = put_page(info, res, rows, strmap_count(st->last_ok), set, out);
+    free(rows);
+    return rc;
 }
 
 int statuspage_render_pending(const statuspage_info *info, buf *out)

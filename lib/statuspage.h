@@ -29,6 +29,21 @@ void statuspage_state_free(statuspage_state *st);
  * info->finished_at. 0, or -1 on OOM. */
 int statuspage_render(statuspage_state *st, const statuspage_info *info, const metric_set *set,
                       const collect_result *res, buf *out);
+
+/* One poll's page, kept unrendered until someone asks for / (Prometheus never does). It
+ * holds its own copies, so polls after it do not change it. */
+typedef struct statuspage_poll statuspage_poll;
+/* Notes in st which collectors succeeded at info->finished_at, as statuspage_render does, and
+ * keeps what the page of this poll shows: copies of info, of what it reads of res, and of
+ * st's collectors with their last successes as of now. Takes over res->checks (res is left
+ * with no findings).
+ * NULL on OOM. */
+statuspage_poll *statuspage_poll_take(statuspage_state *st, const statuspage_info *info,
+                                      const metric_set *set, collect_result *res);
+/* Appends the page statuspage_render would have given for that poll; set is the poll's own
+ * (read for its esvigil_collector_success samples). 0, or -1 on OOM. */
+int statuspage_poll_render(const statuspage_poll *pp, const metric_set *set, buf *out);
+void statuspage_poll_free(statuspage_poll *pp);
 /* The page before the first poll has finished. 0, or -1 on OOM. */
 int statuspage_render_pending(const statuspage_info *info, buf *out);
 /* Appends s with <, >, &, " and ' escaped. */

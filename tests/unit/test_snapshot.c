@@ -1,6 +1,6 @@
 /* test_snapshot: bodies rendered up front or on first request (plain and gzip) match the
- * exposition, each is rendered once, and the slot's reference counting holds under concurrent
- * readers. */
+ * exposition, each is rendered once, the status page only when asked for and once, and the
+ * slot's reference counting holds under concurrent readers. */
 #include "unit.h"
 
 #include <pthread.h>
@@ -258,6 +258,124 @@ START_TEST(test_big_body_gzip)
 }
 END_TEST
 
+static const metric_def success_def = {
+    "esvigil_collector_success", METRIC_GAUGE, "Demo.", {"collector", NULL}};
+
+/* A poll's set with its collectors' verdicts, and res with one finding (malloc'd: the page
+ * takes it). */
+static metric_set *page_poll(collect_result *res)
+{
+    metric_set *set = demo_set(1);
+    const char *ok[] = {"nodes_stats"}, *bad[] = {"cat_shards"};
+    metric_set_add(set, &success_def, ok, 1);
+    metric_set_add(set, &success_def, bad, 0);
+    memset(res, 0, sizeof(*res));
+    res->es_up = 1;
+    res->duration = 0.5;
+    res->checks.findings = calloc(1, sizeof(check_finding));
+    res->checks.nfindings = 1;
+    res->checks.worst = res->checks.findings->status = CHECK_WARNING;
+    strcpy(res->checks.findings->subject, "es-<1>");
+    strcpy(res->failures[0].collector, "cat_shards");
+    strcpy(res->failures[0].detail, "GET /_cat/shards: HTTP 403");
+    res->nfailures = 1;
+    return set;
+}
+
+static const statuspage_info page_info = {
+    .version = "1.0", .es_url = "http://es:9200", .telemetry_path = "/metrics", .polls = 1};
+
+/* A snapshot holding the page (as the poller builds it), and in *want the page
+ * statuspage_render gives eagerly for the same poll. */
+static snapshot *snapshot_with_page(char **want)
+{
+    collect_result res;
+    metric_set *set = page_poll(&res);
+    statuspage_state *eager = statuspage_state_new(), *lazy = statuspage_state_new();
+    buf b;
+    buf_init(&b);
+    ck_assert_int_eq(statuspage_render(eager, &page_info, set, &res, &b), 0);
+    size_t len;
+    *want = buf_steal(&b, &len);
+    snapshot_info info = {.polls = 1};
+    snapshot *snap = snapshot_new(set, &info, 0);
+    ck_assert_ptr_nonnull(snap);
+    statuspage_poll *pp = statuspage_poll_take(lazy, &page_info, snapshot_set(snap), &res);
+    ck_assert_ptr_nonnull(pp);
+    snapshot_take_page(snap, pp);
+    collect_result_free(&res);
+    statuspage_state_free(eager);
+    statuspage_state_free(lazy);
+    return snap;
+}
+
+/* Scrapes alone never render the page, and releasing frees what it kept (valgrind). */
+START_TEST(test_page_not_asked_not_rendered)
+{
+    char *want;
+    snapshot *snap = snapshot_with_page(&want);
+    size_t len;
+    ck_assert_ptr_nonnull(snapshot_body(snap, EXPOSITION_TEXT, 1, &len));
+    ck_assert_ptr_nonnull(snapshot_body(snap, EXPOSITION_OPENMETRICS, 0, &len));
+    ck_assert_uint_eq(snapshot_page_renders(snap), 0);
+    snapshot_release(snap);
+    free(want);
+    snapshot_info info = {0};
+    snap = snapshot_new(demo_set(1), &info, 0);
+    ck_assert_ptr_null(snapshot_page(snap, &len)); /* none taken: / says pending */
+    ck_assert_uint_eq(snapshot_page_renders(snap), 0);
+    snapshot_release(snap);
+}
+END_TEST
+
+#define PAGE_READERS 8
+
+typedef struct page_reader_arg {
+    snapshot *snap;
+    pthread_barrier_t *go;
+    const char *got;
+} page_reader_arg;
+
+static void *page_reader(void *arg)
+{
+    page_reader_arg *a = arg;
+    pthread_barrier_wait(a->go);
+    size_t len;
+    a->got = snapshot_page(a->snap, &len);
+    return NULL;
+}
+
+/* First requests for / at once render it once, under the snapshot's mutex, to the page
+ * statuspage_render gives for that poll. */
+START_TEST(test_page_rendered_once)
+{
+    char *want;
+    snapshot *snap = snapshot_with_page(&want);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, PAGE_READERS);
+    pthread_t t[PAGE_READERS];
+    page_reader_arg a[PAGE_READERS];
+    for (int i = 0; i < PAGE_READERS; i++) {
+        a[i] = (page_reader_arg){snap, &go, NULL};
+        pthread_create(&t[i], NULL, page_reader, &a[i]);
+    }
+    for (int i = 0; i < PAGE_READERS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    ck_assert_uint_eq(snapshot_page_renders(snap), 1);
+    size_t len;
+    const char *page = snapshot_page(snap, &len);
+    ck_assert_ptr_nonnull(page);
+    for (int i = 0; i < PAGE_READERS; i++)
+        ck_assert_ptr_eq(a[i].got, page);
+    ck_assert_uint_eq(len, strlen(want));
+    ck_assert_int_eq(memcmp(page, want, len), 0);
+    ck_assert_uint_eq(snapshot_page_renders(snap), 1);
+    snapshot_release(snap);
+    free(want);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -270,6 +388,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_big_body_gzip);
     tcase_add_test(tc, test_slot_keeps_old_snapshot_alive);
     tcase_add_test(tc, test_concurrent_publish_and_read);
+    tcase_add_test(tc, test_page_not_asked_not_rendered);
+    tcase_add_test(tc, test_page_rendered_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,7 @@
 #include "statuspage.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "checktable.h"
@@ -169,6 +170,70 @@ START_TEST(test_no_findings_and_self_contained)
 }
 END_TEST
 
+/* Poll n of three: findings with a core failure's detail (0), ES down with only node info run
+ * (1), nothing found (2). Findings are malloc'd: statuspage_poll_take takes them. */
+static metric_set *poll_n(int n, collect_result *res)
+{
+    check_finding f;
+    poll_result(res, n == 1 ? "cluster <prod>" : "prod/es-data-1", &f);
+    res->checks.findings = malloc(sizeof(f));
+    *res->checks.findings = f;
+    res->checks.nfindings = n == 2 ? 0 : 1;
+    res->es_up = n != 1;
+    snprintf(res->es_error, sizeof(res->es_error), "%s", n == 1 ? "node_info: refused" : "");
+    collect_failure *cf = &res->failures[res->nfailures++];
+    snprintf(cf->collector, sizeof(cf->collector), n == 1 ? "node_info" : "cat_shards");
+    snprintf(cf->detail, sizeof(cf->detail), "GET /x: HTTP 403 <no>");
+    cf->core = n == 1;
+    metric_set *set = metric_set_new();
+    const char *names[][1] = {{"node_info"}, {"nodes_stats"}, {"cat_shards"}};
+    for (int i = 0; i < (n == 1 ? 1 : 3); i++)
+        ck_assert_int_eq(metric_set_add(set, &def_success, names[i], n != 1 && (i != 2 || n)), 0);
+    return set;
+}
+
+/* The page kept by statuspage_poll_take and rendered after later polls moved the state on is
+ * the one statuspage_render gave at the time, byte for byte; the poll's strings may go. */
+START_TEST(test_kept_page_matches_eager)
+{
+    statuspage_state *eager = statuspage_state_new(), *lazy = statuspage_state_new();
+    metric_set *sets[3];
+    statuspage_poll *kept[3];
+    char *want[3];
+    for (int n = 0; n < 3; n++) {
+        collect_result res;
+        sets[n] = poll_n(n, &res);
+        char url[64];
+        snprintf(url, sizeof(url), "http://es-%d:9200", n);
+        statuspage_info in = info_at(1000 + 10 * n);
+        in.es_url = url;
+        in.polls = (unsigned long)n + 1;
+        buf b;
+        buf_init(&b);
+        ck_assert_int_eq(statuspage_render(eager, &in, sets[n], &res, &b), 0);
+        size_t len;
+        want[n] = buf_steal(&b, &len);
+        kept[n] = statuspage_poll_take(lazy, &in, sets[n], &res);
+        ck_assert_ptr_nonnull(kept[n]);
+        ck_assert_ptr_null(res.checks.findings); /* taken */
+        collect_result_free(&res);
+        memset(url, 'x', sizeof(url) - 1);
+    }
+    for (int n = 0; n < 3; n++) {
+        buf b;
+        buf_init(&b);
+        ck_assert_int_eq(statuspage_poll_render(kept[n], sets[n], &b), 0);
+        ck_assert_str_eq(b.data, want[n]);
+        buf_free(&b);
+        statuspage_poll_free(kept[n]);
+        metric_set_free(sets[n]);
+        free(want[n]);
+    }
+    statuspage_state_free(eager);
+    statuspage_state_free(lazy);
+}
+END_TEST
+
 START_TEST(test_pending_page)
 {
     statuspage_info in = info_at(0);
@@ -192,6 +257,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_hostile_names_are_escaped);
     tcase_add_test(tc, test_collector_last_success_kept);
     tcase_add_test(tc, test_no_findings_and_self_contained);
+    tcase_add_test(tc, test_kept_page_matches_eager);
     tcase_add_test(tc, test_pending_page);
     suite_add_tcase(s, tc);
     return s;
