@@ -101,6 +101,10 @@ static size_t format_short(double v, char *out, size_t n)
  * 16- and 17-digit values took two to four printf and strtod calls, ~3,000 instructions each. */
 static size_t format_digits(double v, int prec, char *out, size_t n)
 {
+#ifndef __SIZEOF_INT128__ /* 32-bit targets: printf decides */
+    (void)v, (void)prec, (void)out, (void)n;
+    return 0;
+#else
     typedef unsigned __int128 u128;
     double a = fabs(v);
     uint64_t bits;
@@ -149,6 +153,7 @@ static size_t format_digits(double v, int prec, char *out, size_t n)
     if (decimals == 0)
         return format_integer(v < 0 ? -(int64_t)u : (int64_t)u, out, n);
     return format_fixed(v < 0, u, decimals, out, n);
+#endif
 }
 
 /* exposition_format_value into out[EXPOSITION_VALUE_MAX], returning the length written (the
