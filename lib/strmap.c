@@ -76,12 +76,22 @@ static size_t *probe(const strmap *m, const char *key, size_t len, uint64_t h)
     }
 }
 
-size_t strmap_find(const strmap *m, const char *key, size_t len)
+strmap_hkey strmap_hkey_of(const char *key, size_t len)
+{
+    return (strmap_hkey){key, len, strmap_hash(key, len)};
+}
+
+size_t strmap_find_hkey(const strmap *m, strmap_hkey k)
 {
     if (m->nslot == 0)
         return STRMAP_NONE;
-    size_t *s = probe(m, key, len, strmap_hash(key, len));
+    size_t *s = probe(m, k.s, k.len, k.hash);
     return *s ? *s - 1 : STRMAP_NONE;
+}
+
+size_t strmap_find(const strmap *m, const char *key, size_t len)
+{
+    return m->nslot ? strmap_find_hkey(m, strmap_hkey_of(key, len)) : STRMAP_NONE;
 }
 
 size_t strmap_get(const strmap *m, const char *key)
@@ -96,9 +106,8 @@ static void reslot(strmap *m)
         *probe(m, m->arena + m->off[id], m->len[id], m->hash[id]) = id + 1;
 }
 
-static int grow_slots(strmap *m)
+static int set_slots(strmap *m, size_t n)
 {
-    size_t n = m->nslot ? m->nslot * 2 : 64;
     size_t *slot = calloc(n, sizeof(*slot));
     if (!slot)
         return -1;
@@ -107,6 +116,11 @@ static int grow_slots(strmap *m)
     m->nslot = n;
     reslot(m);
     return 0;
+}
+
+static int grow_slots(strmap *m)
+{
+    return set_slots(m, m->nslot ? m->nslot * 2 : 64);
 }
 
 /* realloc of one per-id array to cap elements; *p untouched on failure. */
@@ -122,14 +136,18 @@ static int resize(void *pp, size_t cap, size_t elem)
     return 0;
 }
 
-static int grow_ids(strmap *m)
+static int set_ids(strmap *m, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 16;
     if (resize(&m->off, cap, sizeof(*m->off)) || resize(&m->len, cap, sizeof(*m->len)) ||
         resize(&m->hash, cap, sizeof(*m->hash)) || resize(&m->vals, cap, m->vsize))
         return -1;
     m->cap = cap;
     return 0;
+}
+
+static int grow_ids(strmap *m)
+{
+    return set_ids(m, m->cap ? m->cap * 2 : 16);
 }
 
 static int reserve_arena(strmap *m, size_t extra)
@@ -147,11 +165,27 @@ static int reserve_arena(strmap *m, size_t extra)
     return 0;
 }
 
-size_t strmap_put(strmap *m, const char *key, size_t len, int *created)
+int strmap_reserve(strmap *m, size_t n, size_t key_bytes)
 {
+    if (n > (size_t)-1 / 4 - m->n || key_bytes > (size_t)-1 / 2 - n)
+        return -1;
+    size_t want = m->n + n, nslot = m->nslot ? m->nslot : 64, cap = m->cap ? m->cap : 16;
+    while (want * 2 > nslot)
+        nslot *= 2;
+    while (cap < want)
+        cap *= 2;
+    if ((nslot != m->nslot && set_slots(m, nslot) < 0) || (cap != m->cap && set_ids(m, cap) < 0))
+        return -1;
+    return reserve_arena(m, key_bytes + n);
+}
+
+size_t strmap_put_hkey(strmap *m, strmap_hkey k, int *created)
+{
+    const char *key = k.s;
+    size_t len = k.len;
+    uint64_t h = k.hash;
     if (created)
         *created = 0;
-    uint64_t h = strmap_hash(key, len);
     if (m->nslot) {
         size_t *s = probe(m, key, len, h);
         if (*s)
@@ -174,6 +208,11 @@ size_t strmap_put(strmap *m, const char *key, size_t len, int *created)
     if (created)
         *created = 1;
     return id;
+}
+
+size_t strmap_put(strmap *m, const char *key, size_t len, int *created)
+{
+    return strmap_put_hkey(m, strmap_hkey_of(key, len), created);
 }
 
 size_t strmap_add(strmap *m, const char *key, int *created)

@@ -26,7 +26,22 @@ size_t strmap_find(const strmap *m, const char *key, size_t len);
  * when out of memory: the map is unchanged then. */
 size_t strmap_put(strmap *m, const char *key, size_t len, int *created);
 
-/* NUL-terminated shorthands for the two above. */
+/* A key with its length and hash worked out once, for a key looked up or added more than once
+ * (a metric family's name: found, then added, then found again in the set absorbing it). */
+typedef struct strmap_hkey {
+    const char *s;
+    size_t len;
+    uint64_t hash;
+} strmap_hkey;
+strmap_hkey strmap_hkey_of(const char *key, size_t len);
+size_t strmap_find_hkey(const strmap *m, strmap_hkey k);
+size_t strmap_put_hkey(strmap *m, strmap_hkey k, int *created);
+
+/* Room for n more keys of key_bytes in all (NULs not counted), so that adding them grows the
+ * tables once instead of step by step. 0, or -1 when out of memory (the entries unchanged). */
+int strmap_reserve(strmap *m, size_t n, size_t key_bytes);
+
+/* NUL-terminated shorthands for strmap_find and strmap_put. */
 size_t strmap_get(const strmap *m, const char *key);
 size_t strmap_add(strmap *m, const char *key, int *created);
 

@@ -44,6 +44,37 @@ START_TEST(test_put_get_owned_keys)
 }
 END_TEST
 
+/* A key hashed once answers as the plain calls do, in a map that grows past its first tables. */
+START_TEST(test_hkey_matches_plain_calls)
+{
+    strmap *m = strmap_new(0);
+    char key[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "esvigil_family_%d", i);
+        strmap_hkey k = strmap_hkey_of(key, strlen(key));
+        ck_assert_uint_eq(k.hash, strmap_hash(key, strlen(key)));
+        ck_assert_uint_eq(strmap_find_hkey(m, k), STRMAP_NONE);
+        int created = 0;
+        ck_assert_uint_eq(strmap_put_hkey(m, k, &created), (size_t)i);
+        ck_assert_int_eq(created, 1);
+        ck_assert_uint_eq(strmap_put_hkey(m, k, &created), (size_t)i);
+        ck_assert_int_eq(created, 0);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "esvigil_family_%d", i);
+        ck_assert_uint_eq(strmap_find_hkey(m, strmap_hkey_of(key, strlen(key))), (size_t)i);
+        ck_assert_uint_eq(strmap_get(m, key), (size_t)i);
+    }
+    /* the length is the key's, so a prefix (or a key with a NUL inside) is another key */
+    ck_assert_uint_eq(strmap_find_hkey(m, strmap_hkey_of("esvigil_family_1", 15)), STRMAP_NONE);
+    strmap_hkey nul = strmap_hkey_of("a\0b", 3);
+    ck_assert_uint_eq(strmap_put_hkey(m, nul, NULL), 300);
+    ck_assert_uint_eq(strmap_find(m, "a\0b", 3), 300);
+    ck_assert_uint_eq(strmap_get(m, "a"), STRMAP_NONE);
+    strmap_free(m);
+}
+END_TEST
+
 /* Keys are bytes with a length: a prefix, or bytes past a NUL, differ. */
 START_TEST(test_lengths_and_nul)
 {
@@ -169,6 +200,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_put_get_owned_keys);
+    tcase_add_test(tc, test_hkey_matches_plain_calls);
     tcase_add_test(tc, test_lengths_and_nul);
     tcase_add_test(tc, test_many_keys);
     tcase_add_test(tc, test_sweep);
