@@ -194,6 +194,7 @@ struct collect {
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
+    procfs_self *self; /* esvigil's own /proc files, kept open from poll to poll */
     es_helper helpers[ESCLIENT_MAX_SIBLINGS]; /* the first ones started, as polls needed them */
 };
 
@@ -242,7 +243,10 @@ collect *collect_new(void)
     c->derived = derived_state_new();
     c->checks = checks_state_new();
     c->defaults = checks_thresholds_new();
-    if (!c->derived || !c->checks || !c->defaults) {
+    /* esvigil's own process_* families: always the real /proc, never the
+     * configured root (which may be a fixture or the host's from a container). */
+    c->self = procfs_self_open("/proc");
+    if (!c->derived || !c->checks || !c->defaults || !c->self) {
         collect_free(c);
         return NULL;
     }
@@ -284,6 +288,7 @@ void collect_free(collect *c)
     derived_state_free(c->derived);
     checks_state_free(c->checks);
     checks_thresholds_free(c->defaults);
+    procfs_self_close(c->self);
     free(c);
 }
 
@@ -965,9 +970,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)utf8_repaired_total());
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
-    /* esvigil's own process_* families: always the real /proc, never the
-     * configured root (which may be a fixture or the host's from a container). */
-    procfs_collect_self("/proc", out, &rep);
+    procfs_self_collect(c->self, out, &rep);
     return rc;
 }
 

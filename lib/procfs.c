@@ -793,15 +793,25 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
  * size: one fstat instead of listing every fd (an ES node holds thousands).
  * Older kernels say 0 and a fixture tree is no procfs: those are listed. The
  * directory is opened first either way, so the permission check is the same. */
-static int fd_count_from_size(int dirfd, unsigned long long *n)
+static int on_procfs(int fd)
 {
     struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The size alone, for a directory already known to be a procfs one. */
+static int fd_dir_size(int dirfd, unsigned long long *n)
+{
     struct stat st;
-    if (fstatfs(dirfd, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) != 0 ||
-        st.st_size <= 0)
+    if (fstat(dirfd, &st) != 0 || st.st_size <= 0)
         return 0;
     *n = (unsigned long long)st.st_size;
     return 1;
+}
+
+static int fd_count_from_size(int dirfd, unsigned long long *n)
+{
+    return on_procfs(dirfd) && fd_dir_size(dirfd, n);
 }
 
 static procfs_err count_fds(const char *path, unsigned long long *n, procfs_report *rep)
@@ -1055,16 +1065,140 @@ static int read_btime(const char *root, double *btime, procfs_report *rep)
     return found ? 0 : -1;
 }
 
-int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
+struct procfs_self {
+    char *root;
+    int stat_fd;  /* -1: self/stat is opened per poll */
+    int fd_dir;   /* -1: self/fd is opened per poll; kept only while its size is the count */
+    double start; /* process_start_time_seconds, NAN until known: neither input changes */
+};
+
+/* A descriptor only for a procfs file: a fixture file replaced by rename
+ * would leave a kept one reading the old content. */
+static int open_kept(const char *root, const char *rel, int flags)
+{
+    char path[PATH_MAX];
+    if (build_path(path, sizeof(path), root, 0, rel) != 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd >= 0 && !on_procfs(fd)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+procfs_self *procfs_self_open(const char *root)
+{
+    procfs_self *s = calloc(1, sizeof(*s));
+    if (!s || !(s->root = strdup(root && *root ? root : "/proc"))) {
+        free(s);
+        return NULL;
+    }
+    s->start = NAN;
+    s->stat_fd = open_kept(s->root, "self/stat", 0);
+    s->fd_dir = open_kept(s->root, "self/fd", O_DIRECTORY);
+    unsigned long long n;
+    if (s->fd_dir >= 0 && !fd_dir_size(s->fd_dir, &n)) { /* before 6.2: listed per poll */
+        close(s->fd_dir);
+        s->fd_dir = -1;
+    }
+    return s;
+}
+
+void procfs_self_close(procfs_self *s)
+{
+    if (!s)
+        return;
+    if (s->stat_fd >= 0)
+        close(s->stat_fd);
+    if (s->fd_dir >= 0)
+        close(s->fd_dir);
+    free(s->root);
+    free(s);
+}
+
+/* pread from 0 makes procfs generate the file afresh. A stat line comes
+ * whole in one read, so the read that would only say EOF is skipped once
+ * the text ends in a newline. Returns 0 or an errno value, as read_small. */
+static int pread_text(int fd, char *dst, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap - 1) {
+            err = EFBIG;
+            break;
+        }
+        ssize_t r = pread(fd, dst + n, cap - 1 - n, (off_t)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            err = errno;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (dst[n - 1] == '\n')
+            break;
+    }
+    dst[n] = '\0';
+    *len = n;
+    return err;
+}
+
+/* A kept descriptor that fails is dropped: from then on the file is opened
+ * per poll, which reports whatever keeps it unreadable. */
+static int self_read_stat(procfs_self *s, const char *path, char *text, size_t cap, size_t *len)
+{
+    if (s->stat_fd >= 0) {
+        if (pread_text(s->stat_fd, text, cap, len) == 0)
+            return 0;
+        close(s->stat_fd);
+        s->stat_fd = -1;
+    }
+    return read_small(path, text, cap, len);
+}
+
+/* Counts as without s: the process's other fds plus the one reading them. */
+static procfs_err self_count_fds(procfs_self *s, unsigned long long *n, procfs_report *rep)
+{
+    unsigned long long held = (s->stat_fd >= 0) + (s->fd_dir >= 0), size;
+    if (s->fd_dir >= 0) {
+        if (fd_dir_size(s->fd_dir, &size) && size >= held) {
+            *n = size - held + 1;
+            return PROCFS_OK;
+        }
+        close(s->fd_dir);
+        s->fd_dir = -1;
+        held--;
+    }
+    char path[PATH_MAX];
+    if (build_path(path, sizeof(path), s->root, 0, "self/fd") != 0) {
+        report(rep, PROCFS_ERR_MISSING, "self/fd", strerror(ENAMETOOLONG));
+        return PROCFS_ERR_MISSING;
+    }
+    procfs_err e = count_fds(path, n, rep);
+    if (e == PROCFS_OK)
+        *n = *n > held ? *n - held : 0;
+    return e;
+}
+
+/* btime + field 22, once: with a fixture root neither is cached elsewhere. */
+static int self_start(procfs_self *s, unsigned long long ticks, double hz, procfs_report *rep)
+{
+    double btime;
+    if (isnan(s->start) && read_btime(s->root, &btime, rep) == 0)
+        s->start = btime + (double)ticks / hz;
+    return isnan(s->start) ? -1 : 0;
+}
+
+int procfs_self_collect(procfs_self *s, metric_set *out, procfs_report *rep)
 {
     static const int want[] = {14, 15, 22, 23, 24}; /* utime stime starttime vsize rss */
     unsigned long long v[5];
     char path[PATH_MAX], text[4096];
     size_t len = 0;
-    if (!root || !*root)
-        root = "/proc";
-    snprintf(path, sizeof(path), "%s/self/stat", root);
-    int err = read_small(path, text, sizeof(text), &len);
+    snprintf(path, sizeof(path), "%s/self/stat", s->root);
+    int err = self_read_stat(s, path, text, sizeof(text), &len);
     if (err || !complete_text(text, len) || parse_stat_fields(text, 0, want, 5, v) != 0) {
         report(rep, err ? errno_class(err) : PROCFS_ERR_PARSE, path,
                err ? strerror(err) : "malformed stat line");
@@ -1074,18 +1208,25 @@ int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
     int rc = metric_set_add(out, &def_self_cpu, NULL, (double)(v[0] + v[1]) / ticks) |
              metric_set_add(out, &def_self_vsize, NULL, (double)v[3]) |
              metric_set_add(out, &def_self_rss, NULL, (double)v[4] * page);
-    double btime;
-    if (read_btime(root, &btime, rep) == 0)
-        rc |= metric_set_add(out, &def_self_start, NULL, btime + (double)v[2] / ticks);
+    if (self_start(s, v[2], ticks, rep) == 0)
+        rc |= metric_set_add(out, &def_self_start, NULL, s->start);
     unsigned long long fds;
-    snprintf(path, sizeof(path), "%s/self/fd", root);
-    if (count_fds(path, &fds, rep) == PROCFS_OK)
+    if (self_count_fds(s, &fds, rep) == PROCFS_OK)
         rc |= metric_set_add(out, &def_self_fds, NULL, (double)fds);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
         rc |= metric_set_add(out, &def_self_max_fds, NULL,
                              rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur);
     return rc ? 1 : 0;
+}
+
+/* The open-per-call path is a handle that keeps nothing. */
+int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
+{
+    char rootbuf[PATH_MAX];
+    snprintf(rootbuf, sizeof(rootbuf), "%s", root && *root ? root : "/proc");
+    procfs_self s = {.root = rootbuf, .stat_fd = -1, .fd_dir = -1, .start = NAN};
+    return procfs_self_collect(&s, out, rep);
 }
 
 /* ---- is the ES process on this host? ---- */

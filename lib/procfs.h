@@ -38,8 +38,24 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
 
 /* esvigil's own process_* families (CPU, memory, fds, start time), read
  * from root/self; root is the real procfs, not a fixture tree. Returns the
- * number of failed reads. */
+ * number of failed reads. Opens the files it reads on every call. */
 int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep);
+
+/* root/self/stat and root/self/fd kept open across polls, so a poll reads
+ * them without opening anything. The collector owns one (collect_new opens,
+ * collect_free closes); one thread at a time. Only files of a real procfs
+ * are kept: anything else (a fixture tree) is opened per poll, as are the
+ * files a kernel cannot serve this way (before 6.2, PID/fd has no size). */
+typedef struct procfs_self procfs_self;
+
+/* root NULL or "": /proc. NULL only when out of memory. */
+procfs_self *procfs_self_open(const char *root);
+void procfs_self_close(procfs_self *s);
+
+/* procfs_collect_self through s: the same families and values. The fds s
+ * keeps are not counted, so process_open_fds stays what it was without s
+ * (the process's other fds plus one, the descriptor that reads them). */
+int procfs_self_collect(procfs_self *s, metric_set *out, procfs_report *rep);
 
 /* Whether the ES process node info names runs on this host: the host view
  * (meminfo, limits, the process's maps and fds) belongs to that node only. */
