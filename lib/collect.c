@@ -191,6 +191,8 @@ struct collect {
     identity_cache kept;
     es_kept kept_es[ES_COLLECTORS];
     int probed_here; /* this poll's identity_reusable saw the kept pid still be the JVM */
+    procfs_stat_seen probe_seen; /* the stat this poll's probe read: the process
+                                    collector's first read of it */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
@@ -480,8 +482,8 @@ static int identity_reusable(collect *c, const collect_opts *o, collect_result *
         return 0;
     if (o->procfs_root && o->es_pid <= 0 && !o->es_pidfile && c->host_where == PROCFS_ES_HERE &&
         k->id.pid > 0) {
-        if (procfs_probe_es(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
-                            sizeof(res->host_why)) != PROCFS_ES_HERE)
+        if (procfs_probe_es_seen(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
+                                 sizeof(res->host_why), &c->probe_seen) != PROCFS_ES_HERE)
             return 0;
         c->probed_here = 1; /* host_owner need not look again */
     }
@@ -881,7 +883,8 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     memset(&rep, 0, sizeof(rep));
     t0 = clock_mono();
     unsigned long long start = 0;
-    failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
+    failed = procfs_collect_process_seen(o->procfs_root, pid, c->es_starttime, &c->probe_seen,
+                                         &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
     if (start && c->es_starttime && start != c->es_starttime)
@@ -911,8 +914,9 @@ static procfs_es_where host_owner(collect *c, const collect_opts *o, const ident
                  "node info names no pid, so this host cannot be told to be the node's");
         return c->host_where = PROCFS_ES_ELSEWHERE;
     }
-    return c->host_where = procfs_probe_es(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
-                                           sizeof(res->host_why));
+    return c->host_where =
+               procfs_probe_es_seen(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
+                                    sizeof(res->host_why), &c->probe_seen);
 }
 
 /* The host view goes with the node only when that node runs here: a
@@ -1021,6 +1025,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     esclient_err ni = ESCLIENT_ERR_OTHER;
     int rc = 0;
     c->probed_here = 0;
+    c->probe_seen.pid = 0; /* a reading from an earlier poll is no proof of identity now */
     if (es && identity_reusable(c, o, res, t0)) {
         rc |= reuse_identity(c, out, &id, node_id, sizeof(node_id));
         ni = ESCLIENT_OK;

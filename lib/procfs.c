@@ -944,24 +944,36 @@ static void proc_read_fds(proc_ctx *c)
         pending_put(&c->p, &def_proc_open_fds, (double)n);
 }
 
-/* Reads stat and checks it against want (0 = anything). */
-static procfs_err proc_identity(proc_ctx *c, unsigned long long want, unsigned long long *got)
+/* A start time read from path against want (0 = anything). */
+static procfs_err identity_check(proc_ctx *c, const char *path, unsigned long long want,
+                                 unsigned long long got)
+{
+    if (want == 0 || got == want)
+        return PROCFS_OK;
+    char why[96];
+    snprintf(why, sizeof(why), "start time %llu, expected %llu", got, want);
+    report(c->rep, PROCFS_ERR_PID_REUSED, path, why);
+    return PROCFS_ERR_PID_REUSED;
+}
+
+/* Reads stat, or takes what seen read of it, and checks it against want. */
+static procfs_err proc_identity(proc_ctx *c, const procfs_stat_seen *seen, unsigned long long want,
+                                unsigned long long *got)
 {
     char path[PATH_MAX];
     if (proc_path(c, path, sizeof(path), "stat") != 0)
         return PROCFS_ERR_MISSING;
-    procfs_err e = read_starttime(path, c->pid, got, c->rep);
-    if (e == PROCFS_OK && want != 0 && *got != want) {
-        char why[96];
-        snprintf(why, sizeof(why), "start time %llu, expected %llu", *got, want);
-        report(c->rep, PROCFS_ERR_PID_REUSED, path, why);
-        e = PROCFS_ERR_PID_REUSED;
-    }
-    return e;
+    procfs_err e = PROCFS_OK;
+    if (seen && seen->pid == c->pid)
+        *got = seen->starttime;
+    else
+        e = read_starttime(path, c->pid, got, c->rep);
+    return e == PROCFS_OK ? identity_check(c, path, want, *got) : e;
 }
 
-int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
-                           unsigned long long *starttime, metric_set *out, procfs_report *rep)
+int procfs_collect_process_seen(const char *root, long pid, unsigned long long expected_starttime,
+                                const procfs_stat_seen *seen, unsigned long long *starttime,
+                                metric_set *out, procfs_report *rep)
 {
     if (!root || !*root)
         root = "/proc";
@@ -972,7 +984,7 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
         return 1;
     }
     /* stat anchors the process identity: without it nothing can be trusted */
-    procfs_err e = proc_identity(&c, expected_starttime, &start);
+    procfs_err e = proc_identity(&c, seen, expected_starttime, &start);
     if ((e == PROCFS_OK || e == PROCFS_ERR_PID_REUSED) && starttime)
         *starttime = start; /* on reuse: lets the caller adopt the new process */
     if (e != PROCFS_OK)
@@ -983,12 +995,18 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
     proc_read_fds(&c);
     /* The process may have exited and its pid been reused while we read. */
     if (!c.fatal) {
-        e = proc_identity(&c, start, &again);
+        e = proc_identity(&c, NULL, start, &again);
         proc_result(&c, e);
     }
     if (c.fatal || pending_commit(&c.p, out, root, rep) != 0)
         return c.failed ? c.failed : 1;
     return c.failed;
+}
+
+int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
+                           unsigned long long *starttime, metric_set *out, procfs_report *rep)
+{
+    return procfs_collect_process_seen(root, pid, expected_starttime, NULL, starttime, out, rep);
 }
 
 /* ---- pidfile ---- */
@@ -1262,21 +1280,34 @@ static int cmdline_is_es(const char *root, long pid)
 }
 
 /* Process start in epoch seconds from btime and field 22, or NAN. */
-static double process_start(const char *root, const char *stat_text, long pid)
+static double process_start(const char *root, unsigned long long ticks)
 {
-    unsigned long long ticks;
     double btime;
     procfs_report quiet = {{0}, ""};
-    if (parse_stat_starttime(stat_text, pid, &ticks) != 0 || read_btime(root, &btime, &quiet) != 0)
+    if (read_btime(root, &btime, &quiet) != 0)
         return NAN;
     return btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
-procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
-                                size_t whylen)
+/* No such pid: elsewhere, unless root is no procfs we can read at all. */
+static procfs_es_where probe_absent(const char *root, long pid, char *why, size_t whylen)
+{
+    char meminfo[PATH_MAX];
+    snprintf(meminfo, sizeof(meminfo), "%s/meminfo", root);
+    if (access(meminfo, R_OK) != 0) { /* not a procfs we can read: no verdict */
+        snprintf(why, whylen, "cannot read %s: %s", meminfo, strerror(errno));
+        return PROCFS_ES_UNKNOWN;
+    }
+    snprintf(why, whylen, "no process %ld in %s", pid, root);
+    return PROCFS_ES_ELSEWHERE;
+}
+
+procfs_es_where procfs_probe_es_seen(const char *root, long pid, double start_ms, char *why,
+                                     size_t whylen, procfs_stat_seen *seen)
 {
     char path[PATH_MAX], text[4096], comm[64] = "";
     size_t len = 0;
+    seen->pid = 0;
     if (!root || !*root)
         root = "/proc";
     if (build_path(path, sizeof(path), root, pid, "stat") != 0) {
@@ -1284,27 +1315,28 @@ procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, cha
         return PROCFS_ES_UNKNOWN;
     }
     int err = read_small(path, text, sizeof(text), &len);
-    if (err == ENOENT || err == ESRCH) {
-        char meminfo[PATH_MAX];
-        snprintf(meminfo, sizeof(meminfo), "%s/meminfo", root);
-        if (access(meminfo, R_OK) != 0) { /* not a procfs we can read: no verdict */
-            snprintf(why, whylen, "cannot read %s: %s", meminfo, strerror(errno));
-            return PROCFS_ES_UNKNOWN;
-        }
-        snprintf(why, whylen, "no process %ld in %s", pid, root);
-        return PROCFS_ES_ELSEWHERE;
-    }
+    if (err == ENOENT || err == ESRCH)
+        return probe_absent(root, pid, why, whylen);
     if (err || stat_comm(text, comm, sizeof(comm)) != 0) {
         snprintf(why, whylen, "cannot read %s: %s", path, err ? strerror(err) : "malformed");
         return PROCFS_ES_UNKNOWN;
+    }
+    unsigned long long ticks;
+    int have_ticks = parse_stat_starttime(text, pid, &ticks) == 0;
+    /* held to read_starttime's rules: only a reading the process collector
+     * would have accepted may stand in for its own */
+    if (have_ticks && complete_text(text, len)) {
+        seen->pid = pid;
+        seen->starttime = ticks;
     }
     if (strcmp(comm, "java") != 0 && !cmdline_is_es(root, pid)) {
         snprintf(why, whylen, "process %ld in %s is \"%s\", not an Elasticsearch JVM", pid, root,
                  comm);
         return PROCFS_ES_ELSEWHERE;
     }
-    double started = process_start(root, text, pid);
-    if (start_ms > 0 && !isnan(started) && fabs(started - start_ms / 1000) > PROBE_START_SLACK_S) {
+    /* btime is read only when there is a JVM start to hold it against */
+    double started = start_ms > 0 && have_ticks ? process_start(root, ticks) : NAN;
+    if (!isnan(started) && fabs(started - start_ms / 1000) > PROBE_START_SLACK_S) {
         snprintf(why, whylen,
                  "process %ld in %s started %.0fs away from the node's JVM: another java process",
                  pid, root, fabs(started - start_ms / 1000));
@@ -1312,4 +1344,11 @@ procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, cha
     }
     snprintf(why, whylen, "process %ld in %s is the node's JVM", pid, root);
     return PROCFS_ES_HERE;
+}
+
+procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
+                                size_t whylen)
+{
+    procfs_stat_seen seen;
+    return procfs_probe_es_seen(root, pid, start_ms, why, whylen, &seen);
 }

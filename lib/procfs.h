@@ -36,6 +36,21 @@ int procfs_collect_host(const char *root, metric_set *out, procfs_report *rep);
 int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
                            unsigned long long *starttime, metric_set *out, procfs_report *rep);
 
+/* What procfs_probe_es_seen read of PID/stat: the caller hands it to
+ * procfs_collect_process_seen in the same poll, which takes it as its first
+ * read of stat instead of reading stat again. It still reads stat once
+ * more after the other files, so a pid reused since the probe is caught. */
+typedef struct procfs_stat_seen {
+    long pid;                     /* 0: nothing seen (the probe could not parse stat) */
+    unsigned long long starttime; /* field 22 */
+} procfs_stat_seen;
+
+/* procfs_collect_process, with seen (may be NULL; used only when its pid is
+ * pid) standing for the first read of stat. */
+int procfs_collect_process_seen(const char *root, long pid, unsigned long long expected_starttime,
+                                const procfs_stat_seen *seen, unsigned long long *starttime,
+                                metric_set *out, procfs_report *rep);
+
 /* esvigil's own process_* families (CPU, memory, fds, start time), read
  * from root/self; root is the real procfs, not a fixture tree. Returns the
  * number of failed reads. Opens the files it reads on every call. */
@@ -72,6 +87,10 @@ typedef enum {
  * why gets one line on the verdict. */
 procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
                                 size_t whylen);
+
+/* procfs_probe_es, also filling seen (never NULL) with the stat it read. */
+procfs_es_where procfs_probe_es_seen(const char *root, long pid, double start_ms, char *why,
+                                     size_t whylen, procfs_stat_seen *seen);
 
 /* Reads a pid from a pidfile; -1 when absent or garbled. */
 long procfs_read_pidfile(const char *path);

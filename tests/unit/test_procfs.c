@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1417,6 +1418,144 @@ START_TEST(test_probe_es)
 }
 END_TEST
 
+/* Opens of a directory's files since the last count, from inotify: no seam
+ * needed. The directory is watched, not the file: inotify merges an event
+ * into an identical one still unread, and opens of its other files sit
+ * between two of stat's. */
+static int watch_opens(const char *dir)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(inotify_add_watch(fd, dir, IN_OPEN), 0);
+    return fd;
+}
+
+static int count_opens(int fd, const char *name)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    int n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + r;) {
+            const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+            n += (ev->mask & IN_OPEN) && ev->len && strcmp(ev->name, name) == 0;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return n;
+}
+
+/* The probe's reading of stat is the process collector's first: stat is
+ * opened twice per poll (probe, and the guard after the other files), not
+ * three times. */
+START_TEST(test_probe_reading_serves_first_identity)
+{
+    const char *root = dir_for("seen");
+    char why[256], dir[PATH_MAX];
+    hand_host(root);
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    pathf(dir, sizeof(dir), "%s/100", root);
+    int ino = watch_opens(dir);
+    procfs_stat_seen seen = {-1, 0};
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen), PROCFS_ES_HERE);
+    ck_assert_int_eq(count_opens(ino, "stat"), 1);
+    ck_assert_int_eq(seen.pid, 100);
+    ck_assert_uint_eq(seen.starttime, 5);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 1); /* the guard after the other files */
+    ck_assert_uint_eq(start, 5);
+    ck_assert_val(s, "esvigil_host_es_process_threads", 3);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 2);
+    metric_set_free(s);
+    /* without a reading, or with another pid's, stat is read before and after */
+    procfs_stat_seen other = {200, 5};
+    s = metric_set_new();
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &other, NULL, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 2);
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, NULL, NULL, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 2);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    metric_set_free(s);
+    close(ino);
+}
+END_TEST
+
+/* A pid reused after the probe read stat is caught by the read after the
+ * other files: nothing is exported, and the start time kept is the probe's. */
+START_TEST(test_probe_reading_then_pid_reused)
+{
+    const char *root = dir_for("seen-reused");
+    char why[256];
+    hand_host(root);
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    procfs_stat_seen seen;
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen), PROCFS_ES_HERE);
+    hand_stat(root, 100, "java", 6);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_uint_eq(total_errors(&rep), 1);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "start time 6, expected 5"));
+    ck_assert_uint_eq(start, 5);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    /* the probe's reading still meets the start time the caller expects */
+    memset(&rep, 0, sizeof(rep));
+    seen.starttime = 7;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_ptr_nonnull(
+        strstr(rep.first_error, "/100/stat: pid_reused: start time 7, expected 5"));
+    ck_assert_uint_eq(start, 7);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Only a stat the process collector would accept stands in for its read:
+ * a cut, garbled or foreign line leaves nothing seen, and the collector
+ * reads and reports it as before. */
+START_TEST(test_probe_reading_bad_stat)
+{
+    static const char *const bad[] = {
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1",     /* no newline */
+        "101 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n", /* other pid */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5\n",     /* cut at 22 */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 x5 1 2\n",
+        "100 (java S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *root = dir_for("seen-bad");
+        char why[256];
+        hand_host(root);
+        hand_proc(root, 100, 5, SMALL_MAPS, 1);
+        put(root, "100/stat", bad[i]);
+        procfs_stat_seen seen = {100, 5};
+        (void)procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen);
+        ck_assert_msg(seen.pid == 0, "stat variant %zu seen", i);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_process_seen(root, 100, 0, &seen, NULL, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "stat variant %zu accepted", i);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+    /* nothing to read: nothing seen either */
+    const char *root = dir_for("seen-none");
+    char why[256];
+    hand_host(root);
+    procfs_stat_seen seen = {100, 5};
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen),
+                     PROCFS_ES_ELSEWHERE);
+    ck_assert_int_eq(seen.pid, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("procfs");
@@ -1472,6 +1611,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_self_kept_follows_fds);
     tcase_add_test(tc, test_self_kept_opens_nothing);
     tcase_add_test(tc, test_self_kept_fixture_root);
+    tcase_add_test(tc, test_probe_reading_serves_first_identity);
+    tcase_add_test(tc, test_probe_reading_then_pid_reused);
+    tcase_add_test(tc, test_probe_reading_bad_stat);
     suite_add_tcase(s, tc);
     return s;
 }
