@@ -789,17 +789,18 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
 
 /* ---- PID/fd ---- */
 
-/* Linux 6.2+ gives a procfs PID/fd directory the number of open fds as its
- * size: one fstat instead of listing every fd (an ES node holds thousands).
- * Older kernels say 0 and a fixture tree is no procfs: those are listed. The
- * directory is opened first either way, so the permission check is the same. */
+/* A fixture tree's files mean nothing as sizes, nor kept open (see procfs_self). */
 static int on_procfs(int fd)
 {
     struct statfs sf;
     return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
-/* The size alone, for a directory already known to be a procfs one. */
+/* Linux 6.2+ gives a procfs PID/fd directory the number of open fds as its
+ * size: one fstat instead of listing every fd (an ES node holds thousands).
+ * Older kernels say 0 and a fixture tree is no procfs: those are listed. The
+ * directory is opened first either way, so the permission check is the same.
+ * The size alone, for a directory already known to be a procfs one: */
 static int fd_dir_size(int dirfd, unsigned long long *n)
 {
     struct stat st;
@@ -1200,7 +1201,8 @@ static procfs_err self_count_fds(procfs_self *s, unsigned long long *n, procfs_r
     return e;
 }
 
-/* btime + field 22, once: with a fixture root neither is cached elsewhere. */
+/* btime + field 22, once: both are fixed for the life of the process, and
+ * only the real /proc's btime is cached by read_btime. */
 static int self_start(procfs_self *s, unsigned long long ticks, double hz, procfs_report *rep)
 {
     double btime;
