@@ -191,9 +191,12 @@ struct collect {
     identity_cache kept;
     es_kept kept_es[ES_COLLECTORS];
     int probed_here; /* this poll's identity_reusable saw the kept pid still be the JVM */
+    procfs_stat_seen probe_seen; /* the stat this poll's probe read: the process
+                                    collector's first read of it */
     derived_state *derived;
     checks_state *checks;
     checks_thresholds *defaults;
+    procfs_self *self; /* esvigil's own /proc files, kept open from poll to poll */
     es_helper helpers[ESCLIENT_MAX_SIBLINGS]; /* the first ones started, as polls needed them */
 };
 
@@ -242,7 +245,10 @@ collect *collect_new(void)
     c->derived = derived_state_new();
     c->checks = checks_state_new();
     c->defaults = checks_thresholds_new();
-    if (!c->derived || !c->checks || !c->defaults) {
+    /* esvigil's own process_* families: always the real /proc, never the
+     * configured root (which may be a fixture or the host's from a container). */
+    c->self = procfs_self_open("/proc");
+    if (!c->derived || !c->checks || !c->defaults || !c->self) {
         collect_free(c);
         return NULL;
     }
@@ -284,6 +290,7 @@ void collect_free(collect *c)
     derived_state_free(c->derived);
     checks_state_free(c->checks);
     checks_thresholds_free(c->defaults);
+    procfs_self_close(c->self);
     free(c);
 }
 
@@ -475,8 +482,8 @@ static int identity_reusable(collect *c, const collect_opts *o, collect_result *
         return 0;
     if (o->procfs_root && o->es_pid <= 0 && !o->es_pidfile && c->host_where == PROCFS_ES_HERE &&
         k->id.pid > 0) {
-        if (procfs_probe_es(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
-                            sizeof(res->host_why)) != PROCFS_ES_HERE)
+        if (procfs_probe_es_seen(o->procfs_root, k->id.pid, k->id.jvm_start_ms, res->host_why,
+                                 sizeof(res->host_why), &c->probe_seen) != PROCFS_ES_HERE)
             return 0;
         c->probed_here = 1; /* host_owner need not look again */
     }
@@ -876,7 +883,8 @@ static void run_host(collect *c, const collect_opts *o, const identity *id, metr
     memset(&rep, 0, sizeof(rep));
     t0 = clock_mono();
     unsigned long long start = 0;
-    failed = procfs_collect_process(o->procfs_root, pid, c->es_starttime, &start, out, &rep);
+    failed = procfs_collect_process_seen(o->procfs_root, pid, c->es_starttime, &c->probe_seen,
+                                         &start, out, &rep);
     /* Adopt the start time read now: after a pid reuse this poll exported
      * nothing and counted it, the next one follows the new process. */
     if (start && c->es_starttime && start != c->es_starttime)
@@ -906,8 +914,9 @@ static procfs_es_where host_owner(collect *c, const collect_opts *o, const ident
                  "node info names no pid, so this host cannot be told to be the node's");
         return c->host_where = PROCFS_ES_ELSEWHERE;
     }
-    return c->host_where = procfs_probe_es(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
-                                           sizeof(res->host_why));
+    return c->host_where =
+               procfs_probe_es_seen(o->procfs_root, id->pid, id->jvm_start_ms, res->host_why,
+                                    sizeof(res->host_why), &c->probe_seen);
 }
 
 /* The host view goes with the node only when that node runs here: a
@@ -965,9 +974,7 @@ static int add_self(collect *c, const collect_opts *o, metric_set *out, const co
     rc |= metric_set_add(out, &def_invalid_utf8, NULL, (double)utf8_repaired_total());
     procfs_report rep;
     memset(&rep, 0, sizeof(rep));
-    /* esvigil's own process_* families: always the real /proc, never the
-     * configured root (which may be a fixture or the host's from a container). */
-    procfs_collect_self("/proc", out, &rep);
+    procfs_self_collect(c->self, out, &rep);
     return rc;
 }
 
@@ -1018,6 +1025,7 @@ int collect_run(collect *c, esclient *es, const collect_opts *o, metric_set *out
     esclient_err ni = ESCLIENT_ERR_OTHER;
     int rc = 0;
     c->probed_here = 0;
+    c->probe_seen.pid = 0; /* a reading from an earlier poll is no proof of identity now */
     if (es && identity_reusable(c, o, res, t0)) {
         rc |= reuse_identity(c, out, &id, node_id, sizeof(node_id));
         ni = ESCLIENT_OK;

@@ -789,19 +789,30 @@ static procfs_err read_maps(const char *path, maps_count *mc, procfs_report *rep
 
 /* ---- PID/fd ---- */
 
+/* A fixture tree's files mean nothing as sizes, nor kept open (see procfs_self). */
+static int on_procfs(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
 /* Linux 6.2+ gives a procfs PID/fd directory the number of open fds as its
  * size: one fstat instead of listing every fd (an ES node holds thousands).
  * Older kernels say 0 and a fixture tree is no procfs: those are listed. The
- * directory is opened first either way, so the permission check is the same. */
-static int fd_count_from_size(int dirfd, unsigned long long *n)
+ * directory is opened first either way, so the permission check is the same.
+ * The size alone, for a directory already known to be a procfs one: */
+static int fd_dir_size(int dirfd, unsigned long long *n)
 {
-    struct statfs sf;
     struct stat st;
-    if (fstatfs(dirfd, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) != 0 ||
-        st.st_size <= 0)
+    if (fstat(dirfd, &st) != 0 || st.st_size <= 0)
         return 0;
     *n = (unsigned long long)st.st_size;
     return 1;
+}
+
+static int fd_count_from_size(int dirfd, unsigned long long *n)
+{
+    return on_procfs(dirfd) && fd_dir_size(dirfd, n);
 }
 
 static procfs_err count_fds(const char *path, unsigned long long *n, procfs_report *rep)
@@ -934,24 +945,36 @@ static void proc_read_fds(proc_ctx *c)
         pending_put(&c->p, &def_proc_open_fds, (double)n);
 }
 
-/* Reads stat and checks it against want (0 = anything). */
-static procfs_err proc_identity(proc_ctx *c, unsigned long long want, unsigned long long *got)
+/* A start time read from path against want (0 = anything). */
+static procfs_err identity_check(proc_ctx *c, const char *path, unsigned long long want,
+                                 unsigned long long got)
+{
+    if (want == 0 || got == want)
+        return PROCFS_OK;
+    char why[96];
+    snprintf(why, sizeof(why), "start time %llu, expected %llu", got, want);
+    report(c->rep, PROCFS_ERR_PID_REUSED, path, why);
+    return PROCFS_ERR_PID_REUSED;
+}
+
+/* Reads stat, or takes what seen read of it, and checks it against want. */
+static procfs_err proc_identity(proc_ctx *c, const procfs_stat_seen *seen, unsigned long long want,
+                                unsigned long long *got)
 {
     char path[PATH_MAX];
     if (proc_path(c, path, sizeof(path), "stat") != 0)
         return PROCFS_ERR_MISSING;
-    procfs_err e = read_starttime(path, c->pid, got, c->rep);
-    if (e == PROCFS_OK && want != 0 && *got != want) {
-        char why[96];
-        snprintf(why, sizeof(why), "start time %llu, expected %llu", *got, want);
-        report(c->rep, PROCFS_ERR_PID_REUSED, path, why);
-        e = PROCFS_ERR_PID_REUSED;
-    }
-    return e;
+    procfs_err e = PROCFS_OK;
+    if (seen && seen->pid == c->pid)
+        *got = seen->starttime;
+    else
+        e = read_starttime(path, c->pid, got, c->rep);
+    return e == PROCFS_OK ? identity_check(c, path, want, *got) : e;
 }
 
-int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
-                           unsigned long long *starttime, metric_set *out, procfs_report *rep)
+int procfs_collect_process_seen(const char *root, long pid, unsigned long long expected_starttime,
+                                const procfs_stat_seen *seen, unsigned long long *starttime,
+                                metric_set *out, procfs_report *rep)
 {
     if (!root || !*root)
         root = "/proc";
@@ -962,7 +985,7 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
         return 1;
     }
     /* stat anchors the process identity: without it nothing can be trusted */
-    procfs_err e = proc_identity(&c, expected_starttime, &start);
+    procfs_err e = proc_identity(&c, seen, expected_starttime, &start);
     if ((e == PROCFS_OK || e == PROCFS_ERR_PID_REUSED) && starttime)
         *starttime = start; /* on reuse: lets the caller adopt the new process */
     if (e != PROCFS_OK)
@@ -973,12 +996,18 @@ int procfs_collect_process(const char *root, long pid, unsigned long long expect
     proc_read_fds(&c);
     /* The process may have exited and its pid been reused while we read. */
     if (!c.fatal) {
-        e = proc_identity(&c, start, &again);
+        e = proc_identity(&c, NULL, start, &again);
         proc_result(&c, e);
     }
     if (c.fatal || pending_commit(&c.p, out, root, rep) != 0)
         return c.failed ? c.failed : 1;
     return c.failed;
+}
+
+int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
+                           unsigned long long *starttime, metric_set *out, procfs_report *rep)
+{
+    return procfs_collect_process_seen(root, pid, expected_starttime, NULL, starttime, out, rep);
 }
 
 /* ---- pidfile ---- */
@@ -1055,16 +1084,141 @@ static int read_btime(const char *root, double *btime, procfs_report *rep)
     return found ? 0 : -1;
 }
 
-int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
+struct procfs_self {
+    char *root;
+    int stat_fd;  /* -1: self/stat is opened per poll */
+    int fd_dir;   /* -1: self/fd is opened per poll; kept only while its size is the count */
+    double start; /* process_start_time_seconds, NAN until known: neither input changes */
+};
+
+/* A descriptor only for a procfs file: a fixture file replaced by rename
+ * would leave a kept one reading the old content. */
+static int open_kept(const char *root, const char *rel, int flags)
+{
+    char path[PATH_MAX];
+    if (build_path(path, sizeof(path), root, 0, rel) != 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd >= 0 && !on_procfs(fd)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+procfs_self *procfs_self_open(const char *root)
+{
+    procfs_self *s = calloc(1, sizeof(*s));
+    if (!s || !(s->root = strdup(root && *root ? root : "/proc"))) {
+        free(s);
+        return NULL;
+    }
+    s->start = NAN;
+    s->stat_fd = open_kept(s->root, "self/stat", 0);
+    s->fd_dir = open_kept(s->root, "self/fd", O_DIRECTORY);
+    unsigned long long n;
+    if (s->fd_dir >= 0 && !fd_dir_size(s->fd_dir, &n)) { /* before 6.2: listed per poll */
+        close(s->fd_dir);
+        s->fd_dir = -1;
+    }
+    return s;
+}
+
+void procfs_self_close(procfs_self *s)
+{
+    if (!s)
+        return;
+    if (s->stat_fd >= 0)
+        close(s->stat_fd);
+    if (s->fd_dir >= 0)
+        close(s->fd_dir);
+    free(s->root);
+    free(s);
+}
+
+/* pread from 0 makes procfs generate the file afresh. A stat line comes
+ * whole in one read, so the read that would only say EOF is skipped once
+ * the text ends in a newline. Returns 0 or an errno value, as read_small. */
+static int pread_text(int fd, char *dst, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap - 1) {
+            err = EFBIG;
+            break;
+        }
+        ssize_t r = pread(fd, dst + n, cap - 1 - n, (off_t)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            err = errno;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (dst[n - 1] == '\n')
+            break;
+    }
+    dst[n] = '\0';
+    *len = n;
+    return err;
+}
+
+/* A kept descriptor that fails is dropped: from then on the file is opened
+ * per poll, which reports whatever keeps it unreadable. */
+static int self_read_stat(procfs_self *s, const char *path, char *text, size_t cap, size_t *len)
+{
+    if (s->stat_fd >= 0) {
+        if (pread_text(s->stat_fd, text, cap, len) == 0)
+            return 0;
+        close(s->stat_fd);
+        s->stat_fd = -1;
+    }
+    return read_small(path, text, cap, len);
+}
+
+/* Counts as without s: the process's other fds plus the one reading them. */
+static procfs_err self_count_fds(procfs_self *s, unsigned long long *n, procfs_report *rep)
+{
+    unsigned long long held = (s->stat_fd >= 0) + (s->fd_dir >= 0), size;
+    if (s->fd_dir >= 0) {
+        if (fd_dir_size(s->fd_dir, &size) && size >= held) {
+            *n = size - held + 1;
+            return PROCFS_OK;
+        }
+        close(s->fd_dir);
+        s->fd_dir = -1;
+        held--;
+    }
+    char path[PATH_MAX];
+    if (build_path(path, sizeof(path), s->root, 0, "self/fd") != 0) {
+        report(rep, PROCFS_ERR_MISSING, "self/fd", strerror(ENAMETOOLONG));
+        return PROCFS_ERR_MISSING;
+    }
+    procfs_err e = count_fds(path, n, rep);
+    if (e == PROCFS_OK)
+        *n = *n > held ? *n - held : 0;
+    return e;
+}
+
+/* btime + field 22, once: both are fixed for the life of the process, and
+ * only the real /proc's btime is cached by read_btime. */
+static int self_start(procfs_self *s, unsigned long long ticks, double hz, procfs_report *rep)
+{
+    double btime;
+    if (isnan(s->start) && read_btime(s->root, &btime, rep) == 0)
+        s->start = btime + (double)ticks / hz;
+    return isnan(s->start) ? -1 : 0;
+}
+
+int procfs_self_collect(procfs_self *s, metric_set *out, procfs_report *rep)
 {
     static const int want[] = {14, 15, 22, 23, 24}; /* utime stime starttime vsize rss */
     unsigned long long v[5];
     char path[PATH_MAX], text[4096];
     size_t len = 0;
-    if (!root || !*root)
-        root = "/proc";
-    snprintf(path, sizeof(path), "%s/self/stat", root);
-    int err = read_small(path, text, sizeof(text), &len);
+    snprintf(path, sizeof(path), "%s/self/stat", s->root);
+    int err = self_read_stat(s, path, text, sizeof(text), &len);
     if (err || !complete_text(text, len) || parse_stat_fields(text, 0, want, 5, v) != 0) {
         report(rep, err ? errno_class(err) : PROCFS_ERR_PARSE, path,
                err ? strerror(err) : "malformed stat line");
@@ -1074,18 +1228,25 @@ int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
     int rc = metric_set_add(out, &def_self_cpu, NULL, (double)(v[0] + v[1]) / ticks) |
              metric_set_add(out, &def_self_vsize, NULL, (double)v[3]) |
              metric_set_add(out, &def_self_rss, NULL, (double)v[4] * page);
-    double btime;
-    if (read_btime(root, &btime, rep) == 0)
-        rc |= metric_set_add(out, &def_self_start, NULL, btime + (double)v[2] / ticks);
+    if (self_start(s, v[2], ticks, rep) == 0)
+        rc |= metric_set_add(out, &def_self_start, NULL, s->start);
     unsigned long long fds;
-    snprintf(path, sizeof(path), "%s/self/fd", root);
-    if (count_fds(path, &fds, rep) == PROCFS_OK)
+    if (self_count_fds(s, &fds, rep) == PROCFS_OK)
         rc |= metric_set_add(out, &def_self_fds, NULL, (double)fds);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
         rc |= metric_set_add(out, &def_self_max_fds, NULL,
                              rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur);
     return rc ? 1 : 0;
+}
+
+/* The open-per-call path is a handle that keeps nothing. */
+int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep)
+{
+    char rootbuf[PATH_MAX];
+    snprintf(rootbuf, sizeof(rootbuf), "%s", root && *root ? root : "/proc");
+    procfs_self s = {.root = rootbuf, .stat_fd = -1, .fd_dir = -1, .start = NAN};
+    return procfs_self_collect(&s, out, rep);
 }
 
 /* ---- is the ES process on this host? ---- */
@@ -1121,21 +1282,34 @@ static int cmdline_is_es(const char *root, long pid)
 }
 
 /* Process start in epoch seconds from btime and field 22, or NAN. */
-static double process_start(const char *root, const char *stat_text, long pid)
+static double process_start(const char *root, unsigned long long ticks)
 {
-    unsigned long long ticks;
     double btime;
     procfs_report quiet = {{0}, ""};
-    if (parse_stat_starttime(stat_text, pid, &ticks) != 0 || read_btime(root, &btime, &quiet) != 0)
+    if (read_btime(root, &btime, &quiet) != 0)
         return NAN;
     return btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
-procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
-                                size_t whylen)
+/* No such pid: elsewhere, unless root is no procfs we can read at all. */
+static procfs_es_where probe_absent(const char *root, long pid, char *why, size_t whylen)
+{
+    char meminfo[PATH_MAX];
+    snprintf(meminfo, sizeof(meminfo), "%s/meminfo", root);
+    if (access(meminfo, R_OK) != 0) { /* not a procfs we can read: no verdict */
+        snprintf(why, whylen, "cannot read %s: %s", meminfo, strerror(errno));
+        return PROCFS_ES_UNKNOWN;
+    }
+    snprintf(why, whylen, "no process %ld in %s", pid, root);
+    return PROCFS_ES_ELSEWHERE;
+}
+
+procfs_es_where procfs_probe_es_seen(const char *root, long pid, double start_ms, char *why,
+                                     size_t whylen, procfs_stat_seen *seen)
 {
     char path[PATH_MAX], text[4096], comm[64] = "";
     size_t len = 0;
+    seen->pid = 0;
     if (!root || !*root)
         root = "/proc";
     if (build_path(path, sizeof(path), root, pid, "stat") != 0) {
@@ -1143,27 +1317,28 @@ procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, cha
         return PROCFS_ES_UNKNOWN;
     }
     int err = read_small(path, text, sizeof(text), &len);
-    if (err == ENOENT || err == ESRCH) {
-        char meminfo[PATH_MAX];
-        snprintf(meminfo, sizeof(meminfo), "%s/meminfo", root);
-        if (access(meminfo, R_OK) != 0) { /* not a procfs we can read: no verdict */
-            snprintf(why, whylen, "cannot read %s: %s", meminfo, strerror(errno));
-            return PROCFS_ES_UNKNOWN;
-        }
-        snprintf(why, whylen, "no process %ld in %s", pid, root);
-        return PROCFS_ES_ELSEWHERE;
-    }
+    if (err == ENOENT || err == ESRCH)
+        return probe_absent(root, pid, why, whylen);
     if (err || stat_comm(text, comm, sizeof(comm)) != 0) {
         snprintf(why, whylen, "cannot read %s: %s", path, err ? strerror(err) : "malformed");
         return PROCFS_ES_UNKNOWN;
+    }
+    unsigned long long ticks;
+    int have_ticks = parse_stat_starttime(text, pid, &ticks) == 0;
+    /* held to read_starttime's rules: only a reading the process collector
+     * would have accepted may stand in for its own */
+    if (have_ticks && complete_text(text, len)) {
+        seen->pid = pid;
+        seen->starttime = ticks;
     }
     if (strcmp(comm, "java") != 0 && !cmdline_is_es(root, pid)) {
         snprintf(why, whylen, "process %ld in %s is \"%s\", not an Elasticsearch JVM", pid, root,
                  comm);
         return PROCFS_ES_ELSEWHERE;
     }
-    double started = process_start(root, text, pid);
-    if (start_ms > 0 && !isnan(started) && fabs(started - start_ms / 1000) > PROBE_START_SLACK_S) {
+    /* btime is read only when there is a JVM start to hold it against */
+    double started = start_ms > 0 && have_ticks ? process_start(root, ticks) : NAN;
+    if (!isnan(started) && fabs(started - start_ms / 1000) > PROBE_START_SLACK_S) {
         snprintf(why, whylen,
                  "process %ld in %s started %.0fs away from the node's JVM: another java process",
                  pid, root, fabs(started - start_ms / 1000));
@@ -1171,4 +1346,11 @@ procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, cha
     }
     snprintf(why, whylen, "process %ld in %s is the node's JVM", pid, root);
     return PROCFS_ES_HERE;
+}
+
+procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
+                                size_t whylen)
+{
+    procfs_stat_seen seen;
+    return procfs_probe_es_seen(root, pid, start_ms, why, whylen, &seen);
 }

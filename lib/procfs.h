@@ -36,10 +36,41 @@ int procfs_collect_host(const char *root, metric_set *out, procfs_report *rep);
 int procfs_collect_process(const char *root, long pid, unsigned long long expected_starttime,
                            unsigned long long *starttime, metric_set *out, procfs_report *rep);
 
+/* What procfs_probe_es_seen read of PID/stat: the caller hands it to
+ * procfs_collect_process_seen in the same poll, which takes it as its first
+ * read of stat instead of reading stat again. It still reads stat once
+ * more after the other files, so a pid reused since the probe is caught. */
+typedef struct procfs_stat_seen {
+    long pid;                     /* 0: nothing seen (the probe could not parse stat) */
+    unsigned long long starttime; /* field 22 */
+} procfs_stat_seen;
+
+/* procfs_collect_process, with seen (may be NULL; used only when its pid is
+ * pid) standing for the first read of stat. */
+int procfs_collect_process_seen(const char *root, long pid, unsigned long long expected_starttime,
+                                const procfs_stat_seen *seen, unsigned long long *starttime,
+                                metric_set *out, procfs_report *rep);
+
 /* esvigil's own process_* families (CPU, memory, fds, start time), read
  * from root/self; root is the real procfs, not a fixture tree. Returns the
- * number of failed reads. */
+ * number of failed reads. Opens the files it reads on every call. */
 int procfs_collect_self(const char *root, metric_set *out, procfs_report *rep);
+
+/* root/self/stat and root/self/fd kept open across polls, so a poll reads
+ * them without opening anything. The collector owns one (collect_new opens,
+ * collect_free closes); one thread at a time. Only files of a real procfs
+ * are kept: anything else (a fixture tree) is opened per poll, as are the
+ * files a kernel cannot serve this way (before 6.2, PID/fd has no size). */
+typedef struct procfs_self procfs_self;
+
+/* root NULL or "": /proc. NULL only when out of memory. */
+procfs_self *procfs_self_open(const char *root);
+void procfs_self_close(procfs_self *s);
+
+/* procfs_collect_self through s: the same families and values. The fds s
+ * keeps are not counted, so process_open_fds stays what it was without s
+ * (the process's other fds plus one, the descriptor that reads them). */
+int procfs_self_collect(procfs_self *s, metric_set *out, procfs_report *rep);
 
 /* Whether the ES process node info names runs on this host: the host view
  * (meminfo, limits, the process's maps and fds) belongs to that node only. */
@@ -56,6 +87,10 @@ typedef enum {
  * why gets one line on the verdict. */
 procfs_es_where procfs_probe_es(const char *root, long pid, double start_ms, char *why,
                                 size_t whylen);
+
+/* procfs_probe_es, also filling seen (never NULL) with the stat it read. */
+procfs_es_where procfs_probe_es_seen(const char *root, long pid, double start_ms, char *why,
+                                     size_t whylen, procfs_stat_seen *seen);
 
 /* Reads a pid from a pidfile; -1 when absent or garbled. */
 long procfs_read_pidfile(const char *path);

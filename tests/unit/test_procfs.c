@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <math.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1225,6 +1227,155 @@ START_TEST(test_self_garbled)
 }
 END_TEST
 
+/* The kept handle reports what the open-per-poll path reports for the same
+ * process: the two descriptors it keeps are not counted as the process's. */
+START_TEST(test_self_kept_same_as_per_poll)
+{
+    procfs_self *h = procfs_self_open(NULL);
+    ck_assert_ptr_nonnull(h);
+    metric_set *kept = metric_set_new(), *again = metric_set_new(), *per_poll = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_self_collect(h, kept, &rep), 0);
+    ck_assert_int_eq(procfs_self_collect(h, again, &rep), 0);
+    double held = listed_fds() - must(kept, "process_open_fds");
+    procfs_self_close(h);
+    ck_assert_int_eq(procfs_collect_self("/proc", per_poll, &rep), 0);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    ck_assert_double_eq(must(kept, "process_open_fds"), must(per_poll, "process_open_fds"));
+    ck_assert_double_eq(must(again, "process_open_fds"), must(per_poll, "process_open_fds"));
+    ck_assert_double_eq(must(kept, "process_start_time_seconds"),
+                        must(per_poll, "process_start_time_seconds"));
+    ck_assert_double_eq(must(kept, "process_max_fds"), must(per_poll, "process_max_fds"));
+    ck_assert_double_gt(must(kept, "process_resident_memory_bytes"), 1024);
+    /* 2 on Linux 6.2+; 1 (stat only) where PID/fd has no size and is listed */
+    ck_assert_msg(held == 2 || held == 1, "handle holds %g fds", held);
+    metric_set_free(kept);
+    metric_set_free(again);
+    metric_set_free(per_poll);
+}
+END_TEST
+
+/* fds opened after the handle are counted, closed ones no longer. */
+START_TEST(test_self_kept_follows_fds)
+{
+    procfs_self *h = procfs_self_open("/proc");
+    metric_set *before = metric_set_new(), *more = metric_set_new(), *after = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_self_collect(h, before, &rep), 0);
+    int extra[5];
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_int_ge(extra[i] = dup(2), 0);
+    ck_assert_int_eq(procfs_self_collect(h, more, &rep), 0);
+    for (size_t i = 0; i < 5; i++)
+        close(extra[i]);
+    ck_assert_int_eq(procfs_self_collect(h, after, &rep), 0);
+    ck_assert_double_eq(must(more, "process_open_fds"), must(before, "process_open_fds") + 5);
+    ck_assert_double_eq(must(after, "process_open_fds"), must(before, "process_open_fds"));
+    procfs_self_close(h);
+    metric_set_free(before);
+    metric_set_free(more);
+    metric_set_free(after);
+}
+END_TEST
+
+/* With every descriptor in use the kept handle still reads (after its first
+ * poll, which reads btime, it opens nothing), where the open-per-poll path
+ * cannot. */
+START_TEST(test_self_kept_opens_nothing)
+{
+    procfs_self *h = procfs_self_open("/proc");
+    metric_set *kept = metric_set_new(), *per_poll = metric_set_new();
+    procfs_report kept_rep = {0}, rep = {0};
+    ck_assert_int_eq(procfs_self_collect(h, per_poll, &rep), 0);
+    double open_before = must(per_poll, "process_open_fds");
+    metric_set_free(per_poll);
+    per_poll = metric_set_new();
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    struct rlimit low = {64, rl.rlim_max};
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int filled[64], n = 0, fd;
+    while (n < 64 && (fd = dup(2)) >= 0)
+        filled[n++] = fd;
+    int kept_rc = procfs_self_collect(h, kept, &kept_rep), filled_n = n;
+    int per_poll_rc = procfs_collect_self("/proc", per_poll, &rep);
+    while (n > 0)
+        close(filled[--n]);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    unsigned long long size_known = 0;
+    int dirfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    struct stat st;
+    if (dirfd >= 0 && fstat(dirfd, &st) == 0)
+        size_known = st.st_size > 0;
+    if (dirfd >= 0)
+        close(dirfd);
+    if (size_known) {
+        ck_assert_int_eq(kept_rc, 0);
+        ck_assert_uint_eq(total_errors(&kept_rep), 0);
+        ck_assert_double_eq(must(kept, "process_open_fds"), open_before + filled_n);
+    }
+    ck_assert(has(kept, "process_cpu_seconds_total"));
+    ck_assert_int_eq(per_poll_rc, 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 1);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, strerror(EMFILE)));
+    procfs_self_close(h);
+    metric_set_free(kept);
+    metric_set_free(per_poll);
+}
+END_TEST
+
+/* A fixture tree is no procfs: nothing is kept, every poll opens its files,
+ * so a file replaced by rename is read anew and bad content is reported. */
+START_TEST(test_self_kept_fixture_root)
+{
+    const char *root = dir_for("self-kept");
+    put(root, "stat", "cpu 1 2 3\nbtime 1700000000\n");
+    put(root, "self/fd/0", "");
+    put(root, "self/fd/1", "");
+    static const char line[] = "12 (esvigil) S 1 2 3 4 5 6 7 8 9 10 %d 20 0 0 20 0 1 0 %d 4096 "
+                               "2 18446744073709551615 1 1 0 0\n";
+    char text[256], tmp[PATH_MAX], path[PATH_MAX];
+    snprintf(text, sizeof(text), line, 100, 500);
+    put(root, "self/stat", text);
+    procfs_self *h = procfs_self_open(root);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {0};
+    ck_assert_int_eq(procfs_self_collect(h, s, &rep), 0);
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    ck_assert_double_eq(must(s, "process_cpu_seconds_total"), 120 / hz);
+    ck_assert_double_eq(must(s, "process_start_time_seconds"), 1700000000 + 500 / hz);
+    ck_assert_val(s, "process_open_fds", 2);
+    metric_set_free(s);
+    snprintf(text, sizeof(text), line, 300, 500);
+    put(root, "self/stat.new", text);
+    pathf(tmp, sizeof(tmp), "%s/self/stat.new", root);
+    pathf(path, sizeof(path), "%s/self/stat", root);
+    ck_assert_int_eq(rename(tmp, path), 0);
+    s = metric_set_new();
+    ck_assert_int_eq(procfs_self_collect(h, s, &rep), 0);
+    ck_assert_double_eq(must(s, "process_cpu_seconds_total"), 320 / hz);
+    metric_set_free(s);
+    static const char *const bad[] = {"", "12 (esvigil) S 1 2 3\n", "12 (esvigil) S 1 2 3 4 5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put(root, "self/stat", bad[i]);
+        s = metric_set_new();
+        memset(&rep, 0, sizeof(rep));
+        ck_assert_int_eq(procfs_self_collect(h, s, &rep), 1);
+        ck_assert_uint_eq(rep.errors[PROCFS_ERR_PARSE], 1);
+        ck_assert_uint_eq(metric_set_family_count(s), 0);
+        metric_set_free(s);
+    }
+    remove(path);
+    s = metric_set_new();
+    memset(&rep, 0, sizeof(rep));
+    ck_assert_int_eq(procfs_self_collect(h, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_MISSING], 1);
+    metric_set_free(s);
+    procfs_self_close(h);
+    procfs_self_close(NULL);
+}
+END_TEST
+
 /* Whose host is this: the pid node info names must be a JVM here. */
 START_TEST(test_probe_es)
 {
@@ -1264,6 +1415,144 @@ START_TEST(test_probe_es)
     mkdirs(empty);
     ck_assert_int_eq(procfs_probe_es(empty, 100, 0, why, sizeof(why)), PROCFS_ES_UNKNOWN);
     ck_assert_msg(strstr(why, "meminfo"), "%s", why);
+}
+END_TEST
+
+/* Opens of a directory's files since the last count, from inotify: no seam
+ * needed. The directory is watched, not the file: inotify merges an event
+ * into an identical one still unread, and opens of its other files sit
+ * between two of stat's. */
+static int watch_opens(const char *dir)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(inotify_add_watch(fd, dir, IN_OPEN), 0);
+    return fd;
+}
+
+static int count_opens(int fd, const char *name)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    int n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + r;) {
+            const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+            n += (ev->mask & IN_OPEN) && ev->len && strcmp(ev->name, name) == 0;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return n;
+}
+
+/* The probe's reading of stat is the process collector's first: stat is
+ * opened twice per poll (probe, and the guard after the other files), not
+ * three times. */
+START_TEST(test_probe_reading_serves_first_identity)
+{
+    const char *root = dir_for("seen");
+    char why[256], dir[PATH_MAX];
+    hand_host(root);
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    pathf(dir, sizeof(dir), "%s/100", root);
+    int ino = watch_opens(dir);
+    procfs_stat_seen seen = {-1, 0};
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen), PROCFS_ES_HERE);
+    ck_assert_int_eq(count_opens(ino, "stat"), 1);
+    ck_assert_int_eq(seen.pid, 100);
+    ck_assert_uint_eq(seen.starttime, 5);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 1); /* the guard after the other files */
+    ck_assert_uint_eq(start, 5);
+    ck_assert_val(s, "esvigil_host_es_process_threads", 3);
+    ck_assert_val(s, "esvigil_host_es_process_open_fds", 2);
+    metric_set_free(s);
+    /* without a reading, or with another pid's, stat is read before and after */
+    procfs_stat_seen other = {200, 5};
+    s = metric_set_new();
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &other, NULL, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 2);
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, NULL, NULL, s, &rep), 0);
+    ck_assert_int_eq(count_opens(ino, "stat"), 2);
+    ck_assert_uint_eq(total_errors(&rep), 0);
+    metric_set_free(s);
+    close(ino);
+}
+END_TEST
+
+/* A pid reused after the probe read stat is caught by the read after the
+ * other files: nothing is exported, and the start time kept is the probe's. */
+START_TEST(test_probe_reading_then_pid_reused)
+{
+    const char *root = dir_for("seen-reused");
+    char why[256];
+    hand_host(root);
+    hand_proc(root, 100, 5, SMALL_MAPS, 2);
+    procfs_stat_seen seen;
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen), PROCFS_ES_HERE);
+    hand_stat(root, 100, "java", 6);
+    metric_set *s = metric_set_new();
+    procfs_report rep = {{0}, ""};
+    unsigned long long start = 0;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_uint_eq(total_errors(&rep), 1);
+    ck_assert_ptr_nonnull(strstr(rep.first_error, "start time 6, expected 5"));
+    ck_assert_uint_eq(start, 5);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    /* the probe's reading still meets the start time the caller expects */
+    memset(&rep, 0, sizeof(rep));
+    seen.starttime = 7;
+    ck_assert_int_eq(procfs_collect_process_seen(root, 100, 5, &seen, &start, s, &rep), 1);
+    ck_assert_uint_eq(rep.errors[PROCFS_ERR_PID_REUSED], 1);
+    ck_assert_ptr_nonnull(
+        strstr(rep.first_error, "/100/stat: pid_reused: start time 7, expected 5"));
+    ck_assert_uint_eq(start, 7);
+    ck_assert_uint_eq(metric_set_sample_count(s), 0);
+    metric_set_free(s);
+}
+END_TEST
+
+/* Only a stat the process collector would accept stands in for its read:
+ * a cut, garbled or foreign line leaves nothing seen, and the collector
+ * reads and reports it as before. */
+START_TEST(test_probe_reading_bad_stat)
+{
+    static const char *const bad[] = {
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1",     /* no newline */
+        "101 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n", /* other pid */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5\n",     /* cut at 22 */
+        "100 (java) S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 x5 1 2\n",
+        "100 (java S 1 100 100 0 -1 4194560 100 0 0 0 50 20 0 0 20 0 3 0 5 1 2\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *root = dir_for("seen-bad");
+        char why[256];
+        hand_host(root);
+        hand_proc(root, 100, 5, SMALL_MAPS, 1);
+        put(root, "100/stat", bad[i]);
+        procfs_stat_seen seen = {100, 5};
+        (void)procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen);
+        ck_assert_msg(seen.pid == 0, "stat variant %zu seen", i);
+        metric_set *s = metric_set_new();
+        procfs_report rep = {{0}, ""};
+        ck_assert_int_eq(procfs_collect_process_seen(root, 100, 0, &seen, NULL, s, &rep), 1);
+        ck_assert_msg(rep.errors[PROCFS_ERR_PARSE] == 1, "stat variant %zu accepted", i);
+        ck_assert_uint_eq(metric_set_sample_count(s), 0);
+        metric_set_free(s);
+    }
+    /* nothing to read: nothing seen either */
+    const char *root = dir_for("seen-none");
+    char why[256];
+    hand_host(root);
+    procfs_stat_seen seen = {100, 5};
+    ck_assert_int_eq(procfs_probe_es_seen(root, 100, 0, why, sizeof(why), &seen),
+                     PROCFS_ES_ELSEWHERE);
+    ck_assert_int_eq(seen.pid, 0);
 }
 END_TEST
 
@@ -1318,6 +1607,13 @@ static Suite *suite(void)
     tcase_add_test(tc, test_probe_es);
     tcase_add_test(tc, test_self_real_proc);
     tcase_add_test(tc, test_self_garbled);
+    tcase_add_test(tc, test_self_kept_same_as_per_poll);
+    tcase_add_test(tc, test_self_kept_follows_fds);
+    tcase_add_test(tc, test_self_kept_opens_nothing);
+    tcase_add_test(tc, test_self_kept_fixture_root);
+    tcase_add_test(tc, test_probe_reading_serves_first_identity);
+    tcase_add_test(tc, test_probe_reading_then_pid_reused);
+    tcase_add_test(tc, test_probe_reading_bad_stat);
     suite_add_tcase(s, tc);
     return s;
 }
