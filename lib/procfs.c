@@ -189,6 +189,36 @@ static int build_path(char *dst, size_t cap, const char *root, long pid, const c
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* Reads fd to its end, NUL-terminated; 0 or an errno value (EFBIG when it does not fit). kept:
+ * a descriptor kept from poll to poll, read with pread from 0, which makes procfs generate the
+ * file afresh; its one-line file (stat) comes whole in one read, so the read that would only
+ * say EOF is skipped once the text ends in a newline. */
+static int read_text(int fd, int kept, char *dst, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap - 1) {
+            err = EFBIG;
+            break;
+        }
+        ssize_t r =
+            kept ? pread(fd, dst + n, cap - 1 - n, (off_t)n) : read(fd, dst + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            err = errno;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (kept && dst[n - 1] == '\n')
+            break;
+    }
+    dst[n] = '\0';
+    *len = n;
+    return err;
+}
+
 /* Reads a whole small file, NUL-terminated. Returns 0 or an errno value
  * (EFBIG when it does not fit). */
 static int read_small(const char *path, char *dst, size_t cap, size_t *len)
@@ -197,27 +227,8 @@ static int read_small(const char *path, char *dst, size_t cap, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno;
-    size_t n = 0;
-    int err = 0;
-    for (;;) {
-        if (n == cap - 1) {
-            err = EFBIG;
-            break;
-        }
-        ssize_t r = read(fd, dst + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            err = errno;
-            break;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+    int err = read_text(fd, 0, dst, cap, len);
     close(fd);
-    dst[n] = '\0';
-    *len = n;
     return err;
 }
 
@@ -1136,40 +1147,12 @@ void procfs_self_close(procfs_self *s)
     free(s);
 }
 
-/* pread from 0 makes procfs generate the file afresh. A stat line comes
- * whole in one read, so the read that would only say EOF is skipped once
- * the text ends in a newline. Returns 0 or an errno value, as read_small. */
-static int pread_text(int fd, char *dst, size_t cap, size_t *len)
-{
-    size_t n = 0;
-    int err = 0;
-    for (;;) {
-        if (n == cap - 1) {
-            err = EFBIG;
-            break;
-        }
-        ssize_t r = pread(fd, dst + n, cap - 1 - n, (off_t)n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            err = errno;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if (dst[n - 1] == '\n')
-            break;
-    }
-    dst[n] = '\0';
-    *len = n;
-    return err;
-}
-
 /* A kept descriptor that fails is dropped: from then on the file is opened
  * per poll, which reports whatever keeps it unreadable. */
 static int self_read_stat(procfs_self *s, const char *path, char *text, size_t cap, size_t *len)
 {
     if (s->stat_fd >= 0) {
-        if (pread_text(s->stat_fd, text, cap, len) == 0)
+        if (read_text(s->stat_fd, 1, text, cap, len) == 0)
             return 0;
         close(s->stat_fd);
         s->stat_fd = -1;
