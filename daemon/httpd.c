@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -51,8 +52,9 @@ struct httpd {
     basicauth *auth;
     tls_files tls;
     char url[300];
-    prober *probe;          /* NULL: /probe is not served */
-    unsigned probe_threads; /* extra server threads, kept for TLS restarts */
+    prober *probe;           /* NULL: /probe is not served */
+    unsigned probe_threads;  /* extra server threads, kept for TLS restarts */
+    unsigned idle_timeout_s; /* guarded by mu: an answered connection's keep-alive */
     pthread_mutex_t log_mu;
     char last_error[256]; /* libmicrohttpd's last complaint, for a bind failure */
 };
@@ -60,13 +62,18 @@ struct httpd {
 /* Slowloris clients reset the idle timeout with every byte, so the defence is
  * room: enough connections that a few hundred slow ones leave space, capped so
  * the worst case (MAX_CONNECTIONS x POOL_BYTES) stays far below the unit's
- * MemoryMax; and a per-address share so one host cannot take all of it. */
+ * MemoryMax; and a per-address share so one host cannot take all of it.
+ * A connection gets REQUEST_TIMEOUT_S of silence until a request of it has
+ * passed authorization, then web.idle-timeout: Prometheus keeps its connection
+ * for 5 minutes between scrapes, and closing it sooner made every scrape pay a
+ * new connection (and, with TLS, a handshake: 3.6 ms of CPU against 0.1-0.2). */
 enum {
     HTTPD_MAX_CONNECTIONS = 4096,
     HTTPD_PER_IP_CONNECTIONS = 64,
     HTTPD_FD_RESERVE = 64, /* ES connections, procfs reads, the log */
     HTTPD_POOL_BYTES = 16 * 1024,
-    HTTPD_IDLE_TIMEOUT_S = 10,
+    HTTPD_REQUEST_TIMEOUT_S = 10,
+    HTTPD_DEFAULT_IDLE_TIMEOUT_S = 360,
     HTTPD_THREADS = 4,       /* at most; one per CPU below that (server_threads) */
     HTTPD_AUTH_CACHE_S = 60, /* exporter-toolkit caches successes too */
 };
@@ -337,6 +344,15 @@ static enum MHD_Result deny_auth(request *r)
     return ret;
 }
 
+/* Only a client that got past authorization earns the long keep-alive. */
+static void keep_alive_for(struct MHD_Connection *conn, unsigned idle_s)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_TIMEOUT);
+    if (!ci || ci->connection_timeout != idle_s)
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, idle_s);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -359,12 +375,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     request r = {.h = cls, .conn = conn, .head = strcmp(method, "HEAD") == 0};
     pthread_mutex_lock(&r.h->mu);
     webconfig_client_auth policy = r.h->web ? r.h->web->client_auth : WEBCONFIG_NO_CLIENT_CERT;
+    unsigned idle_s = r.h->idle_timeout_s;
     pthread_mutex_unlock(&r.h->mu);
     const char *cert_problem = client_cert_problem(conn, policy);
     if (cert_problem)
         return send_text(&r, MHD_HTTP_FORBIDDEN, "text/plain; charset=utf-8", cert_problem);
     if (!authorized(r.h, conn))
         return deny_auth(&r);
+    keep_alive_for(conn, idle_s);
     if (strcmp(method, "GET") != 0 && !r.head)
         return send_text(&r, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
                          "only GET and HEAD\n");
@@ -527,7 +545,7 @@ static struct MHD_Daemon *start_mhd(httpd *h, const httpd_opts *o, int fd, const
         flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     struct MHD_OptionItem opts[16] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, h},
-        {MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_IDLE_TIMEOUT_S, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_REQUEST_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, connection_limit(), NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTPD_PER_IP_CONNECTIONS, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTPD_POOL_BYTES, NULL},
@@ -599,6 +617,7 @@ httpd *httpd_start(const httpd_opts *o, char *err, size_t errlen)
     h->slot = o->slot;
     h->probe = o->probe;
     h->probe_threads = o->probe_threads;
+    httpd_set_idle_timeout(h, o->idle_timeout_ms);
     h->version = strdup(o->version);
     h->auth = basicauth_new(HTTPD_AUTH_CACHE_S);
     httpd_update(h, o->telemetry_path, o->es_url, o->rules);
@@ -716,6 +735,15 @@ void httpd_update(httpd *h, const char *telemetry_path, const char *es_url, cons
     }
     snprintf(h->telemetry_path, sizeof(h->telemetry_path), "%s", telemetry_path);
     snprintf(h->es_url, sizeof(h->es_url), "%s", es_url ? es_url : "");
+    pthread_mutex_unlock(&h->mu);
+}
+
+void httpd_set_idle_timeout(httpd *h, long long idle_timeout_ms)
+{
+    long long s =
+        idle_timeout_ms > 0 ? (idle_timeout_ms + 999) / 1000 : HTTPD_DEFAULT_IDLE_TIMEOUT_S;
+    pthread_mutex_lock(&h->mu);
+    h->idle_timeout_s = s > UINT_MAX ? UINT_MAX : (unsigned)s;
     pthread_mutex_unlock(&h->mu);
 }
 

@@ -18,6 +18,7 @@ typedef struct httpd_opts {
     const char *web_config_file; /* exporter-toolkit web config (TLS, auth); NULL: none */
     struct prober *probe;        /* serves /probe; NULL: 404 */
     unsigned probe_threads;      /* extra server threads, one per concurrent probe */
+    long long idle_timeout_ms;   /* keep-alive once answered (web.idle-timeout); 0: the default */
 } httpd_opts;
 
 typedef struct httpd httpd;
@@ -30,6 +31,9 @@ const char *httpd_url(const httpd *h);
 /* Changes the telemetry path, the ES URL shown and the rules served
  * (config reload); rules NULL keeps the current ones. */
 void httpd_update(httpd *h, const char *telemetry_path, const char *es_url, const char *rules);
+/* How long an answered connection may sit idle before the next request (config reload):
+ * connections pick it up with their next request. */
+void httpd_set_idle_timeout(httpd *h, long long idle_timeout_ms);
 /* Re-reads the web config (NULL: none): users and headers are swapped in;
  * a TLS listener is restarted on the same socket, so renewed certificates
  * are picked up. -1 with err when the file is bad; the old settings stay. */

@@ -144,6 +144,7 @@ static void reload(daemon_state *d, int argc, char **argv)
     d->cfg = next;
     logging_set_level(logging_parse_level(next->log_level));
     httpd_update(d->http, next->web_telemetry_path, poller_es_url(d->poll), d->rules);
+    httpd_set_idle_timeout(d->http, next->web_idle_timeout_ms);
     if (httpd_reload_web(d->http, next->web_config_file, err, sizeof(err)) != 0)
         log_error("reload: keeping the previous web config: %s", err);
     log_info("configuration reloaded%s%s", next->config_file ? " from " : "",
@@ -182,7 +183,8 @@ static int start(daemon_state *d)
                      .rules = d->rules,
                      .web_config_file = d->cfg->web_config_file,
                      .probe = d->probe,
-                     .probe_threads = (unsigned)probe_cap};
+                     .probe_threads = (unsigned)probe_cap,
+                     .idle_timeout_ms = d->cfg->web_idle_timeout_ms};
     d->http = httpd_start(&ho, err, sizeof(err));
     if (!d->http) {
         log_error("%s", err);

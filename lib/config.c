@@ -152,6 +152,9 @@ static const struct setting settings[] = {
      "Path under which the metrics are served."},
     {"web.config.file", T_PATH, AT(web_config_file), NULL, NULL,
      "exporter-toolkit web config (TLS, basic auth, headers), as node_exporter reads it."},
+    {"web.idle-timeout", T_DURATION, AT(web_idle_timeout_ms), "6m", NULL,
+     "Keep a scraper's connection open this long between requests, once it has been answered "
+     "(Prometheus drops idle ones after 5m); one that sends nothing is closed after 10s."},
     {"log.level", T_ENUM, AT(log_level), "info", "debug|info|warn|error",
      "Log only messages at this level or above."},
     {"probe.allow", T_LIST, AT(probe_allow), NULL, NULL,
@@ -1553,7 +1556,8 @@ static const struct {
     {"collector.ilm.interval", 1000, 24 * 3600 * 1000LL},
     {"collector.health-report.interval", 1000, 24 * 3600 * 1000LL},
     {"collector.data-stream.interval", 1000, 24 * 3600 * 1000LL},
-    {"probe.timeout", 100, 10 * 60 * 1000LL}, /* like es.timeout */
+    {"probe.timeout", 100, 10 * 60 * 1000LL},  /* like es.timeout */
+    {"web.idle-timeout", 1000, 3600 * 1000LL}, /* whole seconds, rounded up */
 };
 #define DURATION_ANY_MAX_MS (24 * 3600 * 1000LL)
 

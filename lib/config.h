@@ -76,9 +76,10 @@ typedef struct config {
     /* path.* */
     char *path_procfs; /* --path.procfs, default /proc */
     /* web.* */
-    char *web_listen_address; /* --web.listen-address, default :9649 */
-    char *web_telemetry_path; /* --web.telemetry-path, default /metrics */
-    char *web_config_file;    /* --web.config.file: TLS, basic auth (lib/webconfig.h) */
+    char *web_listen_address;      /* --web.listen-address, default :9649 */
+    char *web_telemetry_path;      /* --web.telemetry-path, default /metrics */
+    char *web_config_file;         /* --web.config.file: TLS, basic auth (lib/webconfig.h) */
+    long long web_idle_timeout_ms; /* --web.idle-timeout, default 6m */
     /* log.* */
     char *log_level; /* --log.level: debug|info|warn|error, default info */
     /* aws.* */

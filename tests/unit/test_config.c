@@ -173,6 +173,7 @@ START_TEST(test_table_introspection)
         "web.listen-address",
         "web.telemetry-path",
         "web.config.file",
+        "web.idle-timeout",
         "log.level",
         "probe.allow",
         "probe.timeout",
@@ -735,6 +736,43 @@ START_TEST(test_flags_booleans)
     ck_assert_int_eq(c->es_ssl_skip_verify, 0);
     ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--no-es.all", NULL), 0);
     ck_assert_int_eq(c->es_all, 0);
+    config_free(c);
+}
+END_TEST
+
+/* The keep-alive a scraper gets once answered: above Prometheus's 5m by default, whole
+ * seconds, and out-of-range values named with the bounds. */
+START_TEST(test_web_idle_timeout)
+{
+    config *c = config_new();
+    char err[512];
+    ck_assert(c->web_idle_timeout_ms == 360000);
+    const char *text = "web:\n  idle-timeout: 90s\n";
+    const char *path = write_tmp("idle.yml", text, strlen(text));
+    ck_assert_msg(config_load_file(c, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert(c->web_idle_timeout_ms == 90000);
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--web.idle-timeout=2m", NULL), 0);
+    ck_assert_int_eq(config_finalize(c, err, sizeof(err)), 0);
+    ck_assert(c->web_idle_timeout_ms == 120000);
+    config_free(c);
+
+    static const struct {
+        const char *flag, *err;
+    } bad[] = {
+        {"--web.idle-timeout=500ms", "flag --web.idle-timeout: must be from 1s to 1h, not 500ms"},
+        {"--web.idle-timeout=2h", "flag --web.idle-timeout: must be from 1s to 1h, not 2h"},
+        {"--web.idle-timeout=0s", "flag --web.idle-timeout: must be from 1s to 1h, not 0s"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = config_new();
+        ck_assert_int_eq(apply(c, err, sizeof(err), NULL, bad[i].flag, NULL), 0);
+        ck_assert_int_eq(config_finalize(c, err, sizeof(err)), -1);
+        ck_assert_str_eq(err, bad[i].err);
+        config_free(c);
+    }
+    c = config_new();
+    ck_assert_int_eq(apply(c, err, sizeof(err), NULL, "--web.idle-timeout=soon", NULL), -1);
+    ck_assert_msg(strstr(err, "web.idle-timeout") && strstr(err, "not a duration"), "%s", err);
     config_free(c);
 }
 END_TEST
@@ -1415,6 +1453,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_flags_values);
     tcase_add_test(tc, test_flags_booleans);
+    tcase_add_test(tc, test_web_idle_timeout);
     tcase_add_test(tc, test_collector_flags);
     tcase_add_test(tc, test_flags_override_file);
     tcase_add_test(tc, test_config_file_arg);

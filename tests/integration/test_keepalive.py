@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""test_keepalive: a scraper's connection outlives the silence allowed before a first
+request (10 s) once a request of it has been answered, as Prometheus needs to reuse it
+between scrapes (it keeps idle connections 5 min); web.idle-timeout bounds that, and a
+connection that never sent a request is still closed after the first 10 s."""
+
+import os
+import socket
+import time
+
+import harness
+from test_webconfig import bcrypt
+
+REQUEST_TIMEOUT = 10.0  # daemon/httpd.c HTTPD_REQUEST_TIMEOUT_S
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5 * harness.SCALE)
+    return s
+
+
+def ask(s, path="/-/healthy"):
+    """One GET on s, read to the end of its body: the status code, or None when the server
+    had closed the connection."""
+    try:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path.encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return None
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return int(lines[0].split()[1])
+
+
+def closed_by_server(s, within):
+    """True when the server closes s (EOF or reset) within `within` seconds."""
+    s.settimeout(within)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+class KeepAlive(harness.TestCase):
+    def daemon(self, args=(), ready=True):
+        es = self.fake()
+        d = self.esvigil(["--es.uri=" + es.url, "--poll.interval=1s"] + list(args),
+                         procfs=self.procfs())
+        if ready:  # /-/ready needs the password when basic auth is on
+            d.wait_ready(20)
+        return d
+
+    def test_answered_connection_outlives_request_timeout(self):
+        d = self.daemon()
+        answered, silent, partial = connect(d.port), connect(d.port), connect(d.port)
+        for s in (answered, silent, partial):
+            self.addCleanup(s.close)
+        self.assertEqual(ask(answered), 200)
+        partial.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+        time.sleep(REQUEST_TIMEOUT + 2)
+        # the two that never got a request through were dropped at 10 s, as before
+        self.assertTrue(closed_by_server(silent, 5 * harness.SCALE), "silent connection kept")
+        self.assertTrue(closed_by_server(partial, 5 * harness.SCALE), "unfinished request kept")
+        # the answered one is still there: the next scrape needs no new connection
+        self.assertEqual(ask(answered, "/metrics"), 200, "answered connection closed at 10 s")
+        self.assertCleanExit(d)
+
+    def test_idle_timeout_setting(self):
+        d = self.daemon(["--web.idle-timeout=2s"])
+        s = connect(d.port)
+        self.addCleanup(s.close)
+        self.assertEqual(ask(s), 200)
+        time.sleep(1)
+        self.assertEqual(ask(s), 200, "closed before web.idle-timeout")
+        t0 = time.monotonic()
+        self.assertTrue(closed_by_server(s, 8 * harness.SCALE), "kept past web.idle-timeout")
+        took = time.monotonic() - t0
+        self.assertGreater(took, 1.0, "closed %.2fs after its last answer, not ~2s" % took)
+        self.assertCleanExit(d)
+
+    def test_unauthorized_connection_keeps_request_timeout(self):
+        # A client that fails basic auth has not earned the long keep-alive.
+        web = os.path.join(self.tmp, "web.yml")
+        with open(web, "w") as f:
+            f.write("basic_auth_users:\n  prom: %s\n" % bcrypt("pw"))
+        d = self.daemon(["--web.config.file=" + web, "--web.idle-timeout=1h"], ready=False)
+        s = connect(d.port)
+        self.addCleanup(s.close)
+        self.assertEqual(ask(s), 401)
+        time.sleep(REQUEST_TIMEOUT - 3)
+        self.assertTrue(closed_by_server(s, 3 + 5 * harness.SCALE),
+                        "an unauthorized connection kept past 10 s")
+        self.assertCleanExit(d)
+
+
+if __name__ == "__main__":
+    harness.main()
