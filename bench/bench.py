@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ FD_HOLDER = ("import os, sys, time\n"
              "    keep.append(os.open('/dev/null', os.O_RDONLY))\n"
              "print('holding %d fds' % (len(os.listdir('/proc/self/fd')) - 1), flush=True)\n"
              "time.sleep(86400)\n")
-LISTEN_RE = re.compile(r"listening on (http://[0-9.:]+)")
+LISTEN_RE = re.compile(r"listening on (https?://[0-9.:]+)")
 POLL_RE = re.compile(r"poll (\d+) done in ([0-9.]+)s: ([^\"]*)")
 REF_READY_RE = re.compile(r"starting elasticsearch_exporter")
 
@@ -60,7 +61,7 @@ SCENARIOS = {
         "esvigil": [],
         "reference": [],
         "interval": "1s", "warmup": 2, "cycles": 20, "requests": 200, "timeout": 10.0,
-        "also_back_to_back": True,
+        "also_back_to_back": True, "connections": 50,
     },
     "big": {
         "title": "big cluster (bench/gen_big.py: %(nodes)d nodes, %(shards)d shards)",
@@ -218,6 +219,41 @@ def fetch(port, path="/metrics", gz=False, timeout=10.0):
         conn.close()
 
 
+def connect(port, timeout, tls=None):
+    if tls:
+        return http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=tls)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+
+def make_certificate(d):
+    """A CA and a server certificate for 127.0.0.1 in d, and a web config file naming them;
+    None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    os.makedirs(d, exist_ok=True)
+
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench-ca",
+        "-keyout", "ca.key", "-out", "ca.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+        "server.key", "-out", "server.csr")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", "server.crt")
+    web = os.path.join(d, "web.yml")
+    with open(web, "w") as f:
+        f.write("tls_server_config:\n  cert_file: %s\n  key_file: %s\n"
+                % (os.path.join(d, "server.crt"), os.path.join(d, "server.key")))
+    return web
+
+
+def ssl_context(d):
+    return ssl.create_default_context(cafile=os.path.join(d, "ca.crt"))
+
+
 def scrape(port, timeout, gz=False):
     status, enc, body, took = fetch(port, gz=gz, timeout=timeout)
     if status != 200:
@@ -325,8 +361,9 @@ class Bench:
             # ended; fake_es lines arriving before that guard belong to the last poll.
             guard = parse_seconds(sc["interval"]) / 4
             t_prev = time.monotonic()
-            durs, walls, renders, between = [], [], [], []
+            durs, walls, renders, between, per_cycle = [], [], [], [], []
             fake_from = fake.mark()
+            cpu_prev = cpu0
             for _ in range(sc["cycles"]):
                 n += 1
                 idx, t_done = self.wait_poll(ev, n, tmo, idx + 1)
@@ -340,12 +377,15 @@ class Bench:
                 body = gzip.decompress(zbody)
                 durs.append(metric_value(body, "esvigil_poll_duration_seconds"))
                 renders.append(metric_value(body, "esvigil_render_duration_seconds"))
+                cpu_now = proc_cpu(ev.pid)
+                per_cycle.append(cpu_now - cpu_prev)
+                cpu_prev = cpu_now
             cpu1 = proc_cpu(ev.pid)
             req1 = self.fake_requests(fake)
             res["floor_files"] = self.fixture_files(fake, fake_from)
             res["rss_between"] = median(between)
             res.update(poll=durs, poll_wall=walls, render=[r for r in renders if r is not None],
-                       cpu=cpu1 - cpu0,
+                       cpu=cpu1 - cpu0, cpu_cycles=per_cycle,
                        es_requests=(req1 - req0) / sc["cycles"],
                        rss_end=proc_status(ev.pid), samples=samples_in(body),
                        size_plain=len(body))
@@ -358,9 +398,51 @@ class Bench:
         try:
             self.wait_poll(ev, 1, sc["timeout"])
             self.latency(ev.port, sc, res)
+            if sc.get("connections"):
+                res["conn_cpu"] = self.connection_cpu(ev, sc)
             res["rss_latency_end"] = proc_status(ev.pid)
         finally:
             ev.stop()
+
+    def esvigil_tls(self, sc, fake, procfs, res):
+        """The same scrapes over TLS (web.config.file with a certificate made now)."""
+        pki = os.path.join(self.work, "pki")
+        web = make_certificate(pki)
+        if not web:
+            self.say("no openssl: the TLS rows are skipped")
+            return
+        ev = self.start_esvigil(fake, dict(sc, esvigil=sc["esvigil"] + ["--web.config.file=" + web]),
+                                "1h", procfs, res["name"] + "-esvigil-tls")
+        try:
+            self.wait_poll(ev, 1, sc["timeout"])
+            res["conn_cpu_tls"] = self.connection_cpu(ev, sc, ssl_context(pki))
+        finally:
+            ev.stop()
+
+    def connection_cpu(self, p, sc, tls=None):
+        """The server's CPU per gzip scrape of /metrics, each on a new connection and then all
+        over one kept connection (as Prometheus scrapes: it keeps idle connections 5 min), a
+        scrape every 20 ms. Seconds: {"new": .., "kept": ..}."""
+        n, out = sc["connections"], {}
+        for mode in ("new", "kept"):
+            conn = None
+            cpu0 = proc_cpu(p.pid)
+            for _ in range(n):
+                if conn is None:
+                    conn = connect(p.port, sc["timeout"], tls)
+                conn.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    raise BenchError("GET /metrics on port %d -> %d" % (p.port, resp.status))
+                if mode == "new":
+                    conn.close()
+                    conn = None
+                time.sleep(0.02)
+            out[mode] = (proc_cpu(p.pid) - cpu0) / n
+            if conn:
+                conn.close()
+        return out
 
     def fixture_files(self, fake, start):
         """The fixture files fake ES served since line start (what esvigil's polls parsed)."""
@@ -471,16 +553,19 @@ class Bench:
             # less: warm caches, and no compression while esvigil's cycles compress.
             pace = parse_seconds(sc["interval"])
             req0, cpu0 = self.fake_requests(fake), proc_cpu(ref.pid)
-            lat = []
+            lat, per_cycle, cpu_prev = [], [], cpu0
             t0 = time.monotonic()
             for i in range(sc["cycles"]):
                 time.sleep(max(0.0, t0 + i * pace - time.monotonic()))
                 enc, zbody, took = scrape(ref.port, tmo, gz=True)
                 lat.append(took)
+                cpu_now = proc_cpu(ref.pid)
+                per_cycle.append(cpu_now - cpu_prev)
+                cpu_prev = cpu_now
             cpu1 = proc_cpu(ref.pid)
             req1 = self.fake_requests(fake)
             body = gzip.decompress(zbody) if enc == "gzip" else zbody
-            res.update(poll=lat, cpu=cpu1 - cpu0, es_requests=(req1 - req0) / sc["cycles"],
+            res.update(poll=lat, cpu=cpu1 - cpu0, cpu_cycles=per_cycle, es_requests=(req1 - req0) / sc["cycles"],
                        rss_end=proc_status(ref.pid), samples=samples_in(body),
                        size_plain=len(body), enc_cycles=enc or "identity")
             if sc.get("also_back_to_back"):
@@ -489,6 +574,8 @@ class Bench:
                     scrape(ref.port, tmo)
                 res["cpu_back_to_back_plain"] = proc_cpu(ref.pid) - cpu0
             self.latency(ref.port, sc, res)
+            if sc.get("connections"):
+                res["conn_cpu"] = self.connection_cpu(ref, sc)
             res["rss_latency_end"] = proc_status(ref.pid)
         finally:
             ref.stop()
@@ -565,6 +652,10 @@ class Bench:
             self.say("%s: esvigil, %d+%d /metrics requests" % (name, sc["requests"],
                                                               sc["requests"]))
             self.esvigil_latency(sc, fake, procfs, ev)
+            if sc.get("connections"):
+                self.say("%s: esvigil over TLS, %d scrapes on new connections, %d on one"
+                         % (name, sc["connections"], sc["connections"]))
+                self.esvigil_tls(sc, fake, procfs, ev)
             self.say("%s: esvigil --check" % name)
             self.check_run(sc, fake, procfs, ev)
             if name == "single":
@@ -716,6 +807,9 @@ def rows_for(name, data):
             median(ev["poll_wall"]), median(ref["poll"]), ms)
     add("CPU per poll+scrape (esvigil) / gzip scrape each %s (ref), CPU clock over %d"
         % (sc["interval"], k), ev["cpu"] / k, ref["cpu"] / k, ms)
+    if ev.get("cpu_cycles") and ref.get("cpu_cycles"):  # one slow cycle moves the mean only
+        add("  median cycle of those %d (CPU clock read after each)" % k,
+            median(ev["cpu_cycles"]), median(ref["cpu_cycles"]), ms)
     if ref.get("cpu_back_to_back_plain"):
         add("  ref scraped back to back without gzip instead (rounds 1-5)", ev["cpu"] / k,
             ref["cpu_back_to_back_plain"] / k, ms)
@@ -732,6 +826,18 @@ def rows_for(name, data):
             out.append(("  (!) %s answered gzip requests with %s" % (who, d.get("enc_gzip")),
                         "", "", ""))
     add("samples in /metrics", ev.get("samples"), ref.get("samples"), num)
+    cc, rc = ev.get("conn_cpu"), ref.get("conn_cpu")
+    if cc and rc:  # esvigil serves its snapshot; the reference polls ES inside each scrape
+        add("CPU per gzip scrape, new connection each (esvigil: serving only; ref: with its poll)",
+            cc["new"], rc["new"], ms)
+        add("CPU per gzip scrape, one kept connection (as Prometheus, idle <= 5m)",
+            cc["kept"], rc["kept"], ms)
+    tc = ev.get("conn_cpu_tls")
+    if tc:
+        out.append(("esvigil over TLS (web.config.file): CPU per gzip scrape, new connection each",
+                    ms(tc["new"]), "-", "-"))
+        out.append(("esvigil over TLS: CPU per gzip scrape, one kept connection", ms(tc["kept"]),
+                    "-", "-"))
     if ev.get("render"):
         out.append(("esvigil_render_duration_seconds, median", ms(median(ev["render"])), "-",
                     "-"))
