@@ -2,16 +2,36 @@
 """test_keepalive: a scraper's connection outlives the silence allowed before a first
 request (10 s) once a request of it has been answered, as Prometheus needs to reuse it
 between scrapes (it keeps idle connections 5 min); web.idle-timeout bounds that, and a
-connection that never sent a request is still closed after the first 10 s."""
+connection that never sent a request is still closed after the first 10 s. A real
+Prometheus scraping every 12 s keeps one connection (skipped without prometheus)."""
 
+import json
 import os
+import shutil
 import socket
 import time
+import unittest
 
 import harness
 from test_webconfig import bcrypt
 
 REQUEST_TIMEOUT = 10.0  # daemon/httpd.c HTTPD_REQUEST_TIMEOUT_S
+PROMETHEUS = shutil.which("prometheus")
+SCRAPE_EVERY = 12  # seconds: longer than REQUEST_TIMEOUT, which used to close it
+
+
+def peers_of(port):
+    """Remote ports of the established IPv4 loopback connections to local port, from
+    /proc/net/tcp (no ss needed)."""
+    out = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            if state == "01" and int(local.split(":")[1], 16) == port:
+                out.add(int(remote.split(":")[1], 16))
+    return out
 
 
 def connect(port):
@@ -107,6 +127,43 @@ class KeepAlive(harness.TestCase):
         time.sleep(REQUEST_TIMEOUT - 3)
         self.assertTrue(closed_by_server(s, 3 + 5 * harness.SCALE),
                         "an unauthorized connection kept past 10 s")
+        self.assertCleanExit(d)
+
+
+    @unittest.skipUnless(PROMETHEUS, "needs Debian's prometheus")
+    def test_prometheus_reuses_its_connection(self):
+        d = self.daemon()
+        config = harness.write_file(os.path.join(self.tmp, "prometheus.yml"), (
+            "global:\n  scrape_interval: %ds\n  scrape_timeout: 10s\n"
+            "scrape_configs:\n  - job_name: esvigil\n    static_configs:\n"
+            "      - targets: [%s]\n") % (SCRAPE_EVERY, json.dumps("127.0.0.1:%d" % d.port)))
+        port = harness.free_port()
+        prom = harness.spawn([PROMETHEUS, "--config.file=" + config,
+                              "--storage.tsdb.path=" + os.path.join(self.tmp, "data"),
+                              "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"],
+                             os.path.join(self.tmp, "prometheus.log"))
+        self.addCleanup(harness.reap, prom)  # by the pid we started
+
+        def scrapes():
+            try:
+                _, _, body = harness.http_get(
+                    "http://127.0.0.1:%d/api/v1/query?query=count_over_time(up[5m])" % port)
+                result = json.loads(body)["data"]["result"]
+                return int(result[0]["value"][1]) if result else 0
+            except (OSError, ValueError, KeyError, IndexError):
+                return 0
+        seen = set()
+
+        def watch(n):
+            seen.update(peers_of(d.port))
+            return scrapes() >= n
+        harness.wait_until(lambda: watch(1), 60, 0.5, "prometheus's first scrape")
+        harness.wait_until(lambda: watch(3), 3 * SCRAPE_EVERY + 30, 0.5,
+                           "three scrapes %ds apart" % SCRAPE_EVERY)
+        seen.update(peers_of(d.port))
+        self.assertEqual(len(seen), 1, "prometheus connected %d times for 3 scrapes %ds apart "
+                         "(ports %s): esvigil closed its connection" % (len(seen), SCRAPE_EVERY,
+                                                                        sorted(seen)))
         self.assertCleanExit(d)
 
 
