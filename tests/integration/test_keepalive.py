@@ -2,12 +2,14 @@
 """test_keepalive: a scraper's connection outlives the silence allowed before a first
 request (10 s) once a request of it has been answered, as Prometheus needs to reuse it
 between scrapes (it keeps idle connections 5 min); web.idle-timeout bounds that, and a
-connection that never sent a request is still closed after the first 10 s. A real
-Prometheus scraping every 12 s keeps one connection (skipped without prometheus)."""
+connection that never sent a request is still closed after the first 10 s; a reload
+changes it. A real Prometheus scraping every 12 s keeps one connection (skipped
+without prometheus)."""
 
 import json
 import os
 import shutil
+import signal
 import socket
 import time
 import unittest
@@ -113,6 +115,23 @@ class KeepAlive(harness.TestCase):
         self.assertTrue(closed_by_server(s, 8 * harness.SCALE), "kept past web.idle-timeout")
         took = time.monotonic() - t0
         self.assertGreater(took, 1.0, "closed %.2fs after its last answer, not ~2s" % took)
+        self.assertCleanExit(d)
+
+    def test_reload_changes_idle_timeout(self):
+        # SIGHUP applies the new value from each connection's next request on.
+        es = self.fake()
+        text = "es:\n  uri: %s\npoll:\n  interval: 1s\nweb:\n  idle-timeout: %s\n"
+        d = self.esvigil(config_text=text % (es.url, "1h"), procfs=self.procfs())
+        d.wait_ready(20)
+        s = connect(d.port)
+        self.addCleanup(s.close)
+        self.assertEqual(ask(s), 200)
+        self.config(text % (es.url, "2s"))
+        mark = d.mark()
+        d.kill(signal.SIGHUP)
+        d.wait_log(r"configuration reloaded", 10, "after SIGHUP", start=mark)
+        self.assertEqual(ask(s), 200, "a kept connection survives the reload")
+        self.assertTrue(closed_by_server(s, 8 * harness.SCALE), "the old 1h kept after reload")
         self.assertCleanExit(d)
 
     def test_unauthorized_connection_keeps_request_timeout(self):
