@@ -104,11 +104,34 @@ def free_port():
         return s.getsockname()[1]
 
 
-def port_in_use(port, host="127.0.0.1"):
-    """True when something accepts connections on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(1.0)
-        return s.connect_ex((host, port)) == 0
+def port_listeners(port):
+    """Command lines (argv lists) of the processes holding a socket that listens on TCP port
+    `port`, from /proc/net/tcp{,6} and /proc/*/fd. Unlike connecting to the port, this tells
+    a process that left a listener from another test's server that was given the same free
+    port meanwhile (and a loopback connect to a free ephemeral port can connect to itself)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add("socket:[%s]" % cols[9])
+    if not inodes:
+        return []
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fd_dir = "/proc/%s/fd" % pid
+            if any(os.readlink(os.path.join(fd_dir, fd)) in inodes for fd in os.listdir(fd_dir)):
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    found.append([a.decode(errors="replace") for a in f.read().split(b"\0") if a])
+        except OSError:
+            continue  # gone, or not ours to read
+    return found
 
 
 def http_request(method, url, headers=None, body=None, timeout=5.0):
