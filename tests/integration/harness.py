@@ -104,22 +104,31 @@ def free_port():
         return s.getsockname()[1]
 
 
-def port_listeners(port):
-    """Command lines (argv lists) of the processes holding a socket that listens on TCP port
-    `port`, from /proc/net/tcp{,6} and /proc/*/fd. Unlike connecting to the port, this tells
-    a process that left a listener from another test's server that was given the same free
-    port meanwhile (and a loopback connect to a free ephemeral port can connect to itself)."""
-    inodes = set()
+TCP_ESTABLISHED, TCP_LISTEN = "01", "0A"  # the st column of /proc/net/tcp
+
+
+def tcp_sockets(local_port, state):
+    """(remote port, inode) of the sockets on local_port in state, from /proc/net/tcp{,6}
+    (no ss needed)."""
+    found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
                 rows = f.read().splitlines()[1:]
         except OSError:
             continue
-        for row in rows:
-            cols = row.split()
-            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
-                inodes.add("socket:[%s]" % cols[9])
+        for cols in (row.split() for row in rows):
+            if cols[3] == state and int(cols[1].rsplit(":", 1)[1], 16) == local_port:
+                found.append((int(cols[2].rsplit(":", 1)[1], 16), cols[9]))
+    return found
+
+
+def port_listeners(port):
+    """Command lines (argv lists) of the processes holding a socket that listens on TCP port
+    `port`, from /proc/net/tcp{,6} and /proc/*/fd. Unlike connecting to the port, this tells
+    a process that left a listener from another test's server that was given the same free
+    port meanwhile (and a loopback connect to a free ephemeral port can connect to itself)."""
+    inodes = {"socket:[%s]" % inode for _, inode in tcp_sockets(port, TCP_LISTEN)}
     if not inodes:
         return []
     found = []

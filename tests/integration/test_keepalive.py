@@ -23,17 +23,8 @@ SCRAPE_EVERY = 12  # seconds: longer than REQUEST_TIMEOUT, which used to close i
 
 
 def peers_of(port):
-    """Remote ports of the established IPv4 loopback connections to local port, from
-    /proc/net/tcp (no ss needed)."""
-    out = set()
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            local, remote, state = fields[1], fields[2], fields[3]
-            if state == "01" and int(local.split(":")[1], 16) == port:
-                out.add(int(remote.split(":")[1], 16))
-    return out
+    """Remote ports of the established connections to local port."""
+    return {remote for remote, _ in harness.tcp_sockets(port, harness.TCP_ESTABLISHED)}
 
 
 def connect(port):
